@@ -1,0 +1,49 @@
+# Hutong: `make run` serves the chat on http://$(HOST):$(PORT); `make test` runs the suite twice.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The deployed configuration the second test pass uses (override to point elsewhere).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hutong
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+
+.PHONY: run test lint messages chromium migrate
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+messages: | $(BIN)/python
+	@command -v msgfmt >/dev/null || (apt-get update -qq && $(APT_INSTALL) gettext)
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var -v 0
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && $(APT_INSTALL) chromium)
+
+migrate: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput -v 0
+
+run: $(VENV)/.runtime messages migrate
+	$(BIN)/python manage.py imdemo
+	@echo "Serving on http://$(HOST):$(PORT)/"
+	exec $(BIN)/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+test: $(VENV)/.dev chromium messages lint
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py
+	@echo "=== pass 1: embedded defaults (SQLite, in-memory channel layer, local files) ==="
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest
+	@echo "=== pass 2: deployed (PostgreSQL, Redis) ==="
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest

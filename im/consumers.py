@@ -1,0 +1,190 @@
+"""The WebSocket adapter for ``/ws/im/`` (docs/protocol.md).
+
+Parses frames, looks the op up in ``OPS``, runs one service call in a worker
+thread and answers. Rules live in ``im/services``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from im import params
+from im.errors import (
+    ALREADY_LOGGED_IN,
+    FRAME_TOO_LARGE,
+    INVALID_JSON,
+    INVALID_PARAMS,
+    NOT_LOGGED_IN,
+    UNKNOWN_OP,
+    IMError,
+)
+from im.events import account_group, encode_push
+from im.models import Account, Message
+from im.serializers import account_login_info, message_to_dict
+from im.services.accounts import check_login
+from im.services.messages import check_send_message
+
+logger = logging.getLogger(__name__)
+
+CLOSE_LOGIN_TIMEOUT = 4401
+INTERNAL_ERROR = 70500
+
+OpHandler = Callable[["IMConsumer", dict], Awaitable[dict]]
+
+
+class IMConsumer(AsyncWebsocketConsumer):
+    account: Account | None = None
+
+    async def connect(self) -> None:
+        self.account = None
+        await self.accept()
+        self._login_timer = asyncio.create_task(self._close_unless_logged_in())
+
+    async def disconnect(self, code: int) -> None:
+        self._login_timer.cancel()
+        if self.account is not None:
+            await self.channel_layer.group_discard(
+                account_group(self.account.pk), self.channel_name
+            )
+            self.account = None
+
+    async def _close_unless_logged_in(self) -> None:
+        await asyncio.sleep(getattr(settings, "IM_LOGIN_TIMEOUT", 30))
+        if self.account is None:
+            await self.close(code=CLOSE_LOGIN_TIMEOUT)
+
+    # --- frames ---
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self._answer_error(None, IMError(INVALID_JSON, "frames must be text, not binary"))
+            return
+        if len(text_data) * 4 > settings.IM_MAX_FRAME_BYTES:  # cheap bound before encoding
+            size = len(text_data.encode())
+            if size > settings.IM_MAX_FRAME_BYTES:
+                await self._answer_error(
+                    None,
+                    IMError(
+                        FRAME_TOO_LARGE,
+                        f"frame is {size} bytes; the limit is {settings.IM_MAX_FRAME_BYTES}",
+                    ),
+                )
+                return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self._answer_error(None, IMError(INVALID_JSON, "frame is not valid JSON"))
+            return
+        if not isinstance(frame, dict):
+            await self._answer_error(None, IMError(INVALID_JSON, "frame must be a JSON object"))
+            return
+        request_id = frame.get("id")
+        if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
+            request_id = None
+        try:
+            data = await self._dispatch(frame)
+        except IMError as error:
+            await self._answer_error(request_id, error)
+            return
+        except Exception:
+            logger.exception("op %r failed", frame.get("op"))
+            await self._answer_error(request_id, IMError(INTERNAL_ERROR, "internal server error"))
+            return
+        await self._send_json({"id": request_id, "code": 0, "data": data})
+        if frame.get("op") == "login":
+            await self.send(text_data=encode_push("SDK_READY", None))
+
+    async def _dispatch(self, frame: dict) -> dict:
+        op = frame.get("op")
+        handler = OPS.get(op) if isinstance(op, str) else None
+        if handler is None:
+            raise IMError(UNKNOWN_OP, f"unknown op {op!r}")
+        data = frame.get("data", {})
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise IMError(INVALID_PARAMS, "data must be an object")
+        if op not in ANONYMOUS_OPS and self.account is None:
+            raise IMError(NOT_LOGGED_IN, f"log in before {op}")
+        return await handler(self, data)
+
+    async def _send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
+
+    async def _answer_error(self, request_id: int | str | None, error: IMError) -> None:
+        logger.debug("refused: %r", error)
+        await self._send_json({"id": request_id, **error.as_dict()})
+
+    # --- channel layer ---
+
+    async def im_push(self, event: dict) -> None:
+        if event.get("exclude") == self.channel_name:
+            return
+        await self.send(text_data=event["text"])
+
+    # --- ops ---
+
+    async def op_login(self, data: dict) -> dict:
+        if self.account is not None:
+            raise IMError(ALREADY_LOGGED_IN, f"already logged in as {self.account.user_id}")
+        result = await database_sync_to_async(check_login)(
+            sdkappid=params.get_int(data, "SDKAppID", numeric_str=True),
+            user_id=params.get_str(data, "userID"),
+            user_sig=params.get_str(data, "userSig"),
+        )
+        self.account = result.account
+        self._login_timer.cancel()
+        await self.channel_layer.group_add(account_group(self.account.pk), self.channel_name)
+        return account_login_info(
+            result.account,
+            server_time=result.server_time,
+            expires_at=result.usersig.expires_at,
+        )
+
+    async def op_logout(self, data: dict) -> dict:
+        assert self.account is not None
+        await self.channel_layer.group_discard(account_group(self.account.pk), self.channel_name)
+        self.account = None
+        return {}
+
+    async def op_heartbeat(self, data: dict) -> dict:
+        return {"serverTime": int(time.time())}
+
+    async def op_send_message(self, data: dict) -> dict:
+        sender = self.account
+        assert sender is not None
+        kwargs = {
+            "to": params.get_str(data, "to"),
+            "conversation_type": params.get_str(data, "conversationType"),
+            "msg_type": params.get_str(data, "type"),
+            "payload": params.get_dict(data, "payload"),
+            "random": params.get_int(data, "random"),
+            "client_time": params.get_int(data, "clientTime"),
+            "client_seq": params.get_int(data, "clientSequence", default=0),
+            "priority": params.get_str(data, "priority", default=Message.Priority.NORMAL),
+            "cloud_custom_data": params.get_str(data, "cloudCustomData", default=""),
+        }
+
+        def send() -> dict:
+            message = check_send_message(sender=sender, origin_channel=self.channel_name, **kwargs)
+            return {"message": message_to_dict(message, viewer=sender)}
+
+        return await database_sync_to_async(send)()
+
+
+OPS: dict[str, OpHandler] = {
+    "login": IMConsumer.op_login,
+    "logout": IMConsumer.op_logout,
+    "heartbeat": IMConsumer.op_heartbeat,
+    "sendMessage": IMConsumer.op_send_message,
+}
+ANONYMOUS_OPS = frozenset({"login", "heartbeat"})

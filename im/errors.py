@@ -1,0 +1,51 @@
+"""The one error type of Hutong and its frozen numeric codes.
+
+Codes are TIM's numbers (server codes from Tencent's error tables, SDK codes
+from the seed's table). They are part of the public protocol: never renumber.
+"""
+
+from __future__ import annotations
+
+# --- request shape (REST/common codes, 60002-60020) ---
+UNKNOWN_OP = 60002  # the op names no known operation
+INVALID_JSON = 60003  # a frame that is not a JSON object
+FRAME_TOO_LARGE = 93000  # a frame over the server's size cap
+INVALID_PARAMS = 6017  # a missing or wrongly typed field
+SDKAPPID_DISABLED = 60016
+
+# --- session ---
+NOT_LOGGED_IN = 6014  # an op other than login before login succeeded
+ALREADY_LOGGED_IN = 6015  # login twice on one connection ("operation in progress")
+
+# --- UserSig / account (70001-70500) ---
+USERSIG_EXPIRED = 70001
+USERSIG_EMPTY = 70002
+USERSIG_MALFORMED = 70003
+USERSIG_BAD_SIGNATURE = 70009  # signed with another key
+USERSIG_IDENTIFIER_MISMATCH = 70013
+USERSIG_SDKAPPID_MISMATCH = 70014
+SDKAPPID_NOT_FOUND = 70020
+ACCOUNT_NOT_FOUND = 70107
+
+# --- messages ---
+MESSAGE_TOO_LONG = 80002  # message body over 12 KB
+C2C_INVALID_RECEIVER = 20003  # invalid userID in a C2C send
+INVALID_CONVERSATION = 6004
+
+
+class IMError(Exception):
+    """A refusal with TIM's numeric code and a readable message.
+
+    Every adapter turns it into ``{"code": N, "message": "..."}``.
+    """
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message}
+
+    def __repr__(self) -> str:
+        return f"IMError({self.code}, {self.message!r})"

@@ -1,0 +1,46 @@
+"""``manage.py imapp``: create or update a TIM app and print it as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from im.errors import IMError
+from im.services.apps import do_upsert_app
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the app with this SDKAppID, or update the fields given. "
+        "A new app without --secret-key gets a random one."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--sdkappid", type=int, required=True)
+        parser.add_argument("--secret-key", dest="secret_key")
+        parser.add_argument("--name")
+        parser.add_argument("--max-web-instances", dest="max_web_instances", type=int)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            app, created = do_upsert_app(
+                sdkappid=options["sdkappid"],
+                secret_key=options["secret_key"],
+                name=options["name"],
+                max_web_instances=options["max_web_instances"],
+            )
+        except IMError as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
+        self.stdout.write(
+            json.dumps(
+                {
+                    "sdkappid": app.sdkappid,
+                    "secretKey": app.secret_key,
+                    "name": app.name,
+                    "maxWebInstances": app.max_web_instances,
+                    "created": created,
+                }
+            )
+        )

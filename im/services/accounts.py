@@ -1,0 +1,63 @@
+"""Logging in with a UserSig, and the accounts that logins create."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from im.errors import INVALID_PARAMS, SDKAPPID_DISABLED, IMError
+from im.models import Account, App
+from im.selectors import get_app
+from im.usersig import UserSigInfo, verify_usersig
+
+MAX_USER_ID_BYTES = 32
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    account: Account
+    usersig: UserSigInfo
+    server_time: int
+
+
+def check_user_id(user_id: str) -> None:
+    """TIM's userID rule: 1-32 bytes; no control characters or spaces (they break ids)."""
+    size = len(user_id.encode())
+    if not 1 <= size <= MAX_USER_ID_BYTES:
+        raise IMError(INVALID_PARAMS, f"userID must be 1-{MAX_USER_ID_BYTES} bytes, got {size}")
+    if any(ch.isspace() or not ch.isprintable() for ch in user_id):
+        raise IMError(INVALID_PARAMS, "userID must not contain spaces or control characters")
+
+
+def check_app_enabled(app: App) -> None:
+    if app.is_disabled:
+        raise IMError(SDKAPPID_DISABLED, f"SDKAppID {app.sdkappid} is disabled")
+
+
+def check_login(
+    *, sdkappid: int, user_id: str, user_sig: str, now: int | None = None
+) -> LoginResult:
+    """Verify a login and return the account, creating it on its first login."""
+    check_user_id(user_id)
+    app = get_app(sdkappid)
+    check_app_enabled(app)
+    now = int(time.time()) if now is None else now
+    info = verify_usersig(
+        user_sig, sdkappid=app.sdkappid, secret_key=app.secret_key, user_id=user_id, now=now
+    )
+    account = do_ensure_account(app=app, user_id=user_id)
+    return LoginResult(account=account, usersig=info, server_time=now)
+
+
+def do_ensure_account(*, app: App, user_id: str, nick: str = "") -> Account:
+    """Get or create ``user_id`` in ``app``; safe when two first logins race."""
+    try:
+        with transaction.atomic():
+            account, _ = Account.objects.get_or_create(
+                app=app, user_id=user_id, defaults={"nick": nick}
+            )
+    except IntegrityError:
+        account = Account.objects.get(app=app, user_id=user_id)
+    return account

@@ -1,0 +1,57 @@
+"""Writes to ``App``: the one place apps are created or changed."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+
+from im.errors import INVALID_PARAMS, IMError
+from im.models import App
+
+MAX_WEB_INSTANCES_LIMIT = 10
+
+
+def do_upsert_app(
+    *,
+    sdkappid: int,
+    secret_key: str | None = None,
+    name: str | None = None,
+    max_web_instances: int | None = None,
+) -> tuple[App, bool]:
+    """Create the app ``sdkappid`` or change the fields given; return (app, created).
+
+    A new app without ``secret_key`` gets a random one; an existing app keeps
+    its key unless a new one is given.
+    """
+    if not isinstance(sdkappid, int) or isinstance(sdkappid, bool) or sdkappid <= 0:
+        raise IMError(INVALID_PARAMS, f"SDKAppID must be a positive integer, got {sdkappid!r}")
+    if secret_key is not None and not 0 < len(secret_key) <= 128:
+        raise IMError(INVALID_PARAMS, "secret key must be 1 to 128 characters")
+    if name is not None and len(name) > 100:
+        raise IMError(INVALID_PARAMS, "name must be at most 100 characters")
+    if max_web_instances is not None and not (
+        isinstance(max_web_instances, int)
+        and not isinstance(max_web_instances, bool)
+        and 1 <= max_web_instances <= MAX_WEB_INSTANCES_LIMIT
+    ):
+        raise IMError(
+            INVALID_PARAMS,
+            f"max web instances must be 1 to {MAX_WEB_INSTANCES_LIMIT}, got {max_web_instances!r}",
+        )
+
+    changes: dict[str, object] = {}
+    if secret_key is not None:
+        changes["secret_key"] = secret_key
+    if name is not None:
+        changes["name"] = name
+    if max_web_instances is not None:
+        changes["max_web_instances"] = max_web_instances
+    with transaction.atomic():
+        # update_or_create locks the row, and retries the read if a racing
+        # creator wins, so two concurrent upserts cannot both insert.
+        return App.objects.update_or_create(
+            sdkappid=sdkappid,
+            defaults=changes,
+            create_defaults={"secret_key": secrets.token_hex(32), **changes},
+        )

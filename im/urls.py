@@ -1,0 +1,8 @@
+from django.urls import path
+
+from im import views
+
+urlpatterns = [
+    path("", views.chat, name="chat"),
+    path("im/usersig/", views.usersig, name="im-usersig"),
+]

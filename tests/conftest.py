@@ -1,0 +1,46 @@
+"""The fixed cast: app 1400000001 with alice, bob and carol, and an app admin."""
+
+from __future__ import annotations
+
+import pytest
+
+from im.models import Account, App
+from im.usersig import gen_usersig
+
+SDKAPPID = 1400000001
+SECRET_KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
+CAST = ("alice", "bob", "carol")
+
+
+def make_sig(user_id: str, *, app: App | None = None, expire: int = 86400, **kwargs) -> str:
+    return gen_usersig(
+        sdkappid=app.sdkappid if app else SDKAPPID,
+        secret_key=app.secret_key if app else SECRET_KEY,
+        user_id=user_id,
+        expire=expire,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def im_app(db) -> App:
+    return App.objects.create(sdkappid=SDKAPPID, secret_key=SECRET_KEY, name="test")
+
+
+@pytest.fixture
+def cast(im_app: App) -> dict[str, Account]:
+    """Accounts for alice, bob and carol (as if each had logged in once)."""
+    return {uid: Account.objects.create(app=im_app, user_id=uid, nick=uid.title()) for uid in CAST}
+
+
+@pytest.fixture
+def app_admin(db, django_user_model):
+    return django_user_model.objects.create_superuser("appadmin", "admin@example.com", "pw-admin-1")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings():
+    """Close connections after each use so no worker thread holds the test DB at teardown."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
