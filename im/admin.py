@@ -1,18 +1,48 @@
+"""The operators' admin: an adapter over im/services like every other entry point."""
+
+from __future__ import annotations
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from im.models import Account, App
+from im.services.apps import do_upsert_app
 
 
 @admin.register(App)
 class AppAdmin(admin.ModelAdmin):
     list_display = ["sdkappid", "name", "max_web_instances", "is_disabled", "created_at"]
     search_fields = ["sdkappid", "name"]
+    fields = ["sdkappid", "name", "secret_key", "max_web_instances", "is_disabled"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: App | None = None) -> list[str]:
+        return ["sdkappid"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: App, form, change: bool) -> None:
+        app, _ = do_upsert_app(
+            sdkappid=obj.sdkappid,
+            secret_key=obj.secret_key,
+            name=obj.name,
+            max_web_instances=obj.max_web_instances,
+            is_disabled=obj.is_disabled,
+        )
+        obj.pk = app.pk
 
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
+    """Read-only: accounts come from logins and the chat site, not from the admin."""
+
     list_display = ["user_id", "app", "nick", "site_user", "created_at"]
     list_filter = ["app"]
     search_fields = ["user_id", "nick"]
     list_select_related = ["app", "site_user"]
-    raw_id_fields = ["site_user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Account | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Account | None = None) -> bool:
+        return False

@@ -7,8 +7,11 @@ conversation (read cursor, hidden flag) lives in ``Participant``.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+MAX_WEB_INSTANCES = 10
 
 
 class App(models.Model):
@@ -19,7 +22,9 @@ class App(models.Model):
     name = models.CharField(_("name"), max_length=100, blank=True)
     is_disabled = models.BooleanField(_("disabled"), default=False)
     max_web_instances = models.PositiveSmallIntegerField(
-        _("web instances online at once"), default=1
+        _("web instances online at once"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_WEB_INSTANCES)],
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

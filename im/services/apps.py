@@ -7,9 +7,7 @@ import secrets
 from django.db import transaction
 
 from im.errors import INVALID_PARAMS, IMError
-from im.models import App
-
-MAX_WEB_INSTANCES_LIMIT = 10
+from im.models import MAX_WEB_INSTANCES, App
 
 
 def do_upsert_app(
@@ -18,6 +16,7 @@ def do_upsert_app(
     secret_key: str | None = None,
     name: str | None = None,
     max_web_instances: int | None = None,
+    is_disabled: bool | None = None,
 ) -> tuple[App, bool]:
     """Create the app ``sdkappid`` or change the fields given; return (app, created).
 
@@ -33,11 +32,11 @@ def do_upsert_app(
     if max_web_instances is not None and not (
         isinstance(max_web_instances, int)
         and not isinstance(max_web_instances, bool)
-        and 1 <= max_web_instances <= MAX_WEB_INSTANCES_LIMIT
+        and 1 <= max_web_instances <= MAX_WEB_INSTANCES
     ):
         raise IMError(
             INVALID_PARAMS,
-            f"max web instances must be 1 to {MAX_WEB_INSTANCES_LIMIT}, got {max_web_instances!r}",
+            f"max web instances must be 1 to {MAX_WEB_INSTANCES}, got {max_web_instances!r}",
         )
 
     changes: dict[str, object] = {}
@@ -47,6 +46,8 @@ def do_upsert_app(
         changes["name"] = name
     if max_web_instances is not None:
         changes["max_web_instances"] = max_web_instances
+    if is_disabled is not None:
+        changes["is_disabled"] = is_disabled
     with transaction.atomic():
         # update_or_create locks the row, and retries the read if a racing
         # creator wins, so two concurrent upserts cannot both insert.
