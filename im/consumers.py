@@ -28,10 +28,10 @@ from im.errors import (
     IMError,
 )
 from im.events import account_group, encode_push
-from im.models import Account, Message
-from im.serializers import account_login_info, message_to_dict
+from im.models import Account
+from im.ops import OPS
+from im.serializers import account_login_info
 from im.services.accounts import check_login
-from im.services.messages import check_send_message
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +105,7 @@ class IMConsumer(AsyncWebsocketConsumer):
 
     async def _dispatch(self, frame: dict) -> dict:
         op = frame.get("op")
-        handler = OPS.get(op) if isinstance(op, str) else None
-        if handler is None:
+        if not isinstance(op, str) or (op not in SESSION_OPS and op not in OPS):
             raise IMError(UNKNOWN_OP, f"unknown op {op!r}")
         data = frame.get("data", {})
         if data is None:
@@ -115,7 +114,9 @@ class IMConsumer(AsyncWebsocketConsumer):
             raise IMError(INVALID_PARAMS, "data must be an object")
         if op not in ANONYMOUS_OPS and self.account is None:
             raise IMError(NOT_LOGGED_IN, f"log in before {op}")
-        return await handler(self, data)
+        if op in SESSION_OPS:
+            return await SESSION_OPS[op](self, data)
+        return await database_sync_to_async(OPS[op])(self.account, data, self.channel_name)
 
     async def _send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
@@ -159,32 +160,10 @@ class IMConsumer(AsyncWebsocketConsumer):
     async def op_heartbeat(self, data: dict) -> dict:
         return {"serverTime": int(time.time())}
 
-    async def op_send_message(self, data: dict) -> dict:
-        sender = self.account
-        assert sender is not None
-        kwargs = {
-            "to": params.get_str(data, "to"),
-            "conversation_type": params.get_str(data, "conversationType"),
-            "msg_type": params.get_str(data, "type"),
-            "payload": params.get_dict(data, "payload"),
-            "random": params.get_int(data, "random"),
-            "client_time": params.get_int(data, "clientTime"),
-            "client_seq": params.get_int(data, "clientSequence", default=0),
-            "priority": params.get_str(data, "priority", default=Message.Priority.NORMAL),
-            "cloud_custom_data": params.get_str(data, "cloudCustomData", default=""),
-        }
 
-        def send() -> dict:
-            message = check_send_message(sender=sender, origin_channel=self.channel_name, **kwargs)
-            return {"message": message_to_dict(message, viewer=sender)}
-
-        return await database_sync_to_async(send)()
-
-
-OPS: dict[str, OpHandler] = {
+SESSION_OPS: dict[str, OpHandler] = {
     "login": IMConsumer.op_login,
     "logout": IMConsumer.op_logout,
     "heartbeat": IMConsumer.op_heartbeat,
-    "sendMessage": IMConsumer.op_send_message,
 }
 ANONYMOUS_OPS = frozenset({"login", "heartbeat"})

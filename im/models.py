@@ -26,6 +26,16 @@ class App(models.Model):
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_WEB_INSTANCES)],
     )
+    revoke_window = models.PositiveIntegerField(
+        _("revoke window (seconds)"),
+        default=120,
+        help_text=_("How long after sending a message its sender may recall it."),
+    )
+    message_retention_days = models.PositiveIntegerField(
+        _("message retention (days)"),
+        default=7,
+        help_text=_("Messages older than this are deleted by `manage.py impurge`; 0 keeps them."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -64,6 +74,66 @@ class Account(models.Model):
         return self.user_id
 
 
+class Group(models.Model):
+    """A TIM group. Its messages live in its one GROUP conversation."""
+
+    class Type(models.TextChoices):
+        PRIVATE = "Private", "Private (Work)"
+        PUBLIC = "Public", "Public"
+        CHATROOM = "ChatRoom", "ChatRoom (Meeting)"
+        AVCHATROOM = "AVChatRoom", "AVChatRoom"
+        COMMUNITY = "Community", "Community"
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="groups")
+    group_id = models.CharField(_("groupID"), max_length=48)
+    name = models.CharField(_("name"), max_length=30)
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices)
+    owner = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    introduction = models.CharField(_("introduction"), max_length=240, blank=True)
+    notification = models.CharField(_("notification"), max_length=300, blank=True)
+    avatar = models.CharField(_("avatar"), max_length=100, blank=True)
+    max_member_num = models.PositiveIntegerField(_("max members"), default=0)
+    join_option = models.CharField(_("join option"), max_length=16, default="FreeAccess")
+    invite_option = models.CharField(_("invite option"), max_length=16, default="FreeAccess")
+    mute_all_members = models.BooleanField(_("mute all members"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        constraints = [
+            models.UniqueConstraint(fields=["app", "group_id"], name="group_unique_groupid")
+        ]
+
+    def __str__(self) -> str:
+        return self.group_id
+
+
+class GroupMember(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "Owner", "Owner"
+        ADMIN = "Admin", "Admin"
+        MEMBER = "Member", "Member"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="members")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
+    name_card = models.CharField(max_length=50, blank=True)
+    mute_until = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "account"], name="groupmember_unique")
+        ]
+        indexes = [models.Index(fields=["account", "group"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} in {self.group_id}"
+
+
 class Conversation(models.Model):
     """A C2C pair or a group: the unit that owns a message sequence."""
 
@@ -80,8 +150,14 @@ class Conversation(models.Model):
     account_high = models.ForeignKey(
         Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    group = models.OneToOneField(
+        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="conversation"
+    )
     last_seq = models.PositiveBigIntegerField(default=0)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    last_message = models.ForeignKey(
+        "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -140,6 +216,9 @@ class Message(models.Model):
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     cloud_custom_data = models.TextField(blank=True, default="")
     is_revoked = models.BooleanField(default=False)
+    revoked_by = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [

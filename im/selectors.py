@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
-from im.errors import SDKAPPID_NOT_FOUND, IMError
-from im.models import Account, App
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from im.errors import (
+    C2C_INVALID_RECEIVER,
+    GROUP_NOT_FOUND,
+    INVALID_CONVERSATION,
+    MESSAGE_NOT_FOUND,
+    NO_PERMISSION,
+    SDKAPPID_NOT_FOUND,
+    IMError,
+)
+from im.models import Account, App, Conversation, Group, GroupMember, Message, Participant
+
+C2C_PREFIX = "C2C"
+GROUP_PREFIX = "GROUP"
+SYSTEM_CONVERSATION = "@TIM#SYSTEM"
+CONVERSATION_LIST_SIZE = 100
 
 
 def get_app(sdkappid: int) -> App:
@@ -15,3 +33,158 @@ def get_app(sdkappid: int) -> App:
 
 def find_account(app: App, user_id: str) -> Account | None:
     return Account.objects.filter(app=app, user_id=user_id).first()
+
+
+def get_account(app: App, user_id: str) -> Account:
+    account = find_account(app, user_id)
+    if account is None:
+        raise IMError(C2C_INVALID_RECEIVER, f"userID {user_id!r} does not exist in this app")
+    return account
+
+
+def access_group(
+    account: Account, group_id: str, *, for_update: bool = False
+) -> tuple[Group, GroupMember | None]:
+    """The group and ``account``'s membership in it (None if not a member).
+
+    ``for_update`` takes the group's row lock (callers inside a transaction).
+    """
+    groups = Group.objects.filter(app_id=account.app_id, group_id=group_id)
+    if for_update:
+        groups = groups.select_for_update()
+    group = groups.first()
+    if group is None:
+        raise IMError(GROUP_NOT_FOUND, f"group {group_id!r} does not exist")
+    member = GroupMember.objects.filter(group=group, account=account).first()
+    return group, member
+
+
+def access_member(account: Account, group_id: str) -> tuple[Group, GroupMember]:
+    """Like ``access_group``, but only members pass."""
+    group, member = access_group(account, group_id)
+    if member is None:
+        raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
+    return group, member
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    """A conversationID resolved for one account; ``conversation`` is None before any message."""
+
+    conversation_id: str
+    kind: str
+    conversation: Conversation | None
+    peer: Account | None = None
+    group: Group | None = None
+    member: GroupMember | None = None
+
+
+def c2c_conversation(a: Account, b: Account) -> Conversation | None:
+    low, high = sorted((a.pk, b.pk))
+    return Conversation.objects.filter(
+        kind=Conversation.Kind.C2C, account_low_id=low, account_high_id=high
+    ).first()
+
+
+def resolve_conversation(account: Account, conversation_id: object) -> ConversationRef:
+    """Resolve a TIM conversationID for ``account``; only its own conversations resolve."""
+    if not isinstance(conversation_id, str):
+        raise IMError(INVALID_CONVERSATION, "conversationID must be a string")
+    if conversation_id.startswith(C2C_PREFIX) and len(conversation_id) > len(C2C_PREFIX):
+        peer = get_account(account.app, conversation_id[len(C2C_PREFIX) :])
+        return ConversationRef(
+            conversation_id, Conversation.Kind.C2C, c2c_conversation(account, peer), peer=peer
+        )
+    if conversation_id.startswith(GROUP_PREFIX) and len(conversation_id) > len(GROUP_PREFIX):
+        group, member = access_member(account, conversation_id[len(GROUP_PREFIX) :])
+        conversation = Conversation.objects.filter(group=group).first()
+        return ConversationRef(
+            conversation_id, Conversation.Kind.GROUP, conversation, group=group, member=member
+        )
+    raise IMError(INVALID_CONVERSATION, f"invalid conversationID {conversation_id!r}")
+
+
+def message_select(queryset: QuerySet[Message]) -> QuerySet[Message]:
+    """What serialising a message needs, in one query."""
+    return queryset.select_related(
+        "sender",
+        "revoked_by",
+        "conversation__account_low",
+        "conversation__account_high",
+        "conversation__group",
+    )
+
+
+def parse_message_id(message_id: object) -> tuple[int, int, int]:
+    """A message ID is ``<senderTinyID>-<clientTime>-<random>``."""
+    if isinstance(message_id, str):
+        parts = message_id.split("-")
+        if len(parts) == 3 and all(p.isascii() and p.isdigit() for p in parts):
+            sender_id, client_time, random = (int(p) for p in parts)
+            return sender_id, client_time, random
+    raise IMError(MESSAGE_NOT_FOUND, f"invalid message ID {message_id!r}")
+
+
+def get_message(conversation: Conversation | None, message_id: object) -> Message:
+    sender_id, client_time, random = parse_message_id(message_id)
+    message = None
+    if conversation is not None:
+        message = (
+            message_select(Message.objects.filter(conversation=conversation))
+            .filter(sender_id=sender_id, client_time=client_time, random=random)
+            .first()
+        )
+    if message is None:
+        raise IMError(MESSAGE_NOT_FOUND, f"message {message_id!r} not found")
+    return message
+
+
+def messages_before(
+    conversation: Conversation, *, before_seq: int | None, limit: int
+) -> list[Message]:
+    """Up to ``limit`` messages older than ``before_seq`` (newest first); keyset, no OFFSET."""
+    queryset = Message.objects.filter(conversation=conversation)
+    if before_seq is not None:
+        queryset = queryset.filter(seq__lt=before_seq)
+    return list(message_select(queryset).order_by("-seq")[:limit])
+
+
+def _unread_subquery(account: Account) -> Coalesce:
+    unread = (
+        Message.objects.filter(conversation=OuterRef("conversation"), seq__gt=OuterRef("read_seq"))
+        .exclude(sender=account)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
+
+
+def _participant_select(queryset: QuerySet[Participant]) -> QuerySet[Participant]:
+    return queryset.select_related(
+        "conversation__group",
+        "conversation__account_low",
+        "conversation__account_high",
+        "conversation__last_message__sender",
+        "conversation__last_message__revoked_by",
+    )
+
+
+def conversation_list(account: Account) -> list[Participant]:
+    """The account's 100 most recent visible conversations, each with ``unread`` annotated."""
+    queryset = Participant.objects.filter(
+        account=account, is_hidden=False, conversation__last_message__isnull=False
+    ).annotate(unread=_unread_subquery(account))
+    return list(
+        _participant_select(queryset).order_by("-conversation__last_message_at")[
+            :CONVERSATION_LIST_SIZE
+        ]
+    )
+
+
+def participant_with_unread(account: Account, conversation: Conversation) -> Participant | None:
+    queryset = Participant.objects.filter(account=account, conversation=conversation).annotate(
+        unread=_unread_subquery(account)
+    )
+    return _participant_select(queryset).first()

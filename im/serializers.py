@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from im.models import Account, Conversation, Message
+from im.models import Account, Conversation, Group, GroupMember, Message, Participant
+
+# What TIM's SDK shows for a non-text last message in a conversation list.
+MESSAGE_FOR_SHOW = {
+    "TIMImageElem": "[图片]",
+    "TIMSoundElem": "[语音]",
+    "TIMVideoFileElem": "[视频]",
+    "TIMFileElem": "[文件]",
+    "TIMCustomElem": "[自定义消息]",
+    "TIMFaceElem": "[动画表情]",
+    "TIMLocationElem": "[位置]",
+    "TIMGroupTipElem": "[群提示消息]",
+    "TIMGroupSystemNoticeElem": "[群系统通知]",
+}
 
 
 def message_id(message: Message) -> str:
@@ -18,20 +31,24 @@ def _c2c_receiver(message: Message) -> Account:
     return conversation.account_low
 
 
-def message_to_dict(message: Message, *, viewer: Account) -> dict[str, Any]:
-    """``message`` as the account ``viewer`` sees it (conversationID and flow differ per side).
+def message_to_dict(message: Message, *, viewer: Account | None) -> dict[str, Any]:
+    """``message`` as ``viewer`` sees it: conversationID and flow depend on the side.
 
-    Expects ``sender`` and the conversation's accounts to be loaded (select_related).
+    ``viewer=None`` stands for any group member other than the sender, so a group
+    message is serialised once for all of them. Expects what
+    ``selectors.message_select`` loads.
     """
     sender = message.sender
     conversation = message.conversation
+    mine = viewer is not None and viewer.pk == sender.pk
     if conversation.kind == Conversation.Kind.C2C:
         receiver = _c2c_receiver(message)
-        peer = receiver if viewer.pk == sender.pk else sender
+        peer = receiver if mine else sender
         conversation_id = f"C2C{peer.user_id}"
         to = receiver.user_id
-    else:  # pragma: no cover - groups arrive with the messaging issue
-        raise NotImplementedError(conversation.kind)
+    else:
+        to = conversation.group.group_id
+        conversation_id = f"GROUP{to}"
     return {
         "ID": message_id(message),
         "type": message.type,
@@ -40,11 +57,12 @@ def message_to_dict(message: Message, *, viewer: Account) -> dict[str, Any]:
         "conversationType": conversation.kind,
         "to": to,
         "from": sender.user_id,
-        "flow": "out" if viewer.pk == sender.pk else "in",
+        "flow": "out" if mine else "in",
         "time": int(message.created_at.timestamp()),
         "status": "success",
         "isRevoked": message.is_revoked,
-        "isRead": viewer.pk == sender.pk,
+        "revoker": message.revoked_by.user_id if message.revoked_by else None,
+        "isRead": mine,
         "priority": message.priority,
         "nick": sender.nick,
         "avatar": sender.avatar,
@@ -55,6 +73,87 @@ def message_to_dict(message: Message, *, viewer: Account) -> dict[str, Any]:
         "cloudCustomData": message.cloud_custom_data,
         "protocol": "JSON",
     }
+
+
+def message_for_show(message: Message) -> str:
+    if message.type == "TIMTextElem":
+        return message.payload.get("text", "")
+    return MESSAGE_FOR_SHOW.get(message.type, "")
+
+
+def last_message_to_dict(message: Message | None) -> dict[str, Any] | None:
+    if message is None:
+        return None
+    return {
+        "lastTime": int(message.created_at.timestamp()),
+        "lastSequence": message.seq,
+        "fromAccount": message.sender.user_id,
+        "messageForShow": message_for_show(message),
+        "payload": message.payload,
+        "type": message.type,
+        "isRevoked": message.is_revoked,
+        "revoker": message.revoked_by.user_id if message.revoked_by else None,
+        "nick": message.sender.nick,
+        "cloudCustomData": message.cloud_custom_data,
+    }
+
+
+def profile_to_dict(account: Account) -> dict[str, Any]:
+    return {"userID": account.user_id, "nick": account.nick, "avatar": account.avatar}
+
+
+def group_to_dict(group: Group, *, member: GroupMember | None = None) -> dict[str, Any]:
+    return {
+        "groupID": group.group_id,
+        "name": group.name,
+        "type": group.type,
+        "avatar": group.avatar,
+        "introduction": group.introduction,
+        "notification": group.notification,
+        "ownerID": group.owner.user_id if group.owner else "",
+        "createTime": int(group.created_at.timestamp()),
+        "maxMemberNum": group.max_member_num,
+        "joinOption": group.join_option,
+        "inviteOption": group.invite_option,
+        "muteAllMembers": group.mute_all_members,
+        "selfInfo": {
+            "role": member.role,
+            "joinTime": int(member.joined_at.timestamp()),
+            "nameCard": member.name_card,
+            "userID": member.account.user_id,
+        }
+        if member
+        else {},
+    }
+
+
+def conversation_to_dict(participant: Participant) -> dict[str, Any]:
+    """A Conversation as its participant sees it; expects ``unread`` annotated."""
+    conversation = participant.conversation
+    data: dict[str, Any] = {
+        "type": conversation.kind,
+        "unreadCount": participant.unread,
+        "lastMessage": last_message_to_dict(conversation.last_message),
+        "isPinned": False,
+        "messageRemindType": "",
+        "groupProfile": None,
+        "userProfile": None,
+    }
+    if conversation.kind == Conversation.Kind.C2C:
+        low, high = conversation.account_low, conversation.account_high
+        peer = high if low.pk == participant.account_id else low
+        data["conversationID"] = f"C2C{peer.user_id}"
+        data["userProfile"] = profile_to_dict(peer)
+    else:
+        group = conversation.group
+        data["conversationID"] = f"GROUP{group.group_id}"
+        data["groupProfile"] = {
+            "groupID": group.group_id,
+            "name": group.name,
+            "type": group.type,
+            "avatar": group.avatar,
+        }
+    return data
 
 
 def account_login_info(account: Account, *, server_time: int, expires_at: int) -> dict[str, Any]:

@@ -44,3 +44,14 @@ def django_db_modify_db_settings():
     from django.conf import settings
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(autouse=True)
+async def _close_worker_thread_connections():
+    """Async ORM calls run in asgiref's shared worker thread and leave its connection open;
+    close it after each test so the test database can be dropped at the end."""
+    yield
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()

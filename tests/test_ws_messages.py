@@ -8,29 +8,9 @@ import logging
 import pytest
 
 from im.models import Message
-from tests.conftest import SDKAPPID, make_sig
-from tests.wsclient import IMClient
+from tests.wsclient import online, text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def online(user_id: str) -> IMClient:
-    client = await IMClient().connect()
-    await client.login(user_id, make_sig(user_id), SDKAPPID)
-    return client
-
-
-def text_message(text: str, *, to: str = "bob", random: int = 42, **extra) -> dict:
-    return {
-        "to": to,
-        "conversationType": "C2C",
-        "type": "TIMTextElem",
-        "payload": {"text": text},
-        "random": random,
-        "clientTime": 1764000000,
-        "clientSequence": 1,
-        **extra,
-    }
 
 
 async def test_text_reaches_every_connection_of_receiver_and_senders_others(cast):
@@ -139,8 +119,13 @@ BAD_REQUESTS = [
         6017,
     ),
     (
-        "group-not-yet",
+        "unknown-group",
         {"op": "sendMessage", "data": {**text_message("x"), "conversationType": "GROUP"}},
+        10010,
+    ),
+    (
+        "bad-conversation-type",
+        {"op": "sendMessage", "data": {**text_message("x"), "conversationType": "TOPIC"}},
         6004,
     ),
     ("unknown-receiver", {"op": "sendMessage", "data": text_message("x", to="mallory")}, 20003),
@@ -184,4 +169,61 @@ async def test_binary_frame_is_refused_and_connection_stays(cast):
     reply = await alice.answer(None)
     assert reply["code"] == 60003
     assert (await alice.ok("heartbeat"))["serverTime"] > 0
+    await alice.close()
+
+
+async def test_custom_and_face_messages_are_delivered(cast):
+    alice, bob = await online("alice"), await online("bob")
+    custom = {
+        **text_message("x", random=1),
+        "type": "TIMCustomElem",
+        "payload": {"data": '{"order": 7}', "description": "订单", "extension": "e"},
+    }
+    face = {
+        **text_message("x", random=2),
+        "type": "TIMFaceElem",
+        "payload": {"index": 3, "data": "tt00"},
+    }
+    await alice.ok("sendMessage", custom)
+    await alice.ok("sendMessage", face)
+    [got_custom] = (await bob.push("MESSAGE_RECEIVED"))["data"]
+    [got_face] = (await bob.push("MESSAGE_RECEIVED"))["data"]
+    assert got_custom["type"] == "TIMCustomElem"
+    assert got_custom["payload"] == {
+        "data": '{"order": 7}',
+        "description": "订单",
+        "extension": "e",
+    }
+    assert got_face["type"] == "TIMFaceElem"
+    assert got_face["payload"] == {"index": 3, "data": "tt00"}
+    await alice.close()
+    await bob.close()
+
+
+@pytest.mark.parametrize(
+    ("msg_type", "payload", "code"),
+    [
+        ("TIMCustomElem", {}, 6017),
+        ("TIMCustomElem", {"data": 5}, 6017),
+        ("TIMCustomElem", {"data": "x" * 12289}, 80002),
+        ("TIMFaceElem", {"index": "3"}, 6017),
+        ("TIMFaceElem", {"index": -1}, 6017),
+        ("TIMGroupTipElem", {"operationType": 1}, 6017),
+    ],
+    ids=[
+        "custom-empty",
+        "custom-data-number",
+        "custom-too-long",
+        "face-index-string",
+        "face-negative",
+        "tip-from-client",
+    ],
+)
+async def test_bad_custom_and_face_payloads(cast, msg_type, payload, code):
+    alice = await online("alice")
+    reply = await alice.request(
+        "sendMessage", {**text_message("x"), "type": msg_type, "payload": payload}
+    )
+    assert reply["code"] == code, reply
+    assert await Message.objects.acount() == 0
     await alice.close()

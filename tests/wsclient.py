@@ -83,3 +83,26 @@ async def wait_for(predicate, timeout: float = 3) -> None:
     while not await predicate():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
+
+
+async def online(user_id: str) -> IMClient:
+    """A connection logged in as ``user_id`` of the test app."""
+    from tests.conftest import SDKAPPID, make_sig
+
+    client = await IMClient().connect()
+    await client.login(user_id, make_sig(user_id), SDKAPPID)
+    return client
+
+
+def text_message(text: str, *, to: str = "bob", random: int = 42, **extra) -> dict:
+    """sendMessage data for a text; ``conversationType`` defaults to C2C."""
+    return {
+        "to": to,
+        "conversationType": "C2C",
+        "type": "TIMTextElem",
+        "payload": {"text": text},
+        "random": random,
+        "clientTime": 1764000000,
+        "clientSequence": 1,
+        **extra,
+    }

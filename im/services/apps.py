@@ -17,6 +17,8 @@ def do_upsert_app(
     name: str | None = None,
     max_web_instances: int | None = None,
     is_disabled: bool | None = None,
+    revoke_window: int | None = None,
+    message_retention_days: int | None = None,
 ) -> tuple[App, bool]:
     """Create the app ``sdkappid`` or change the fields given; return (app, created).
 
@@ -48,6 +50,14 @@ def do_upsert_app(
         changes["max_web_instances"] = max_web_instances
     if is_disabled is not None:
         changes["is_disabled"] = is_disabled
+    for field, value in (
+        ("revoke_window", revoke_window),
+        ("message_retention_days", message_retention_days),
+    ):
+        if value is not None:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise IMError(INVALID_PARAMS, f"{field} must be a non-negative integer")
+            changes[field] = value
     with transaction.atomic():
         # update_or_create locks the row, and retries the read if a racing
         # creator wins, so two concurrent upserts cannot both insert.

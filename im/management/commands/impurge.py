@@ -1,0 +1,17 @@
+"""``manage.py impurge``: delete messages past their app's retention. Safe to run from cron."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from im.services.retention import do_purge_expired_messages
+
+
+class Command(BaseCommand):
+    help = "Delete messages older than each app's message retention (0 days keeps them)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        deleted = do_purge_expired_messages()
+        self.stdout.write(f"deleted {deleted} messages")
