@@ -155,6 +155,7 @@ class IMConsumer(AsyncWebsocketConsumer):
         assert self.account is not None
         await self.channel_layer.group_discard(account_group(self.account.pk), self.channel_name)
         self.account = None
+        self._login_timer = asyncio.create_task(self._close_unless_logged_in())
         return {}
 
     async def op_heartbeat(self, data: dict) -> dict:

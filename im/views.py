@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from im.errors import IMError
+from im.errors import NOT_LOGGED_IN, IMError
 from im.services.site import ensure_site_app, site_credentials
 
 
@@ -19,10 +19,12 @@ def chat(request: HttpRequest) -> HttpResponse:
     return render(request, "im/chat.html", {"sdkappid": app.sdkappid})
 
 
-@login_required
 @require_GET
 @never_cache
 def usersig(request: HttpRequest) -> JsonResponse:
+    """The signed-in user's credentials; 401 (not a redirect) once the session is gone."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"code": NOT_LOGGED_IN, "message": "sign in first"}, status=401)
     try:
         return JsonResponse({"code": 0, "data": site_credentials(request.user)})
     except IMError as error:

@@ -18,8 +18,8 @@ def alice_user(django_user_model):
 
 def test_usersig_endpoint_requires_sign_in(client):
     response = client.get("/im/usersig/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 401
+    assert response.json()["code"] == 6014
 
 
 def test_usersig_endpoint_gives_a_sig_for_the_signed_in_user(client, alice_user):
