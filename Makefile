@@ -41,6 +41,8 @@ run: $(VENV)/.runtime messages migrate
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
+# Each test run gets its own channel-layer namespace, so runs sharing a Redis never mix.
+test: export HUTONG_CHANNEL_PREFIX = hutong-test-$(shell date +%s%N)
 test: $(VENV)/.dev chromium messages lint
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py
 	@echo "=== pass 1: embedded defaults (SQLite, in-memory channel layer, local files) ==="

@@ -113,7 +113,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # Keys are namespaced so several deployments (or test runs) can share a Redis.
+                "prefix": os.environ.get("HUTONG_CHANNEL_PREFIX", "hutong"),
+                "capacity": 1000,
+                "expiry": 60,
+            },
         }
     }
 else:
@@ -156,6 +162,11 @@ IM_SITE_SDKAPPID = int(os.environ.get("IM_SITE_SDKAPPID", "1400000001"))
 IM_SITE_USERSIG_EXPIRE = int(os.environ.get("IM_SITE_USERSIG_EXPIRE", str(7 * 86400)))
 # Largest WebSocket frame the server reads; a bigger one is refused unread.
 IM_MAX_FRAME_BYTES = 64 * 1024
+# Seconds a new (or logged-out) connection has to log in before it is closed (4401).
+IM_LOGIN_TIMEOUT = 30
+# Seconds without any frame from a client before it is taken for gone (4408);
+# clients send a heartbeat every 30 s. Daphne also pings at the WebSocket level.
+IM_IDLE_TIMEOUT = 90
 
 LOGGING = {
     "version": 1,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from im.models import Account, App
 from im.services.apps import do_upsert_app
+from im.services.instances import do_kick_account
 
 
 @admin.register(App)
@@ -47,6 +49,12 @@ class AccountAdmin(admin.ModelAdmin):
     list_filter = ["app"]
     search_fields = ["user_id", "nick"]
     list_select_related = ["app", "site_user"]
+    actions = ["kick_out"]
+
+    @admin.action(description=_("Kick out every online instance"))
+    def kick_out(self, request: HttpRequest, queryset) -> None:
+        kicked = sum(do_kick_account(account=account) for account in queryset)
+        self.message_user(request, _("%(count)d instances kicked out.") % {"count": kicked})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -32,10 +33,17 @@ from im.models import Account
 from im.ops import OPS
 from im.serializers import account_login_info
 from im.services.accounts import check_login
+from im.services.instances import (
+    KICKED_USERSIG_EXPIRED,
+    do_register_instance,
+    do_unregister_instance,
+)
 
 logger = logging.getLogger(__name__)
 
+CLOSE_KICKED_OUT = 4001
 CLOSE_LOGIN_TIMEOUT = 4401
+CLOSE_IDLE = 4408
 INTERNAL_ERROR = 70500
 
 OpHandler = Callable[["IMConsumer", dict], Awaitable[dict]]
@@ -46,25 +54,62 @@ class IMConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.account = None
+        self._expiry_timer: asyncio.Task | None = None
+        self._last_frame = time.monotonic()
         await self.accept()
         self._login_timer = asyncio.create_task(self._close_unless_logged_in())
+        self._watchdog = asyncio.create_task(self._close_when_idle())
 
     async def disconnect(self, code: int) -> None:
         self._login_timer.cancel()
-        if self.account is not None:
-            await self.channel_layer.group_discard(
-                account_group(self.account.pk), self.channel_name
-            )
-            self.account = None
+        self._watchdog.cancel()
+        await self._end_session()
+
+    async def _end_session(self) -> None:
+        """Stop the account's pushes to this connection and leave the instance registry."""
+        if self.account is None:
+            return
+        account, self.account = self.account, None
+        if self._expiry_timer is not None:
+            self._expiry_timer.cancel()
+            self._expiry_timer = None
+        await self.channel_layer.group_discard(account_group(account.pk), self.channel_name)
+        await database_sync_to_async(do_unregister_instance)(channel_name=self.channel_name)
 
     async def _close_unless_logged_in(self) -> None:
-        await asyncio.sleep(getattr(settings, "IM_LOGIN_TIMEOUT", 30))
+        await asyncio.sleep(settings.IM_LOGIN_TIMEOUT)
         if self.account is None:
             await self.close(code=CLOSE_LOGIN_TIMEOUT)
+
+    async def _close_when_idle(self) -> None:
+        """A client that sent nothing (not even a heartbeat) for IM_IDLE_TIMEOUT is gone."""
+        timeout = settings.IM_IDLE_TIMEOUT
+        while True:
+            silent = time.monotonic() - self._last_frame
+            if silent >= timeout:
+                await self._end_session()
+                await self.close(code=CLOSE_IDLE)
+                return
+            await asyncio.sleep(timeout - silent)
+
+    async def _expire_sig(self, seconds: float) -> None:
+        await asyncio.sleep(max(seconds, 0))
+        await self._kicked_out(KICKED_USERSIG_EXPIRED)
+
+    async def _kicked_out(self, reason: str) -> None:
+        if self.account is None:
+            return
+        await self.send(text_data=encode_push("KICKED_OUT", {"type": reason}))
+        timer, self._expiry_timer = self._expiry_timer, None
+        if timer is not None and timer is not asyncio.current_task():
+            timer.cancel()
+        await self._end_session()
+        await self.close(code=CLOSE_KICKED_OUT)
 
     # --- frames ---
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        self._last_frame = time.monotonic()
         if text_data is None:
             await self._answer_error(None, IMError(INVALID_JSON, "frames must be text, not binary"))
             return
@@ -132,7 +177,10 @@ class IMConsumer(AsyncWebsocketConsumer):
             return
         await self.send(text_data=event["text"])
 
-    # --- ops ---
+    async def im_kick(self, event: dict) -> None:
+        await self._kicked_out(event["reason"])
+
+    # --- session ops ---
 
     async def op_login(self, data: dict) -> dict:
         if self.account is not None:
@@ -142,23 +190,28 @@ class IMConsumer(AsyncWebsocketConsumer):
             user_id=params.get_str(data, "userID"),
             user_sig=params.get_str(data, "userSig"),
         )
-        self.account = result.account
-        self._login_timer.cancel()
-        await self.channel_layer.group_add(account_group(self.account.pk), self.channel_name)
-        return account_login_info(
-            result.account,
-            server_time=result.server_time,
-            expires_at=result.usersig.expires_at,
+        account = result.account
+        expires_at = result.usersig.expires_at
+        await self.channel_layer.group_add(account_group(account.pk), self.channel_name)
+        await database_sync_to_async(do_register_instance)(
+            account=account,
+            channel_name=self.channel_name,
+            sig_expires_at=datetime.fromtimestamp(expires_at, tz=UTC),
         )
+        self.account = account
+        self._login_timer.cancel()
+        self._expiry_timer = asyncio.create_task(self._expire_sig(expires_at - time.time()))
+        return account_login_info(account, server_time=result.server_time, expires_at=expires_at)
 
     async def op_logout(self, data: dict) -> dict:
-        assert self.account is not None
-        await self.channel_layer.group_discard(account_group(self.account.pk), self.channel_name)
-        self.account = None
+        await self._end_session()
         self._login_timer = asyncio.create_task(self._close_unless_logged_in())
         return {}
 
     async def op_heartbeat(self, data: dict) -> dict:
+        if self.account is not None:
+            # Renews the channel-layer group membership, which expires (group_expiry).
+            await self.channel_layer.group_add(account_group(self.account.pk), self.channel_name)
         return {"serverTime": int(time.time())}
 
 

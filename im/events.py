@@ -48,3 +48,16 @@ def send_event_on_commit(
     text = encode_push(event, data)
     ids = list(account_ids)
     transaction.on_commit(lambda: _send_now(text, ids, exclude_channel))
+
+
+def _kick_now(channel_names: list[str], reason: str) -> None:
+    layer = get_channel_layer()
+    for channel_name in channel_names:
+        async_to_sync(layer.send)(channel_name, {"type": "im.kick", "reason": reason})
+
+
+def kick_channels_on_commit(channel_names: Iterable[str], reason: str) -> None:
+    """Tell these connections, on whatever process holds them, that they are kicked out."""
+    names = list(channel_names)
+    if names:
+        transaction.on_commit(lambda: _kick_now(names, reason))

@@ -154,6 +154,9 @@ class Conversation(models.Model):
         Group, on_delete=models.CASCADE, null=True, blank=True, related_name="conversation"
     )
     last_seq = models.PositiveBigIntegerField(default=0)
+    # Bumped by every change a client must catch up on (a new message, a recall),
+    # under the row lock, so it grows in commit order; see Message.change_seq.
+    change_seq = models.PositiveBigIntegerField(default=0)
     last_message_at = models.DateTimeField(null=True, blank=True)
     last_message = models.ForeignKey(
         "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -219,6 +222,8 @@ class Message(models.Model):
     revoked_by = models.ForeignKey(
         Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The conversation's change_seq at this message's last change (creation or recall).
+    change_seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -228,6 +233,26 @@ class Message(models.Model):
                 name="message_unique_client_key",
             ),
         ]
+        indexes = [models.Index(fields=["conversation", "change_seq"])]
 
     def __str__(self) -> str:
         return f"{self.conversation_id}:{self.seq}"
+
+
+class Instance(models.Model):
+    """One logged-in connection of an account, on whichever server process holds it.
+
+    The registry lives in the database so every process sees every instance;
+    a kick reaches the instance through the channel layer by ``channel_name``.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="instances")
+    channel_name = models.CharField(max_length=200, unique=True)
+    logged_in_at = models.DateTimeField()
+    sig_expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "logged_in_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} on {self.channel_name}"

@@ -69,6 +69,16 @@ def get_message_list(account: Account, data: dict, channel: str) -> dict[str, An
     )
 
 
+@op("syncMessages")
+def sync_messages(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    return conversations.check_sync_messages(
+        account=account,
+        conversation_id=params.get_str(data, "conversationID"),
+        after_change_seq=params.get_int(data, "changeSequence"),
+        count=params.get_int(data, "count", default=conversations.MAX_SYNC_PAGE),
+    )
+
+
 @op("setMessageRead")
 def set_message_read(account: Account, data: dict, channel: str) -> dict[str, Any]:
     return conversations.check_set_message_read(

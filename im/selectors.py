@@ -149,6 +149,14 @@ def messages_before(
     return list(message_select(queryset).order_by("-seq")[:limit])
 
 
+def messages_changed_after(
+    conversation: Conversation, *, after_change_seq: int, limit: int
+) -> list[Message]:
+    """Messages created or recalled after ``after_change_seq``, in change order."""
+    queryset = Message.objects.filter(conversation=conversation, change_seq__gt=after_change_seq)
+    return list(message_select(queryset).order_by("change_seq")[:limit])
+
+
 def _unread_subquery(account: Account) -> Coalesce:
     unread = (
         Message.objects.filter(conversation=OuterRef("conversation"), seq__gt=OuterRef("read_seq"))

@@ -72,6 +72,7 @@ def message_to_dict(message: Message, *, viewer: Account | None) -> dict[str, An
         "clientTime": message.client_time,
         "cloudCustomData": message.cloud_custom_data,
         "protocol": "JSON",
+        "changeSequence": message.change_seq,
     }
 
 
@@ -138,6 +139,7 @@ def conversation_to_dict(participant: Participant) -> dict[str, Any]:
         "messageRemindType": "",
         "groupProfile": None,
         "userProfile": None,
+        "changeSequence": conversation.change_seq,
     }
     if conversation.kind == Conversation.Kind.C2C:
         low, high = conversation.account_low, conversation.account_high

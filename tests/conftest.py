@@ -24,7 +24,10 @@ def make_sig(user_id: str, *, app: App | None = None, expire: int = 86400, **kwa
 
 @pytest.fixture
 def im_app(db) -> App:
-    return App.objects.create(sdkappid=SDKAPPID, secret_key=SECRET_KEY, name="test")
+    """The test app; it lets an account be online on several connections at once."""
+    return App.objects.create(
+        sdkappid=SDKAPPID, secret_key=SECRET_KEY, name="test", max_web_instances=5
+    )
 
 
 @pytest.fixture

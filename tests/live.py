@@ -15,6 +15,15 @@ from django.db import connection
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# One channel-layer namespace per test run, so runs sharing a Redis never hear each other.
+CHANNEL_PREFIX = f"hutong-test-{os.getpid()}"
+
+
+def redis_url() -> str:
+    """The Redis that server processes of a multi-process test share."""
+    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -37,7 +46,12 @@ class LiveServer:
 
     def __init__(self, *, env: dict[str, str] | None = None, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.env = {**os.environ, "DATABASE_URL": test_database_url(), **(env or {})}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "HUTONG_CHANNEL_PREFIX": CHANNEL_PREFIX,
+            **(env or {}),
+        }
         self.env.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
         self.log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)
         self.process: subprocess.Popen | None = None
@@ -78,6 +92,12 @@ class LiveServer:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"daphne did not listen within {timeout}s:\n{self.output()}")
+
+    def kill(self) -> None:
+        """Die at once, as a crashed process would: no cleanup, no closing handshakes."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

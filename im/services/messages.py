@@ -122,6 +122,7 @@ def _store(conversation: Conversation, sender: Account, draft: Draft) -> tuple[M
         return stored, False
     now = timezone.now()
     seq = conversation.last_seq + 1
+    change_seq = conversation.change_seq + 1
     message = Message.objects.create(
         conversation=conversation,
         seq=seq,
@@ -134,11 +135,13 @@ def _store(conversation: Conversation, sender: Account, draft: Draft) -> tuple[M
         client_seq=draft.client_seq,
         priority=draft.priority,
         cloud_custom_data=draft.cloud_custom_data,
+        change_seq=change_seq,
     )
     Conversation.objects.filter(pk=conversation.pk).update(
-        last_seq=seq, last_message_at=now, last_message=message
+        last_seq=seq, change_seq=change_seq, last_message_at=now, last_message=message
     )
-    conversation.last_seq, conversation.last_message_at = seq, now
+    conversation.last_seq, conversation.change_seq = seq, change_seq
+    conversation.last_message_at = now
     # A deleted conversation comes back with its next message.
     Participant.objects.filter(conversation=conversation, is_hidden=True).update(is_hidden=False)
     return message, True
@@ -240,11 +243,14 @@ def check_revoke_message(
 def do_revoke_message(*, message: Message, revoker: Account, origin_channel: str | None) -> Message:
     """Mark ``message`` recalled and push MESSAGE_REVOKED to everyone who can see it."""
     with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+        change_seq = conversation.change_seq + 1
         updated = Message.objects.filter(pk=message.pk, is_revoked=False).update(
-            is_revoked=True, revoked_by=revoker
+            is_revoked=True, revoked_by=revoker, change_seq=change_seq
         )
         if not updated:  # a concurrent recall won
             raise IMError(MESSAGE_NOT_REVOCABLE, "this message has already been recalled")
-        message.is_revoked, message.revoked_by = True, revoker
+        Conversation.objects.filter(pk=conversation.pk).update(change_seq=change_seq)
+        message.is_revoked, message.revoked_by, message.change_seq = True, revoker, change_seq
         _push("MESSAGE_REVOKED", message, origin_channel)
     return message

@@ -1,0 +1,240 @@
+"""Two real daphne processes sharing the database and Redis, as a deployment runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from im.models import App, Message
+from tests.conftest import SDKAPPID, make_sig
+from tests.live import LiveServer, redis_url
+from tests.netclient import NetClient, net_online
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+async def servers(cast) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
+    pair = [LiveServer(env={"REDIS_URL": redis_url()}) for _ in range(2)]
+    try:
+        await asyncio.gather(*(asyncio.to_thread(s.start) for s in pair))
+        yield pair[0], pair[1]
+    finally:
+        for server in pair:
+            server.stop()
+
+
+async def set_limit(limit: int) -> None:
+    await App.objects.filter(sdkappid=SDKAPPID).aupdate(max_web_instances=limit)
+
+
+def text(to: str, body: str, *, random: int, group: bool = False) -> dict:
+    return {
+        "to": to,
+        "conversationType": "GROUP" if group else "C2C",
+        "type": "TIMTextElem",
+        "payload": {"text": body},
+        "random": random,
+        "clientTime": 1764000000,
+    }
+
+
+async def test_messages_cross_processes(servers):
+    one, two = servers
+    alice = await net_online(one.ws_url, "alice")
+    bob = await net_online(two.ws_url, "bob")
+    carol_one = await net_online(one.ws_url, "carol")
+    carol_two = await net_online(two.ws_url, "carol")
+
+    await alice.ok("sendMessage", text("bob", "跨进程", random=1))
+    push = await bob.push("MESSAGE_RECEIVED")
+    assert push["data"][0]["payload"]["text"] == "跨进程"
+
+    group = (
+        await bob.ok(
+            "createGroup",
+            {
+                "name": "g",
+                "type": "Public",
+                "memberList": [{"userID": "alice"}, {"userID": "carol"}],
+            },
+        )
+    )["group"]
+    await bob.ok("sendMessage", text(group["groupID"], "hello all", random=2, group=True))
+    for member in (alice, carol_one, carol_two):
+        push = await member.push("MESSAGE_RECEIVED")
+        assert push["data"][0]["conversationID"] == f"GROUP{group['groupID']}"
+    sent = (await alice.ok("sendMessage", text("bob", "oops", random=3)))["message"]
+    await alice.ok("revokeMessage", {"conversationID": "C2Cbob", "ID": sent["ID"]})
+    revoked = await bob.push("MESSAGE_REVOKED")
+    assert revoked["data"][0]["ID"] == sent["ID"]
+    for client in (alice, bob, carol_one, carol_two):
+        await client.close()
+
+
+async def test_login_on_one_process_kicks_instance_on_the_other(servers):
+    one, two = servers
+    await set_limit(1)
+    first = await net_online(one.ws_url, "alice")
+    second = await net_online(two.ws_url, "alice")
+    kicked = await first.push("KICKED_OUT")
+    assert kicked["data"] == {"type": "multipleAccount"}
+    assert await first.wait_closed() == 4001
+    bob = await net_online(one.ws_url, "bob")
+    await bob.ok("sendMessage", text("alice", "who is there", random=1))
+    assert (await second.push("MESSAGE_RECEIVED"))["data"][0]["payload"]["text"] == "who is there"
+    for client in (second, bob):
+        await client.close()
+
+
+async def test_limit_two_across_processes(servers):
+    one, two = servers
+    await set_limit(2)
+    first = await net_online(one.ws_url, "alice")
+    second = await net_online(two.ws_url, "alice")
+    await asyncio.sleep(0.5)
+    assert first.pushes.empty() and second.pushes.empty()
+    third = await net_online(two.ws_url, "alice")
+    assert (await first.push("KICKED_OUT"))["data"] == {"type": "multipleAccount"}
+    await asyncio.sleep(0.3)
+    assert second.pushes.empty() and not second.closed.is_set()
+    for client in (second, third):
+        await client.close()
+
+
+async def test_usersig_expiry_kicks_on_the_process_holding_the_instance(servers):
+    _, two = servers
+    client = await NetClient(two.ws_url).connect()
+    await client.login("alice", make_sig("alice", expire=2, now=int(time.time()) - 1), SDKAPPID)
+    assert (await client.push("KICKED_OUT", timeout=5))["data"] == {"type": "userSigExpired"}
+    assert await client.wait_closed() == 4001
+
+
+async def test_nothing_lost_when_connections_drop_and_a_process_dies(servers):
+    """3 senders, 300 messages; the receiver's link is cut, a server is killed and restarted."""
+    one, two = servers
+    owner = await net_online(one.ws_url, "alice")
+    group_id = (
+        await owner.ok(
+            "createGroup",
+            {
+                "name": "fault",
+                "type": "Public",
+                "memberList": [{"userID": "bob"}, {"userID": "carol"}],
+            },
+        )
+    )["group"]["groupID"]
+    await owner.close()
+    urls = [one.ws_url, two.ws_url]
+    per_sender = 100
+
+    async def connect_any(user_id: str, start: int) -> NetClient:
+        for attempt in range(200):
+            try:
+                return await net_online(urls[(start + attempt) % 2], user_id)
+            except (OSError, ConnectionError, TimeoutError, AssertionError):
+                await asyncio.sleep(0.1)
+        raise AssertionError(f"{user_id} could not reconnect")
+
+    events: dict[str, float] = {}
+    receiver_links = 0
+
+    async def sender(user_id: str, start: int) -> None:
+        client = await connect_any(user_id, start)
+        for i in range(per_sender):
+            await asyncio.sleep(0.03)  # spread the sends over the faults
+            draft = text(group_id, f"{user_id}-{i}", random=start * 1000 + i, group=True)
+            while True:  # resend the same draft until acknowledged: never a duplicate
+                try:
+                    await client.ok("sendMessage", draft, timeout=5)
+                    break
+                except (ConnectionError, TimeoutError):
+                    await client.close()
+                    client = await connect_any(user_id, start + i)
+        await client.close()
+        events[f"{user_id} done"] = time.monotonic()
+
+    held: dict[str, dict] = {}
+    seen_change = 0
+    conversation_id = f"GROUP{group_id}"
+    receiver: NetClient | None = None
+
+    async def catch_up(client: NetClient) -> None:
+        nonlocal seen_change
+        while True:
+            page = await client.ok(
+                "syncMessages", {"conversationID": conversation_id, "changeSequence": seen_change}
+            )
+            for message in page["messageList"]:
+                held[message["ID"]] = message
+            seen_change = page["changeSequence"]
+            if page["isCompleted"]:
+                return
+
+    async def receive(stop: asyncio.Event) -> None:
+        nonlocal receiver, seen_change, receiver_links
+        start = 1
+        while not stop.is_set():
+            try:
+                receiver = await connect_any("carol", start)
+                receiver_links += 1
+                await catch_up(receiver)
+                while not stop.is_set():
+                    push = await receiver.push("MESSAGE_RECEIVED", timeout=0.5)
+                    for message in push["data"]:
+                        if message["changeSequence"] > seen_change + 1:
+                            await catch_up(receiver)  # a gap: fetch what was missed
+                        held[message["ID"]] = message
+                        seen_change = max(seen_change, message["changeSequence"])
+            except (ConnectionError, TimeoutError, OSError):
+                start += 1
+                if receiver is not None:
+                    await receiver.close()
+
+    async def cut_receiver() -> None:
+        """Drop the receiver's link, then wait until it is back."""
+        links = receiver_links
+        while receiver is None:
+            await asyncio.sleep(0.05)
+        receiver.abort()
+        while receiver_links == links:
+            await asyncio.sleep(0.05)
+
+    async def faults() -> None:
+        for _ in range(3):
+            await asyncio.sleep(0.3)
+            await cut_receiver()
+        two.kill()  # alice and carol send through this process
+        events["killed"] = time.monotonic()
+        await asyncio.sleep(1)
+        await asyncio.to_thread(two.start)
+        for _ in range(2):
+            await asyncio.sleep(0.3)
+            await cut_receiver()
+
+    stop = asyncio.Event()
+    receiving = asyncio.create_task(receive(stop))
+    try:
+        async with asyncio.timeout(120):
+            await asyncio.gather(sender("alice", 1), sender("bob", 2), sender("carol", 3), faults())
+            # Everything is stored; the receiver catches up whatever it missed.
+            while len(held) < 3 * per_sender:
+                await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await receiving
+        if receiver is not None:
+            await receiver.close()
+
+    # The faults really happened while messages were flowing.
+    assert events["killed"] < min(events[f"{u} done"] for u in ("alice", "bob", "carol"))
+    assert receiver_links >= 6  # the first link and one after each of 5 cuts
+    assert await Message.objects.acount() == 3 * per_sender
+    ordered = sorted(held.values(), key=lambda m: m["sequence"])
+    assert [m["sequence"] for m in ordered] == list(range(1, 3 * per_sender + 1))
+    for user_id in ("alice", "bob", "carol"):
+        texts = [m["payload"]["text"] for m in ordered if m["from"] == user_id]
+        assert texts == [f"{user_id}-{i}" for i in range(per_sender)]
