@@ -28,9 +28,10 @@ from im.errors import (
     UNKNOWN_OP,
     IMError,
 )
-from im.events import account_group, encode_push
+from im.events import Send, account_group, deferred_sends, deliver, encode_push, group_channel
 from im.models import Account
-from im.ops import OPS
+from im.ops import OPS, run_op
+from im.selectors import member_group_pks
 from im.serializers import account_login_info
 from im.services.accounts import check_login
 from im.services.instances import (
@@ -54,6 +55,7 @@ class IMConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.account = None
+        self._groups: set[int] = set()  # IM groups whose channel groups this connection is in
         self._expiry_timer: asyncio.Task | None = None
         self._last_frame = time.monotonic()
         await self.accept()
@@ -74,6 +76,9 @@ class IMConsumer(AsyncWebsocketConsumer):
             self._expiry_timer.cancel()
             self._expiry_timer = None
         await self.channel_layer.group_discard(account_group(account.pk), self.channel_name)
+        for group_pk in self._groups:
+            await self.channel_layer.group_discard(group_channel(group_pk), self.channel_name)
+        self._groups = set()
         await database_sync_to_async(do_unregister_instance)(channel_name=self.channel_name)
 
     async def _close_unless_logged_in(self) -> None:
@@ -161,7 +166,11 @@ class IMConsumer(AsyncWebsocketConsumer):
             raise IMError(NOT_LOGGED_IN, f"log in before {op}")
         if op in SESSION_OPS:
             return await SESSION_OPS[op](self, data)
-        return await database_sync_to_async(OPS[op])(self.account, data, self.channel_name)
+        result, sends = await database_sync_to_async(run_op)(
+            op, self.account, data, self.channel_name
+        )
+        await deliver(sends)
+        return result
 
     async def _send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
@@ -173,8 +182,18 @@ class IMConsumer(AsyncWebsocketConsumer):
     # --- channel layer ---
 
     async def im_push(self, event: dict) -> None:
-        if event.get("exclude") == self.channel_name:
+        if event.get("exclude") == self.channel_name or self.account is None:
             return
+        if event.get("author_id") == self.account.pk:
+            await self.send(text_data=event["author_text"])
+        else:
+            await self.send(text_data=event["text"])
+
+    async def im_join(self, event: dict) -> None:
+        if self.account is None:
+            return
+        self._groups.add(event["group_pk"])
+        await self.channel_layer.group_add(group_channel(event["group_pk"]), self.channel_name)
         await self.send(text_data=event["text"])
 
     async def im_kick(self, event: dict) -> None:
@@ -193,11 +212,20 @@ class IMConsumer(AsyncWebsocketConsumer):
         account = result.account
         expires_at = result.usersig.expires_at
         await self.channel_layer.group_add(account_group(account.pk), self.channel_name)
-        await database_sync_to_async(do_register_instance)(
-            account=account,
-            channel_name=self.channel_name,
-            sig_expires_at=datetime.fromtimestamp(expires_at, tz=UTC),
-        )
+        self._groups = set(await database_sync_to_async(member_group_pks)(account))
+        for group_pk in self._groups:
+            await self.channel_layer.group_add(group_channel(group_pk), self.channel_name)
+
+        def register() -> list[Send]:
+            with deferred_sends() as kicks:
+                do_register_instance(
+                    account=account,
+                    channel_name=self.channel_name,
+                    sig_expires_at=datetime.fromtimestamp(expires_at, tz=UTC),
+                )
+            return kicks
+
+        await deliver(await database_sync_to_async(register)())
         self.account = account
         self._login_timer.cancel()
         self._expiry_timer = asyncio.create_task(self._expire_sig(expires_at - time.time()))
@@ -210,8 +238,10 @@ class IMConsumer(AsyncWebsocketConsumer):
 
     async def op_heartbeat(self, data: dict) -> dict:
         if self.account is not None:
-            # Renews the channel-layer group membership, which expires (group_expiry).
+            # Renews the channel-layer group memberships, which expire (group_expiry).
             await self.channel_layer.group_add(account_group(self.account.pk), self.channel_name)
+            for group_pk in self._groups:
+                await self.channel_layer.group_add(group_channel(group_pk), self.channel_name)
         return {"serverTime": int(time.time())}
 
 

@@ -1,14 +1,22 @@
 """Pushes to connected clients. Only services call this, and only after commit.
 
-Every connection of an account joins the channel-layer group named by
-``account_group``; an event is encoded to JSON text once per call and fanned
-out by the layer.
+Every connection of an account joins the channel-layer group ``account_group``,
+and the group ``group_channel`` of every IM group the account is in, so a group
+message is one layer send, whatever the group's size. An event is encoded to
+JSON text once.
+
+Sends leave after commit. Inside ``deferred_sends`` (the WebSocket consumer's
+ops) they are handed back to the async caller, which awaits them on the event
+loop; elsewhere (admin, commands) they are sent right away.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -20,17 +28,55 @@ def account_group(account_id: int) -> str:
     return f"acct.{account_id}"
 
 
+def group_channel(group_pk: int) -> str:
+    return f"grp.{group_pk}"
+
+
 def encode_push(event: str, data: Any) -> str:
     return json.dumps({"event": event, "data": data}, ensure_ascii=False, separators=(",", ":"))
 
 
-def _send_now(text: str, account_ids: list[int], exclude_channel: str | None) -> None:
+@dataclass(frozen=True)
+class Send:
+    """One channel-layer message: to a group, or (``to_channel``) to one connection."""
+
+    target: str
+    message: dict[str, Any]
+    to_channel: bool = False
+
+
+_local = threading.local()
+
+
+@contextmanager
+def deferred_sends() -> Iterator[list[Send]]:
+    """Collect the sends that commit inside this block instead of sending them."""
+    outbox: list[Send] = []
+    _local.outbox = outbox
+    try:
+        yield outbox
+    finally:
+        _local.outbox = None
+
+
+async def deliver(sends: Iterable[Send]) -> None:
     layer = get_channel_layer()
-    for account_id in account_ids:
-        async_to_sync(layer.group_send)(
-            account_group(account_id),
-            {"type": "im.push", "text": text, "exclude": exclude_channel},
-        )
+    for send in sends:
+        if send.to_channel:
+            await layer.send(send.target, send.message)
+        else:
+            await layer.group_send(send.target, send.message)
+
+
+def _on_commit(sends: list[Send]) -> None:
+    def release() -> None:
+        outbox = getattr(_local, "outbox", None)
+        if outbox is not None:
+            outbox.extend(sends)
+        else:
+            async_to_sync(deliver)(sends)
+
+    transaction.on_commit(release)
 
 
 def send_event_on_commit(
@@ -45,19 +91,45 @@ def send_event_on_commit(
     ``exclude_channel`` skips the connection that made the change (it has the answer).
     A rolled-back transaction sends nothing.
     """
-    text = encode_push(event, data)
-    ids = list(account_ids)
-    transaction.on_commit(lambda: _send_now(text, ids, exclude_channel))
+    message = {"type": "im.push", "text": encode_push(event, data), "exclude": exclude_channel}
+    _on_commit([Send(account_group(pk), message) for pk in account_ids])
 
 
-def _kick_now(channel_names: list[str], reason: str) -> None:
-    layer = get_channel_layer()
-    for channel_name in channel_names:
-        async_to_sync(layer.send)(channel_name, {"type": "im.kick", "reason": reason})
+def send_group_event_on_commit(
+    event: str,
+    *,
+    group_pk: int,
+    data_for_others: Any,
+    data_for_author: Any,
+    author_id: int,
+    exclude_channel: str | None = None,
+) -> None:
+    """Push to every connection of every member of an IM group: one layer send.
+
+    The author's connections get ``data_for_author`` (``flow: out``), the rest
+    ``data_for_others``; both are encoded here, once.
+    """
+    message = {
+        "type": "im.push",
+        "text": encode_push(event, data_for_others),
+        "author_id": author_id,
+        "author_text": encode_push(event, data_for_author),
+        "exclude": exclude_channel,
+    }
+    _on_commit([Send(group_channel(group_pk), message)])
+
+
+def join_group_channel_on_commit(account_ids: Iterable[int], *, group_pk: int, group: Any) -> None:
+    """Have the accounts' connections join an IM group's channel group.
+
+    Each connection joins from its own process (what a pub/sub layer needs), then
+    pushes GROUP_JOINED with ``group``: from that push on, it hears the group.
+    """
+    message = {"type": "im.join", "group_pk": group_pk, "text": encode_push("GROUP_JOINED", group)}
+    _on_commit([Send(account_group(pk), message) for pk in account_ids])
 
 
 def kick_channels_on_commit(channel_names: Iterable[str], reason: str) -> None:
     """Tell these connections, on whatever process holds them, that they are kicked out."""
-    names = list(channel_names)
-    if names:
-        transaction.on_commit(lambda: _kick_now(names, reason))
+    message = {"type": "im.kick", "reason": reason}
+    _on_commit([Send(name, message, to_channel=True) for name in channel_names])

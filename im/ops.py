@@ -11,12 +11,22 @@ from typing import Any
 
 from im import params
 from im.errors import GROUP_INVALID_PARAMS, IMError
+from im.events import Send, deferred_sends
 from im.models import Account, GroupMember, Message
 from im.serializers import group_to_dict, message_to_dict
 from im.services import conversations, groups, messages
 
 Op = Callable[[Account, dict, str], dict[str, Any]]
 OPS: dict[str, Op] = {}
+
+
+def run_op(
+    name: str, account: Account, data: dict, channel: str
+) -> tuple[dict[str, Any], list[Send]]:
+    """Run one op; its pushes come back, to be sent from the event loop, not this thread."""
+    with deferred_sends() as sends:
+        result = OPS[name](account, data, channel)
+    return result, sends
 
 
 def op(name: str) -> Callable[[Op], Op]:

@@ -42,6 +42,10 @@ def get_account(app: App, user_id: str) -> Account:
     return account
 
 
+def member_group_pks(account: Account) -> list[int]:
+    return list(GroupMember.objects.filter(account=account).values_list("group_id", flat=True))
+
+
 def access_group(
     account: Account, group_id: str, *, for_update: bool = False
 ) -> tuple[Group, GroupMember | None]:

@@ -63,6 +63,8 @@ async def test_messages_cross_processes(servers):
             },
         )
     )["group"]
+    for member in (bob, alice, carol_one, carol_two):
+        assert (await member.push("GROUP_JOINED"))["data"]["groupID"] == group["groupID"]
     await bob.ok("sendMessage", text(group["groupID"], "hello all", random=2, group=True))
     for member in (alice, carol_one, carol_two):
         push = await member.push("MESSAGE_RECEIVED")

@@ -148,7 +148,7 @@ async def test_unread_counts_follow_reads_across_connections(cast):
 
 async def test_group_unread_and_read(cast):
     alice, bob = await online("alice"), await online("bob")
-    group = await create_group(alice, ["bob"])
+    group = await create_group(alice, ["bob"], joined=(bob,))
     gid = group["groupID"]
     for i in range(4):
         await alice.ok("sendMessage", group_text(gid, f"g{i}", random=i))

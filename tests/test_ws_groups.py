@@ -14,14 +14,21 @@ from tests.wsclient import IMClient, online, text_message
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def create_group(client: IMClient, members: list[str], **extra) -> dict:
+async def create_group(
+    client: IMClient, members: list[str], *, joined: tuple[IMClient, ...] = (), **extra
+) -> dict:
+    """createGroup from ``client``; returns once it and ``joined`` have heard GROUP_JOINED."""
     data = {
         "name": "茶馆",
         "type": "Public",
         "memberList": [{"userID": uid} for uid in members],
         **extra,
     }
-    return (await client.ok("createGroup", data))["group"]
+    group = (await client.ok("createGroup", data))["group"]
+    for member in (client, *joined):
+        push = await member.push("GROUP_JOINED")
+        assert push["data"]["groupID"] == group["groupID"]
+    return group
 
 
 def group_text(group_id: str, text: str, *, random: int = 1) -> dict:
@@ -97,7 +104,7 @@ async def test_group_message_reaches_every_member_connection_once(cast):
     alice1, alice2 = await online("alice"), await online("alice")
     bob1, bob2 = await online("bob"), await online("bob")
     carol = await online("carol")
-    group = await create_group(alice1, ["bob", "carol"])
+    group = await create_group(alice1, ["bob", "carol"], joined=(alice2, bob1, bob2, carol))
     gid = group["groupID"]
 
     sent = (await alice1.ok("sendMessage", group_text(gid, "大家好", random=5)))["message"]
@@ -123,6 +130,7 @@ async def test_group_message_reaches_every_member_connection_once(cast):
 async def test_non_member_cannot_send_to_group(cast):
     alice, carol = await online("alice"), await online("carol")
     group = await create_group(alice, ["bob"])
+    await carol.assert_silent()  # not a member: no GROUP_JOINED
     reply = await carol.request("sendMessage", group_text(group["groupID"], "let me in"))
     assert reply["code"] == 10007
     assert await Message.objects.acount() == 0
@@ -133,7 +141,7 @@ async def test_non_member_cannot_send_to_group(cast):
 
 async def test_muted_member_cannot_send(cast):
     alice, bob = await online("alice"), await online("bob")
-    group = await create_group(alice, ["bob"])
+    group = await create_group(alice, ["bob"], joined=(bob,))
     await GroupMember.objects.filter(account=cast["bob"]).aupdate(
         mute_until=timezone.now() + timedelta(minutes=10)
     )
@@ -152,7 +160,10 @@ async def test_muted_member_cannot_send(cast):
 async def test_mute_all_silences_members_but_not_owner_or_admin(cast):
     alice, bob, carol = await online("alice"), await online("bob"), await online("carol")
     group = await create_group(
-        alice, [], memberList=[{"userID": "bob", "role": "Admin"}, {"userID": "carol"}]
+        alice,
+        [],
+        joined=(bob, carol),
+        memberList=[{"userID": "bob", "role": "Admin"}, {"userID": "carol"}],
     )
     gid = group["groupID"]
     await Group.objects.filter(group_id=gid).aupdate(mute_all_members=True)
@@ -166,7 +177,7 @@ async def test_mute_all_silences_members_but_not_owner_or_admin(cast):
 async def test_concurrent_senders_are_delivered_in_sequence_order(cast):
     alice, bob, carol = await online("alice"), await online("bob"), await online("carol")
     watcher = await online("bob")
-    group = await create_group(alice, ["bob", "carol"])
+    group = await create_group(alice, ["bob", "carol"], joined=(bob, carol, watcher))
     gid = group["groupID"]
     per_sender = 20
 

@@ -67,7 +67,10 @@ async def test_c2c_recall_window(cast, im_app):
 async def test_group_recall_window_and_roles(cast):
     alice, bob, carol = await online("alice"), await online("bob"), await online("carol")
     group = await create_group(
-        alice, [], memberList=[{"userID": "bob", "role": "Admin"}, {"userID": "carol"}]
+        alice,
+        [],
+        joined=(bob, carol),
+        memberList=[{"userID": "bob", "role": "Admin"}, {"userID": "carol"}],
     )
     gid = group["groupID"]
     by_carol = (await carol.ok("sendMessage", group_text(gid, "c1", random=1)))["message"]

@@ -14,7 +14,9 @@ from im.errors import (
     GROUP_MEMBER_ACCOUNT_MISSING,
     IMError,
 )
+from im.events import join_group_channel_on_commit
 from im.models import Account, Conversation, Group, GroupMember, Participant
+from im.serializers import group_to_dict
 
 MAX_INITIAL_MEMBERS = 500
 # TIM's defaults when createGroup leaves maxMemberNum out.
@@ -143,6 +145,9 @@ def do_create_group(
             GroupMember.objects.bulk_create(rows)
             Participant.objects.bulk_create(
                 [Participant(conversation=conversation, account=row.account) for row in rows]
+            )
+            join_group_channel_on_commit(
+                [row.account_id for row in rows], group_pk=group.pk, group=group_to_dict(group)
             )
     except IntegrityError:
         raise IMError(GROUP_ID_IN_USE, f"groupID {group_id!r} is already in use") from None

@@ -19,7 +19,7 @@ from im.errors import (
     SENDER_MUTED,
     IMError,
 )
-from im.events import send_event_on_commit
+from im.events import send_event_on_commit, send_group_event_on_commit
 from im.models import Account, App, Conversation, Group, GroupMember, Message, Participant
 from im.selectors import access_member, get_account, get_message, resolve_conversation
 from im.serializers import message_to_dict
@@ -97,9 +97,13 @@ def check_send_message(
 
 def _c2c_conversation_for_update(a: Account, b: Account) -> Conversation:
     low, high = sorted((a, b), key=lambda acc: acc.pk)
-    conversation, _ = Conversation.objects.get_or_create(
+    conversation, created = Conversation.objects.get_or_create(
         kind=Conversation.Kind.C2C, account_low=low, account_high=high, defaults={"app": a.app}
     )
+    if created:
+        Participant.objects.bulk_create(
+            [Participant(conversation=conversation, account=acc) for acc in {low, high}]
+        )
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     locked.account_low, locked.account_high = low, high
     return locked
@@ -158,11 +162,8 @@ def do_send_c2c_message(
     with transaction.atomic():
         conversation = _c2c_conversation_for_update(sender, receiver)
         message, created = _store(conversation, sender, draft)
-        if not created:
-            return message
-        for account in {sender.pk: sender, receiver.pk: receiver}.values():
-            Participant.objects.get_or_create(conversation=conversation, account=account)
-        _push("MESSAGE_RECEIVED", message, origin_channel)
+        if created:
+            _push("MESSAGE_RECEIVED", message, origin_channel)
     return message
 
 
@@ -182,31 +183,25 @@ def do_send_group_message(
 def _push(event: str, message: Message, origin_channel: str | None) -> None:
     """Push ``message`` to every connection that can see it, but the one that acted.
 
-    Serialised at most twice whatever the audience: once as its sender sees it,
-    once as everyone else does.
+    A group message is one layer send and two encodings, whatever the group's size.
     """
     conversation = message.conversation
     sender = message.sender
-    if conversation.kind == Conversation.Kind.C2C:
-        others = {conversation.account_low, conversation.account_high} - {sender}
-        audience = [(account, [account.pk]) for account in others]
-        sender_is_member = True
-    else:
-        member_ids = set(
-            GroupMember.objects.filter(group=conversation.group).values_list(
-                "account_id", flat=True
-            )
+    if conversation.kind == Conversation.Kind.GROUP:
+        send_group_event_on_commit(
+            event,
+            group_pk=conversation.group_id,
+            data_for_others=[message_to_dict(message, viewer=None)],
+            data_for_author=[message_to_dict(message, viewer=sender)],
+            author_id=sender.pk,
+            exclude_channel=origin_channel,
         )
-        sender_is_member = sender.pk in member_ids
-        member_ids.discard(sender.pk)
-        audience = [(None, sorted(member_ids))] if member_ids else []
-    if sender_is_member:
-        audience.append((sender, [sender.pk]))
-    for viewer, account_ids in audience:
+        return
+    for account in {conversation.account_low, conversation.account_high}:
         send_event_on_commit(
             event,
-            [message_to_dict(message, viewer=viewer)],
-            account_ids,
+            [message_to_dict(message, viewer=account)],
+            [account.pk],
             exclude_channel=origin_channel,
         )
 
