@@ -13,6 +13,7 @@ from im import params
 from im.errors import GROUP_INVALID_PARAMS, IMError
 from im.events import Send, deferred_sends
 from im.models import Account, GroupMember, Message
+from im.selectors import joined_groups
 from im.serializers import group_to_dict, message_to_dict
 from im.services import conversations, groups, messages
 
@@ -151,3 +152,16 @@ def create_group(account: Account, data: dict, channel: str) -> dict[str, Any]:
         max_member_num=params.get_int(data, "maxMemberNum", default=0),
     )
     return {"group": group_to_dict(group, member=member), "overLimitUserIDList": []}
+
+
+@op("getGroupList")
+def get_group_list(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    return {"groupList": [group_to_dict(m.group, member=m) for m in joined_groups(account)]}
+
+
+@op("getGroupProfile")
+def get_group_profile(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    group, member = groups.check_group_profile(
+        account=account, group_id=params.get_str(data, "groupID")
+    )
+    return {"group": group_to_dict(group, member=member)}

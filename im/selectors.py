@@ -46,6 +46,15 @@ def member_group_pks(account: Account) -> list[int]:
     return list(GroupMember.objects.filter(account=account).values_list("group_id", flat=True))
 
 
+def joined_groups(account: Account) -> list[GroupMember]:
+    """The account's memberships, with group, owner and the account, oldest first."""
+    return list(
+        GroupMember.objects.filter(account=account)
+        .select_related("group__owner", "account")
+        .order_by("joined_at", "pk")
+    )
+
+
 def access_group(
     account: Account, group_id: str, *, for_update: bool = False
 ) -> tuple[Group, GroupMember | None]:

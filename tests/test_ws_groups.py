@@ -193,3 +193,23 @@ async def test_concurrent_senders_are_delivered_in_sequence_order(cast):
     assert len({m["ID"] for m in received}) == 3 * per_sender
     for client in (alice, bob, carol, watcher):
         await client.close()
+
+
+async def test_group_list_and_profile(cast):
+    alice, bob, carol = await online("alice"), await online("bob"), await online("carol")
+    public = await create_group(alice, ["bob"], joined=(bob,), name="public")
+    private = await create_group(alice, [], type="Private", name="private")
+    listed = (await bob.ok("getGroupList"))["groupList"]
+    assert [g["groupID"] for g in listed] == [public["groupID"]]
+    assert listed[0]["selfInfo"]["role"] == "Member"
+    owned = (await alice.ok("getGroupList"))["groupList"]
+    assert {g["groupID"] for g in owned} == {public["groupID"], private["groupID"]}
+    # Anyone may look at a Public group; a Private one only its members.
+    profile = (await carol.ok("getGroupProfile", {"groupID": public["groupID"]}))["group"]
+    assert profile["name"] == "public" and profile["selfInfo"] == {}
+    reply = await carol.request("getGroupProfile", {"groupID": private["groupID"]})
+    assert reply["code"] == 10007
+    reply = await carol.request("getGroupProfile", {"groupID": "nowhere"})
+    assert reply["code"] == 10010
+    for client in (alice, bob, carol):
+        await client.close()

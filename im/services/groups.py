@@ -12,10 +12,12 @@ from im.errors import (
     GROUP_ID_INVALID,
     GROUP_INVALID_PARAMS,
     GROUP_MEMBER_ACCOUNT_MISSING,
+    NO_PERMISSION,
     IMError,
 )
 from im.events import join_group_channel_on_commit
 from im.models import Account, Conversation, Group, GroupMember, Participant
+from im.selectors import access_group
 from im.serializers import group_to_dict
 
 MAX_INITIAL_MEMBERS = 500
@@ -32,6 +34,14 @@ JOIN_OPTIONS = frozenset({"FreeAccess", "NeedPermission", "DisableApply"})
 AUTO_ID_PREFIX = "@TGS#"
 COMMUNITY_PREFIX = "@TGS#_"
 _ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def check_group_profile(*, account: Account, group_id: str) -> tuple[Group, GroupMember | None]:
+    """A group's profile: for its members, and for anyone when the group is not Private."""
+    group, member = access_group(account, group_id)
+    if member is None and group.type == Group.Type.PRIVATE:
+        raise IMError(NO_PERMISSION, f"group {group_id!r} is private")
+    return group, member
 
 
 def _auto_group_id(group_type: str) -> str:
