@@ -11,7 +11,6 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -28,15 +27,13 @@ from im.errors import (
     UNKNOWN_OP,
     IMError,
 )
-from im.events import Send, account_group, deferred_sends, deliver, encode_push, group_channel
+from im.events import account_group, call_deferring_sends, deliver, encode_push, group_channel
 from im.models import Account
 from im.ops import OPS, run_op
-from im.selectors import member_group_pks
 from im.serializers import account_login_info
-from im.services.accounts import check_login
 from im.services.instances import (
     KICKED_USERSIG_EXPIRED,
-    do_register_instance,
+    check_open_session,
     do_unregister_instance,
 )
 
@@ -204,32 +201,30 @@ class IMConsumer(AsyncWebsocketConsumer):
     async def op_login(self, data: dict) -> dict:
         if self.account is not None:
             raise IMError(ALREADY_LOGGED_IN, f"already logged in as {self.account.user_id}")
-        result = await database_sync_to_async(check_login)(
+        session, kicks = await database_sync_to_async(call_deferring_sends)(
+            check_open_session,
             sdkappid=params.get_int(data, "SDKAppID", numeric_str=True),
             user_id=params.get_str(data, "userID"),
             user_sig=params.get_str(data, "userSig"),
+            channel_name=self.channel_name,
         )
-        account = result.account
-        expires_at = result.usersig.expires_at
-        await self.channel_layer.group_add(account_group(account.pk), self.channel_name)
-        self._groups = set(await database_sync_to_async(member_group_pks)(account))
-        for group_pk in self._groups:
-            await self.channel_layer.group_add(group_channel(group_pk), self.channel_name)
-
-        def register() -> list[Send]:
-            with deferred_sends() as kicks:
-                do_register_instance(
-                    account=account,
-                    channel_name=self.channel_name,
-                    sig_expires_at=datetime.fromtimestamp(expires_at, tz=UTC),
-                )
-            return kicks
-
-        await deliver(await database_sync_to_async(register)())
+        account = session.login.account
+        self._groups = set(session.group_pks)
+        await asyncio.gather(
+            self.channel_layer.group_add(account_group(account.pk), self.channel_name),
+            *(
+                self.channel_layer.group_add(group_channel(pk), self.channel_name)
+                for pk in self._groups
+            ),
+        )
+        await deliver(kicks)
         self.account = account
         self._login_timer.cancel()
+        expires_at = session.login.usersig.expires_at
         self._expiry_timer = asyncio.create_task(self._expire_sig(expires_at - time.time()))
-        return account_login_info(account, server_time=result.server_time, expires_at=expires_at)
+        return account_login_info(
+            account, server_time=session.login.server_time, expires_at=expires_at
+        )
 
     async def op_logout(self, data: dict) -> dict:
         await self._end_session()

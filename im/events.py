@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+T = TypeVar("T")
 
 
 def account_group(account_id: int) -> str:
@@ -57,6 +59,15 @@ def deferred_sends() -> Iterator[list[Send]]:
         yield outbox
     finally:
         _local.outbox = None
+
+
+def call_deferring_sends(
+    func: Callable[..., T], /, *args: Any, **kwargs: Any
+) -> tuple[T, list[Send]]:
+    """Call ``func``; return its result and the sends it committed, unsent."""
+    with deferred_sends() as sends:
+        result = func(*args, **kwargs)
+    return result, sends
 
 
 async def deliver(sends: Iterable[Send]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from im import params
 from im.errors import GROUP_INVALID_PARAMS, IMError
-from im.events import Send, deferred_sends
+from im.events import Send, call_deferring_sends
 from im.models import Account, GroupMember, Message
 from im.selectors import joined_groups
 from im.serializers import group_to_dict, message_to_dict
@@ -25,9 +25,7 @@ def run_op(
     name: str, account: Account, data: dict, channel: str
 ) -> tuple[dict[str, Any], list[Send]]:
     """Run one op; its pushes come back, to be sent from the event loop, not this thread."""
-    with deferred_sends() as sends:
-        result = OPS[name](account, data, channel)
-    return result, sends
+    return call_deferring_sends(OPS[name], account, data, channel)
 
 
 def op(name: str) -> Callable[[Op], Op]:

@@ -6,13 +6,16 @@ across processes; the kick itself travels over the channel layer.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from im.events import kick_channels_on_commit
 from im.models import Account, App, Instance
+from im.selectors import member_group_pks
+from im.services.accounts import LoginResult, check_login
 
 # TIM's KICKED_OUT types (TIM.TYPES.KICKED_OUT_*).
 KICKED_MULTIPLE_ACCOUNT = "multipleAccount"
@@ -48,6 +51,24 @@ def do_register_instance(
             Instance.objects.filter(pk__in=[pk for pk, _ in over]).delete()
             kick_channels_on_commit([name for _, name in over], KICKED_MULTIPLE_ACCOUNT)
     return [name for _, name in over]
+
+
+@dataclass(frozen=True)
+class Session:
+    login: LoginResult
+    group_pks: list[int]  # the IM groups whose pushes the connection must hear
+
+
+def check_open_session(*, sdkappid: int, user_id: str, user_sig: str, channel_name: str) -> Session:
+    """Log a connection in: verify the UserSig, register the instance (kicking the
+    oldest past the app's limit) and list the account's groups."""
+    login = check_login(sdkappid=sdkappid, user_id=user_id, user_sig=user_sig)
+    do_register_instance(
+        account=login.account,
+        channel_name=channel_name,
+        sig_expires_at=datetime.fromtimestamp(login.usersig.expires_at, tz=UTC),
+    )
+    return Session(login=login, group_pks=member_group_pks(login.account))
 
 
 def do_unregister_instance(*, channel_name: str) -> None:
