@@ -13,7 +13,7 @@ from im import params
 from im.errors import GROUP_INVALID_PARAMS, IMError
 from im.events import Send, call_deferring_sends
 from im.models import Account, GroupMember, Message
-from im.selectors import joined_groups
+from im.selectors import group_member_count, joined_groups
 from im.serializers import group_to_dict, message_to_dict
 from im.services import conversations, groups, messages
 
@@ -149,12 +149,20 @@ def create_group(account: Account, data: dict, channel: str) -> dict[str, Any]:
         join_option=params.get_str(data, "joinOption", default="FreeAccess"),
         max_member_num=params.get_int(data, "maxMemberNum", default=0),
     )
-    return {"group": group_to_dict(group, member=member), "overLimitUserIDList": []}
+    return {
+        "group": group_to_dict(group, member=member, member_count=group_member_count(group)),
+        "overLimitUserIDList": [],
+    }
 
 
 @op("getGroupList")
 def get_group_list(account: Account, data: dict, channel: str) -> dict[str, Any]:
-    return {"groupList": [group_to_dict(m.group, member=m) for m in joined_groups(account)]}
+    return {
+        "groupList": [
+            group_to_dict(m.group, member=m, member_count=m.member_count)
+            for m in joined_groups(account)
+        ]
+    }
 
 
 @op("getGroupProfile")
@@ -162,4 +170,4 @@ def get_group_profile(account: Account, data: dict, channel: str) -> dict[str, A
     group, member = groups.check_group_profile(
         account=account, group_id=params.get_str(data, "groupID")
     )
-    return {"group": group_to_dict(group, member=member)}
+    return {"group": group_to_dict(group, member=member, member_count=group_member_count(group))}

@@ -47,12 +47,17 @@ def member_group_pks(account: Account) -> list[int]:
 
 
 def joined_groups(account: Account) -> list[GroupMember]:
-    """The account's memberships, with group, owner and the account, oldest first."""
+    """The account's memberships, oldest first, each with ``member_count`` of its group."""
     return list(
         GroupMember.objects.filter(account=account)
         .select_related("group__owner", "account")
+        .annotate(member_count=Count("group__members"))
         .order_by("joined_at", "pk")
     )
+
+
+def group_member_count(group: Group) -> int:
+    return GroupMember.objects.filter(group=group).count()
 
 
 def access_group(

@@ -103,7 +103,9 @@ def profile_to_dict(account: Account) -> dict[str, Any]:
     return {"userID": account.user_id, "nick": account.nick, "avatar": account.avatar}
 
 
-def group_to_dict(group: Group, *, member: GroupMember | None = None) -> dict[str, Any]:
+def group_to_dict(
+    group: Group, *, member_count: int, member: GroupMember | None = None
+) -> dict[str, Any]:
     return {
         "groupID": group.group_id,
         "name": group.name,
@@ -113,6 +115,7 @@ def group_to_dict(group: Group, *, member: GroupMember | None = None) -> dict[st
         "notification": group.notification,
         "ownerID": group.owner.user_id if group.owner else "",
         "createTime": int(group.created_at.timestamp()),
+        "memberCount": member_count,
         "maxMemberNum": group.max_member_num,
         "joinOption": group.join_option,
         "inviteOption": group.invite_option,

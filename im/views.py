@@ -16,7 +16,9 @@ from im.services.site import ensure_site_app, site_credentials
 @require_GET
 def chat(request: HttpRequest) -> HttpResponse:
     app = ensure_site_app()
-    return render(request, "im/chat.html", {"sdkappid": app.sdkappid})
+    return render(
+        request, "im/chat.html", {"sdkappid": app.sdkappid, "revoke_window": app.revoke_window}
+    )
 
 
 @require_GET

@@ -187,6 +187,8 @@ async def test_delete_conversation_keeps_history_and_returns_with_next_message(c
     }
     await bob2.push("CONVERSATION_DELETED")
     assert "C2Calice" not in await conversations(bob1)
+    again = await bob1.request("deleteConversation", {"conversationID": "C2Calice"})
+    assert again["code"] == 6004
     assert await Message.objects.acount() == 2
 
     await send_many(alice, 1, start=10)

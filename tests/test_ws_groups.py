@@ -28,6 +28,7 @@ async def create_group(
     for member in (client, *joined):
         push = await member.push("GROUP_JOINED")
         assert push["data"]["groupID"] == group["groupID"]
+        assert push["data"]["changeSequence"] == 0
     return group
 
 
@@ -44,6 +45,7 @@ async def test_create_group_makes_creator_owner(cast):
     assert group["ownerID"] == "alice"
     assert group["selfInfo"]["role"] == "Owner"
     assert group["maxMemberNum"] == 2000
+    assert group["memberCount"] == 3
     roles = {
         m.account.user_id: m.role
         async for m in GroupMember.objects.select_related("account").filter(
@@ -202,6 +204,7 @@ async def test_group_list_and_profile(cast):
     listed = (await bob.ok("getGroupList"))["groupList"]
     assert [g["groupID"] for g in listed] == [public["groupID"]]
     assert listed[0]["selfInfo"]["role"] == "Member"
+    assert listed[0]["memberCount"] == 2
     owned = (await alice.ok("getGroupList"))["groupList"]
     assert {g["groupID"] for g in owned} == {public["groupID"], private["groupID"]}
     # Anyone may look at a Public group; a Private one only its members.

@@ -160,7 +160,7 @@ def check_delete_conversation(
     ref = resolve_conversation(account, conversation_id)
     with transaction.atomic():
         participant = _lock_participant(account, ref)
-        if participant is None:
+        if participant is None or participant.is_hidden:
             raise IMError(INVALID_CONVERSATION, f"you have no conversation {conversation_id!r}")
         participant.is_hidden = True
         participant.read_seq = max(participant.read_seq, participant.conversation.last_seq)

@@ -157,7 +157,13 @@ def do_create_group(
                 [Participant(conversation=conversation, account=row.account) for row in rows]
             )
             join_group_channel_on_commit(
-                [row.account_id for row in rows], group_pk=group.pk, group=group_to_dict(group)
+                [row.account_id for row in rows],
+                group_pk=group.pk,
+                group={
+                    **group_to_dict(group, member_count=len(rows)),
+                    # Where the joiner's catch-up (syncMessages) starts.
+                    "changeSequence": conversation.change_seq,
+                },
             )
     except IntegrityError:
         raise IMError(GROUP_ID_IN_USE, f"groupID {group_id!r} is already in use") from None

@@ -1,11 +1,13 @@
 /**
  * The chat page: a client of tim.js like any page written for TIM.
  *
- * Text from messages and users only ever reaches the page through textContent,
- * never as HTML. Translations come from Django's JavaScript catalog, loaded by a
- * classic <script> before this module (the gettext/interpolate globals).
+ * Text from messages and users only ever reaches the page through text nodes
+ * (textContent, or emoji.js's spans), never as HTML. Translations come from
+ * Django's JavaScript catalog, loaded by a classic <script> before this module
+ * (the gettext/interpolate globals).
  */
 import TIM from './tim.js';
+import {EMOJI, appendText, emojiElement, faceAt} from './emoji.js';
 
 const {gettext, interpolate} = window;
 
@@ -15,22 +17,46 @@ const el = {
   status: $('status'),
   newChat: $('new-chat'),
   peerInput: $('peer-input'),
+  totalUnread: $('total-unread'),
+  newGroupToggle: $('new-group-toggle'),
+  newGroup: $('new-group'),
+  groupName: $('group-name'),
+  groupMembers: $('group-members'),
+  createGroup: $('create-group'),
+  cancelGroup: $('cancel-group'),
   conversationList: $('conversation-list'),
   noConversations: $('no-conversations'),
   title: $('conversation-title'),
   messageList: $('message-list'),
   noMessages: $('no-messages'),
   composer: $('composer'),
+  emojiButton: $('emoji-button'),
+  emojiPicker: $('emoji-picker'),
   messageInput: $('message-input'),
   send: $('send'),
 };
 
+const PAGE_SIZE = 15; // getMessageList's largest page
+// The app's recall window; the server has the last word, the page only hides the
+// control once it can no longer work.
+const REVOKE_WINDOW_MS = (Number(root.dataset.revokeWindow) || 120) * 1000;
+const LOAD_MORE_PX = 48; // this close to the top, scrolling up fetches older messages
+const BASE_TITLE = document.title;
+
 const state = {
   tim: null,
   ready: false,
+  me: '', // this account's userID
+  clockSkew: 0, // server clock minus this browser's, ms: message times are the server's
   conversations: [], // the SDK's list, newest first
-  messages: new Map(), // conversationID → Message[] seen since the page loaded
+  // Conversations not (yet) in the SDK's list, as the server or createGroup described
+  // them: a chat just started, a group just created. Gives them a name.
+  profiles: new Map(),
+  // conversationID → {messages, nextReqMessageID, isCompleted, loaded, loading}
+  stores: new Map(),
   activeID: null,
+  totalUnread: 0,
+  revokeTimer: null,
 };
 
 const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
@@ -56,6 +82,8 @@ function updateComposer() {
   const usable = state.ready && state.activeID !== null;
   el.messageInput.disabled = !usable;
   el.send.disabled = !usable;
+  el.emojiButton.disabled = !usable;
+  if (!usable) closeEmojiPicker();
 }
 
 function errorText(error) {
@@ -71,46 +99,124 @@ function errorText(error) {
     case 6206:
     case 6208:
       return gettext('You are not signed in to chat. Reload the page.');
+    case 10004:
+      return gettext('Check the group: its name must be 1 to 30 bytes long.');
+    case 10007:
+      return gettext('You are not allowed to do that in this group.');
+    case 10010:
+      return gettext('This group does not exist.');
+    case 10017:
+      return gettext('You are muted in this group.');
+    case 10019:
+      return gettext('Some of those user IDs do not exist.');
+    case 10021:
+      return gettext('That group ID is already taken.');
+    case 10031:
+    case 20016:
+      return gettext('It is too late to recall this message.');
+    case 10032:
+    case 10030:
+      return gettext('This message cannot be recalled.');
     default:
       return interpolate(gettext('Something went wrong (error %s).'), [error?.code ?? '?']);
   }
 }
 
-// --- rendering ---
-
-function peerOf(conversationID) {
-  return conversationID.replace(/^C2C/, '');
+/** Now, on the server's clock (message times are the server's). */
+function serverNow() {
+  return Date.now() + state.clockSkew;
 }
 
-function displayName(conversation) {
-  const profile = conversation.userProfile;
-  return profile?.nick || profile?.userID || peerOf(conversation.conversationID);
+// --- conversations ---
+
+function isGroupID(conversationID) {
+  return conversationID.startsWith(TIM.TYPES.CONV_GROUP);
 }
+
+/** Where a message to this conversation goes: TIM's `to` and `conversationType`. */
+function targetOf(conversationID) {
+  const conversationType = isGroupID(conversationID) ? TIM.TYPES.CONV_GROUP : TIM.TYPES.CONV_C2C;
+  return {to: conversationID.slice(conversationType.length), conversationType};
+}
+
+function listed(conversationID) {
+  return state.conversations.find((c) => c.conversationID === conversationID);
+}
+
+/** The best description of a conversation the page has, listed or not. */
+function conversationOf(conversationID) {
+  const type = isGroupID(conversationID) ? TIM.TYPES.CONV_GROUP : TIM.TYPES.CONV_C2C;
+  return (
+    listed(conversationID) ??
+    state.profiles.get(conversationID) ?? {conversationID, type, unreadCount: 0, lastMessage: null}
+  );
+}
+
+function displayName(conversationID) {
+  const conversation = conversationOf(conversationID);
+  const profile = state.profiles.get(conversationID);
+  if (isGroupID(conversationID)) {
+    // A group that a push just revealed has no name until the SDK fetched it.
+    return (
+      conversation.groupProfile?.name || profile?.groupProfile?.name || targetOf(conversationID).to
+    );
+  }
+  return (
+    conversation.userProfile?.nick ||
+    profile?.userProfile?.nick ||
+    targetOf(conversationID).to
+  );
+}
+
+/** "You recalled a message" / "alice recalled a message", for a Message or a lastMessage. */
+function recallText({revoker, from, fromAccount, nick}) {
+  const sender = from ?? fromAccount;
+  const who = revoker || sender;
+  if (who === state.me) return gettext('You recalled a message');
+  // The recaller's own message shows their nick; an admin's recall only has a userID.
+  const name = who === sender ? nick || sender : who;
+  return interpolate(gettext('%s recalled a message'), [name]);
+}
+
+/** A message's body as short text (conversation previews). Text keeps its tokens. */
+function summaryOf(type, payload, fallback = '') {
+  switch (type) {
+    case TIM.TYPES.MSG_TEXT:
+      return payload?.text ?? fallback;
+    case TIM.TYPES.MSG_FACE:
+      return faceAt(payload?.index)?.token ?? (payload?.data || gettext('[Sticker]'));
+    case TIM.TYPES.MSG_CUSTOM:
+      return payload?.description || gettext('[Custom message]');
+    default:
+      return fallback || gettext('[Unsupported message]');
+  }
+}
+
+// --- rendering: the conversation list ---
 
 function renderConversations() {
   const items = [...state.conversations];
-  // A chat just started has no message yet, so the SDK does not list it.
-  if (state.activeID && !items.some((c) => c.conversationID === state.activeID)) {
-    items.unshift({conversationID: state.activeID, unreadCount: 0, lastMessage: null});
-  }
+  // A conversation just opened has no message yet, so the SDK does not list it.
+  if (state.activeID && !listed(state.activeID)) items.unshift(conversationOf(state.activeID));
   el.conversationList.replaceChildren(...items.map(conversationItem));
   el.noConversations.hidden = items.length > 0;
 }
 
 function conversationItem(conversation) {
+  const id = conversation.conversationID;
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'conversation-item';
   button.dataset.testid = 'conversation';
-  button.dataset.conversationId = conversation.conversationID;
-  if (conversation.conversationID === state.activeID) button.setAttribute('aria-current', 'true');
+  button.dataset.conversationId = id;
+  if (id === state.activeID) button.setAttribute('aria-current', 'true');
 
   const name = document.createElement('span');
   name.className = 'peer';
-  name.textContent = displayName(conversation);
+  name.textContent = displayName(id);
   const preview = document.createElement('span');
   preview.className = 'preview';
-  preview.textContent = conversation.lastMessage?.messageForShow ?? '';
+  fillPreview(preview, conversation);
   button.append(name, preview);
 
   if (conversation.unreadCount > 0) {
@@ -121,81 +227,318 @@ function conversationItem(conversation) {
     badge.title = interpolate(gettext('%s unread'), [conversation.unreadCount]);
     button.append(badge);
   }
-  button.addEventListener('click', () => openConversation(conversation.conversationID));
+  button.addEventListener('click', () => openConversation(id));
 
   const item = document.createElement('li');
   item.append(button);
   return item;
 }
 
-function renderMessages() {
+function fillPreview(preview, conversation) {
+  const last = conversation.lastMessage;
+  if (!last) return;
+  if (last.isRevoked) {
+    preview.textContent = recallText(last);
+    return;
+  }
+  if (conversation.type === TIM.TYPES.CONV_GROUP && last.fromAccount !== state.me) {
+    preview.append(`${last.nick || last.fromAccount}: `);
+  }
+  appendText(preview, summaryOf(last.type, last.payload, last.messageForShow));
+}
+
+function renderTotal() {
+  const total = state.totalUnread;
+  el.totalUnread.textContent = total > 99 ? '99+' : String(total);
+  el.totalUnread.dataset.count = String(total);
+  el.totalUnread.title = interpolate(gettext('%s unread'), [total]);
+  el.totalUnread.hidden = total === 0;
+  document.title = total > 0 ? `(${total}) ${BASE_TITLE}` : BASE_TITLE;
+}
+
+// --- rendering: messages ---
+
+function storeOf(conversationID) {
+  let store = state.stores.get(conversationID);
+  if (!store) {
+    store = {messages: [], nextReqMessageID: '', isCompleted: false, loaded: false, loading: false};
+    state.stores.set(conversationID, store);
+  }
+  return store;
+}
+
+/**
+ * Redraw the open conversation. `mode`: 'bottom' scrolls to the newest message;
+ * 'keep' keeps what is on screen where it is while rows are added above it;
+ * 'auto' follows new messages only when the reader was already at the bottom.
+ */
+function renderMessages(mode = 'auto') {
   const list = el.messageList;
+  const fromBottom = list.scrollHeight - list.scrollTop;
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
-  const messages = state.activeID ? state.messages.get(state.activeID) ?? [] : [];
-  list.replaceChildren(...messages.map(messageRow));
-  el.noMessages.hidden = messages.length > 0;
+  const store = state.activeID ? storeOf(state.activeID) : null;
+  const messages = store?.messages ?? [];
+  const group = state.activeID ? isGroupID(state.activeID) : false;
+
+  const rows = messages.map((message) => messageRow(message, group));
+  if (store?.loading) rows.unshift(historyRow());
+  list.replaceChildren(...rows);
+  el.noMessages.hidden = rows.length > 0;
   el.noMessages.textContent = state.activeID
     ? gettext('No messages yet. Say hello!')
     : gettext('Choose a conversation or start a new one.');
+
   const last = messages.at(-1);
-  if (nearBottom || last?.flow === 'out') list.scrollTop = list.scrollHeight;
+  if (mode === 'keep') list.scrollTop = list.scrollHeight - fromBottom;
+  else if (mode === 'bottom' || nearBottom || last?.status === 'unSend') {
+    list.scrollTop = list.scrollHeight;
+  }
+  expireRevokeButtons();
 }
 
-function messageRow(message) {
+function historyRow() {
+  const row = document.createElement('li');
+  row.className = 'history';
+  row.dataset.testid = 'history-loading';
+  row.textContent = gettext('Loading earlier messages…');
+  return row;
+}
+
+function messageRow(message, group) {
   const row = document.createElement('li');
   row.className = `message-row ${message.flow}`;
+  row.dataset.testid = 'message-row';
+  row.dataset.messageId = message.ID;
   row.dataset.status = message.status;
 
-  // The bubble holds the text and nothing else, so its textContent is the message.
+  if (message.isRevoked) {
+    row.classList.add('recalled');
+    const tip = document.createElement('p');
+    tip.className = 'recalled-tip';
+    tip.dataset.testid = 'recalled';
+    tip.textContent = recallText(message);
+    row.append(tip);
+    return row;
+  }
+
+  if (group && message.flow === 'in') {
+    const sender = document.createElement('span');
+    sender.className = 'sender';
+    sender.dataset.testid = 'sender';
+    sender.textContent = message.nick || message.from;
+    row.append(sender);
+  }
+
+  // The bubble holds the message and nothing else, so its textContent is the message.
   const bubble = document.createElement('div');
   bubble.className = 'bubble';
   bubble.dataset.testid = 'message';
   bubble.dataset.flow = message.flow;
-  bubble.textContent =
-    message.type === TIM.TYPES.MSG_TEXT ? message.payload.text : gettext('[Unsupported message]');
+  bubble.dataset.type = message.type;
+  fillBubble(bubble, message);
 
+  row.append(bubble, messageMeta(message));
+  return row;
+}
+
+function fillBubble(bubble, message) {
+  const {payload} = message;
+  switch (message.type) {
+    case TIM.TYPES.MSG_TEXT:
+      appendText(bubble, payload.text);
+      break;
+    case TIM.TYPES.MSG_FACE: {
+      const face = faceAt(payload.index);
+      if (face) {
+        bubble.classList.add('face');
+        bubble.append(emojiElement(face));
+      } else {
+        bubble.textContent = payload.data || gettext('[Sticker]');
+      }
+      break;
+    }
+    case TIM.TYPES.MSG_CUSTOM:
+      bubble.classList.add('custom');
+      bubble.textContent = payload.description || gettext('[Custom message]');
+      break;
+    default:
+      bubble.textContent = gettext('[Unsupported message]');
+  }
+}
+
+function messageMeta(message) {
   const meta = document.createElement('div');
   meta.className = 'meta';
   const time = document.createElement('time');
   time.dateTime = new Date(message.time * 1000).toISOString();
   time.textContent = timeFormat.format(new Date(message.time * 1000));
   meta.append(time);
+
   if (message.status === 'unSend') meta.append(' · ', gettext('Sending…'));
   if (message.status === 'fail') {
     const failed = document.createElement('span');
     failed.className = 'failed';
     failed.textContent = gettext('Not sent');
-    meta.append(' · ', failed);
+    const retry = document.createElement('button');
+    retry.type = 'button';
+    retry.className = 'link';
+    retry.dataset.testid = 'retry';
+    retry.textContent = gettext('Retry');
+    retry.addEventListener('click', () => resend(message, retry));
+    meta.append(' · ', failed, ' ', retry);
   }
-  row.append(bubble, meta);
-  return row;
+
+  const revokeUntil = message.time * 1000 + REVOKE_WINDOW_MS;
+  if (message.flow === 'out' && message.status === 'success' && serverNow() < revokeUntil) {
+    const revoke = document.createElement('button');
+    revoke.type = 'button';
+    revoke.className = 'link';
+    revoke.dataset.testid = 'revoke';
+    revoke.dataset.until = String(revokeUntil);
+    revoke.textContent = gettext('Recall');
+    revoke.title = gettext('Recall this message for everyone');
+    revoke.addEventListener('click', () => revokeMessage(message, revoke));
+    meta.append(' · ', revoke);
+  }
+  return meta;
 }
 
-function renderActive() {
+/** Remove the recall controls whose window has passed; wake up for the next one. */
+function expireRevokeButtons() {
+  clearTimeout(state.revokeTimer);
+  state.revokeTimer = null;
+  const now = serverNow();
+  let next = Infinity;
+  for (const button of el.messageList.querySelectorAll('[data-testid="revoke"]')) {
+    const until = Number(button.dataset.until);
+    if (until <= now) {
+      button.previousSibling?.remove(); // its ' · '
+      button.remove();
+    } else {
+      next = Math.min(next, until);
+    }
+  }
+  if (next !== Infinity) state.revokeTimer = setTimeout(expireRevokeButtons, next - now + 50);
+}
+
+function renderActive(mode = 'bottom') {
   el.title.textContent = state.activeID
-    ? peerOf(state.activeID)
+    ? displayName(state.activeID)
     : gettext('No conversation open');
-  renderMessages();
+  renderMessages(mode);
   renderConversations();
   updateComposer();
 }
 
-// --- actions ---
+// --- actions: conversations and history ---
 
 function openConversation(conversationID, {focus = true} = {}) {
   if (el.status.dataset.kind === 'error' && state.ready) setStatus(''); // it was about the old one
   state.activeID = conversationID;
-  renderActive();
-  if (state.ready) state.tim.setMessageRead({conversationID}).catch(() => {});
+  renderActive('bottom');
+  if (state.ready) {
+    markRead(conversationID);
+    if (!storeOf(conversationID).loaded) loadHistory(conversationID);
+    if (!listed(conversationID) && !state.profiles.has(conversationID)) {
+      fetchProfile(conversationID);
+    }
+  }
   if (focus) el.messageInput.focus();
 }
 
-function addMessage(message) {
-  const list = state.messages.get(message.conversationID) ?? [];
-  // A message sent from this account's other tab arrives here too; keep one copy.
-  if (!list.some((m) => m.ID === message.ID)) list.push(message);
-  state.messages.set(message.conversationID, list);
+function markRead(conversationID) {
+  state.tim.setMessageRead({conversationID}).catch(() => {});
 }
+
+/** Name a conversation the list does not have yet; a user that does not exist closes it. */
+async function fetchProfile(conversationID) {
+  try {
+    const {data} = await state.tim.getConversationProfile(conversationID);
+    state.profiles.set(conversationID, data.conversation);
+  } catch (error) {
+    if (state.activeID !== conversationID) return;
+    setStatus(errorText(error), 'error');
+    if (error.code === 20003 || error.code === 10010 || error.code === 10007) {
+      state.activeID = null;
+    }
+  }
+  if (state.activeID === conversationID || state.activeID === null) renderActive('auto');
+}
+
+/**
+ * Fetch the page of history before what the store holds (the newest page the
+ * first time), and put it in front of what is there.
+ */
+async function loadHistory(conversationID) {
+  const store = storeOf(conversationID);
+  if (store.loading || (store.loaded && store.isCompleted)) return;
+  const first = !store.loaded;
+  store.loading = true;
+  if (conversationID === state.activeID) renderMessages(first ? 'bottom' : 'keep');
+  try {
+    const {data} = await state.tim.getMessageList({
+      conversationID,
+      nextReqMessageID: first ? undefined : store.nextReqMessageID,
+      count: PAGE_SIZE,
+    });
+    mergeHistory(store, data.messageList, first);
+    store.nextReqMessageID = data.nextReqMessageID;
+    store.isCompleted = data.isCompleted;
+    store.loaded = true;
+  } catch (error) {
+    if (conversationID === state.activeID) setStatus(errorText(error), 'error');
+  } finally {
+    store.loading = false;
+  }
+  if (conversationID !== state.activeID) return;
+  renderMessages(first ? 'bottom' : 'keep');
+  fillViewport();
+}
+
+function mergeHistory(store, page, first) {
+  const inPage = new Set(page.map((m) => m.ID));
+  let rest = store.messages.filter((m) => !inPage.has(m.ID));
+  if (first) {
+    // What arrived before the conversation was opened: keep what is newer than the
+    // page (and anything not yet sent); older ones come back as the reader scrolls up.
+    const newest = page.at(-1)?.sequence ?? 0;
+    rest = rest.filter((m) => m.status !== 'success' || m.sequence > newest);
+  }
+  store.messages = [...page, ...rest];
+}
+
+/** A short history does not scroll, so scrolling up could never ask for more: ask now. */
+function fillViewport() {
+  const list = el.messageList;
+  const store = state.activeID ? storeOf(state.activeID) : null;
+  const scrolls = list.scrollHeight > list.clientHeight + LOAD_MORE_PX;
+  if (store?.loaded && !store.isCompleted && !scrolls) {
+    loadHistory(state.activeID);
+  }
+}
+
+function onScroll() {
+  if (!state.activeID || !state.ready) return;
+  if (el.messageList.scrollTop < LOAD_MORE_PX && storeOf(state.activeID).loaded) {
+    loadHistory(state.activeID);
+  }
+}
+
+/** Add messages to their conversations' stores, once each. */
+function addMessages(messages) {
+  for (const message of messages) {
+    const store = storeOf(message.conversationID);
+    const at = store.messages.findIndex((m) => m.ID === message.ID);
+    if (at === -1) store.messages.push(message);
+    // A send whose answer was lost reached the server after all (a catch-up after
+    // the reconnect brought it back): show the stored one, no retry needed.
+    else if (store.messages[at].status === 'fail' && message.status === 'success') {
+      store.messages[at] = message;
+    }
+  }
+}
+
+// --- actions: sending, retrying, recalling ---
 
 async function sendText() {
   const text = el.messageInput.value;
@@ -203,56 +546,189 @@ async function sendText() {
   if (el.status.dataset.kind === 'error') setStatus('');
   let message;
   try {
-    message = state.tim.createTextMessage({
-      to: peerOf(state.activeID),
-      conversationType: TIM.TYPES.CONV_C2C,
-      payload: {text},
-    });
+    message = state.tim.createTextMessage({...targetOf(state.activeID), payload: {text}});
   } catch (error) {
     setStatus(errorText(error), 'error');
     return;
   }
   el.messageInput.value = '';
-  addMessage(message);
-  renderMessages();
+  closeEmojiPicker();
+  addMessages([message]);
+  renderMessages('bottom');
   try {
     await state.tim.sendMessage(message);
-    // The server gave the message its final ID; drop a pushed copy that beat the answer.
-    const list = state.messages.get(message.conversationID);
-    state.messages.set(
-      message.conversationID,
-      list.filter((m) => m === message || m.ID !== message.ID),
-    );
   } catch (error) {
     setStatus(errorText(error), 'error');
   }
-  if (message.conversationID === state.activeID) renderMessages();
+  if (message.conversationID === state.activeID) renderMessages('auto');
+}
+
+async function resend(message, button) {
+  button.disabled = true;
+  if (el.status.dataset.kind === 'error') setStatus('');
+  const sending = state.tim.resendMessage(message);
+  if (message.conversationID === state.activeID) renderMessages('auto'); // shows "Sending…"
+  try {
+    await sending;
+  } catch (error) {
+    setStatus(errorText(error), 'error');
+  }
+  if (message.conversationID === state.activeID) renderMessages('auto');
+}
+
+async function revokeMessage(message, button) {
+  button.disabled = true;
+  try {
+    await state.tim.revokeMessage(message);
+  } catch (error) {
+    setStatus(errorText(error), 'error');
+    button.disabled = false;
+    return;
+  }
+  if (message.conversationID === state.activeID) renderMessages('auto');
+}
+
+// --- actions: groups ---
+
+function showGroupForm(show) {
+  el.newGroup.hidden = !show;
+  el.newGroupToggle.setAttribute('aria-expanded', String(show));
+  if (show) el.groupName.focus();
+}
+
+async function createGroup() {
+  const name = el.groupName.value.trim();
+  if (!name || !state.ready) return;
+  // Commas (either width) or spaces separate the IDs; the creator is in the group anyway.
+  const ids = el.groupMembers.value.split(/[\s,，]+/).filter((id) => id && id !== state.me);
+  const memberList = [...new Set(ids)].map((userID) => ({userID}));
+  el.createGroup.disabled = true;
+  try {
+    const {data} = await state.tim.createGroup({name, type: TIM.TYPES.GRP_WORK, memberList});
+    const {group} = data;
+    const conversationID = `${TIM.TYPES.CONV_GROUP}${group.groupID}`;
+    state.profiles.set(conversationID, {
+      conversationID,
+      type: TIM.TYPES.CONV_GROUP,
+      unreadCount: 0,
+      lastMessage: null,
+      groupProfile: {
+        groupID: group.groupID,
+        name: group.name,
+        type: group.type,
+        avatar: group.avatar,
+      },
+    });
+    el.newGroup.reset();
+    showGroupForm(false);
+    openConversation(conversationID);
+  } catch (error) {
+    setStatus(errorText(error), 'error');
+  } finally {
+    el.createGroup.disabled = false;
+  }
+}
+
+// --- emoji picker ---
+
+function buildEmojiPicker() {
+  const options = EMOJI.map((face) => {
+    const option = document.createElement('button');
+    option.type = 'button';
+    option.className = 'emoji-option';
+    option.dataset.testid = 'emoji-option';
+    option.dataset.token = face.token;
+    option.title = face.token;
+    option.setAttribute('aria-label', face.token);
+    option.textContent = face.emoji;
+    option.addEventListener('click', () => insertToken(face.token));
+    return option;
+  });
+  el.emojiPicker.replaceChildren(...options);
+}
+
+/** Put a token where the cursor is (replacing a selection), the cursor after it. */
+function insertToken(token) {
+  const input = el.messageInput;
+  const start = input.selectionStart ?? input.value.length;
+  const end = input.selectionEnd ?? start;
+  input.setRangeText(token, start, end, 'end');
+  closeEmojiPicker();
+  input.focus();
+}
+
+function toggleEmojiPicker() {
+  const open = el.emojiPicker.hidden;
+  el.emojiPicker.hidden = !open;
+  el.emojiButton.setAttribute('aria-expanded', String(open));
+}
+
+function closeEmojiPicker() {
+  el.emojiPicker.hidden = true;
+  el.emojiButton.setAttribute('aria-expanded', 'false');
 }
 
 // --- SDK events ---
 
+function onReady() {
+  setState('ready');
+  setStatus('');
+  state.totalUnread = state.tim.getTotalUnreadMessageCount();
+  renderTotal();
+  if (state.activeID) openConversation(state.activeID, {focus: false});
+}
+
+function onNotReady() {
+  setState('not-ready');
+  // The SDK forgot its messages; the next SDK_READY loads them again.
+  state.stores.clear();
+}
+
 function onMessageReceived({data: messages}) {
-  for (const message of messages) addMessage(message);
+  addMessages(messages);
   // A first message into an empty page opens its conversation: nothing else is on screen.
   if (state.activeID === null && messages.length) {
     openConversation(messages[0].conversationID, {focus: false});
     return;
   }
   if (messages.some((m) => m.conversationID === state.activeID)) {
-    renderMessages();
-    state.tim.setMessageRead({conversationID: state.activeID}).catch(() => {});
+    renderMessages('auto');
+    // Read means seen: a page in a background tab leaves the count for later.
+    if (document.visibilityState === 'visible') markRead(state.activeID);
   }
+}
+
+function onMessageRevoked({data: messages}) {
+  let active = false;
+  for (const message of messages) {
+    const store = state.stores.get(message.conversationID);
+    const at = store?.messages.findIndex((m) => m.ID === message.ID) ?? -1;
+    if (at !== -1 && store.messages[at] !== message) {
+      Object.assign(store.messages[at], {isRevoked: true, revoker: message.revoker});
+    }
+    if (message.conversationID === state.activeID) active = true;
+  }
+  if (active) renderMessages('auto');
 }
 
 function onConversationListUpdated({data: conversations}) {
   state.conversations = conversations;
   renderConversations();
+  if (state.activeID) el.title.textContent = displayName(state.activeID);
+}
+
+function onTotalUnreadUpdated({data: total}) {
+  state.totalUnread = total;
+  renderTotal();
 }
 
 function onNetStateChange({data: {state: netState}}) {
   if (!state.ready) return;
-  if (netState === TIM.TYPES.NET_STATE_CONNECTED) setStatus('');
-  else setStatus(gettext('Connection lost. Reconnecting…'), 'warning');
+  if (netState === TIM.TYPES.NET_STATE_CONNECTED) {
+    if (el.status.dataset.kind === 'warning') setStatus('');
+  } else {
+    setStatus(gettext('Connection lost. Reconnecting…'), 'warning');
+  }
 }
 
 async function onKickedOut({data: {type}}) {
@@ -290,7 +766,10 @@ async function signIn() {
     return;
   }
   try {
-    await state.tim.login({userID: credentials.userID, userSig: credentials.userSig});
+    const {userID, userSig} = credentials;
+    const {data} = await state.tim.login({userID, userSig});
+    state.me = credentials.userID;
+    if (Number.isFinite(data.serverTime)) state.clockSkew = data.serverTime * 1000 - Date.now();
   } catch (error) {
     setState('error');
     setStatus(interpolate(gettext('Could not sign in to chat (error %s).'), [error.code]), 'error');
@@ -301,13 +780,12 @@ function start() {
   state.tim = TIM.create({SDKAppID: Number(root.dataset.sdkappid)});
   const {tim} = state;
   tim.setLogLevel(2);
-  tim.on(TIM.EVENT.SDK_READY, () => {
-    setState('ready');
-    setStatus('');
-  });
-  tim.on(TIM.EVENT.SDK_NOT_READY, () => setState('not-ready'));
+  tim.on(TIM.EVENT.SDK_READY, onReady);
+  tim.on(TIM.EVENT.SDK_NOT_READY, onNotReady);
   tim.on(TIM.EVENT.MESSAGE_RECEIVED, onMessageReceived);
+  tim.on(TIM.EVENT.MESSAGE_REVOKED, onMessageRevoked);
   tim.on(TIM.EVENT.CONVERSATION_LIST_UPDATED, onConversationListUpdated);
+  tim.on(TIM.EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, onTotalUnreadUpdated);
   tim.on(TIM.EVENT.NET_STATE_CHANGE, onNetStateChange);
   tim.on(TIM.EVENT.KICKED_OUT, onKickedOut);
   tim.on(TIM.EVENT.ERROR, ({data}) => console.warn('TIM error', data));
@@ -317,7 +795,13 @@ function start() {
     const peer = el.peerInput.value.trim();
     if (!peer) return;
     el.peerInput.value = '';
-    openConversation(`C2C${peer}`);
+    openConversation(`${TIM.TYPES.CONV_C2C}${peer}`);
+  });
+  el.newGroupToggle.addEventListener('click', () => showGroupForm(el.newGroup.hidden));
+  el.cancelGroup.addEventListener('click', () => showGroupForm(false));
+  el.newGroup.addEventListener('submit', (event) => {
+    event.preventDefault();
+    createGroup();
   });
   el.composer.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -331,7 +815,25 @@ function start() {
       sendText();
     }
   });
+  el.messageList.addEventListener('scroll', onScroll, {passive: true});
+  el.emojiButton.addEventListener('click', toggleEmojiPicker);
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !el.emojiPicker.hidden) closeEmojiPicker();
+  });
+  document.addEventListener('click', (event) => {
+    if (el.emojiPicker.hidden) return;
+    if (!el.emojiPicker.contains(event.target) && !el.emojiButton.contains(event.target)) {
+      closeEmojiPicker();
+    }
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && state.ready && state.activeID) {
+      markRead(state.activeID);
+    }
+  });
 
+  buildEmojiPicker();
+  renderTotal();
   renderActive();
   signIn();
 }

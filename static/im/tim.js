@@ -185,10 +185,24 @@ const NOT_READY_TEXT = {
 
 const REQUEST_TIMEOUT_MS = 15000;
 const HEARTBEAT_MS = 30000;
+// A heartbeat unanswered this long means a dead connection (protocol.md): reconnect.
+const HEARTBEAT_TIMEOUT_MS = 10000;
 const MAX_FRAME_BYTES = 65536; // the server's cap (protocol.md)
 const LIST_THROTTLE_MS = 200; // TIM waits 1 s; a chat page feels slow with that
 const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 16000, 30000];
 const MAX_TIMEOUT_MS = 2 ** 31 - 1; // setTimeout fires at once past this
+// The server closes a kicked instance with this code, after its KICKED_OUT push.
+const CLOSE_KICKED_OUT = 4001;
+// getMessageList's default and largest page, TIM's (and the server's) 15.
+const MAX_MESSAGE_PAGE = 15;
+// syncMessages' largest page.
+const MAX_SYNC_PAGE = 100;
+// A conversation's changes can arrive a little out of order (the answer to this
+// connection's own send may overtake another member's push); a gap that lasts
+// this long is a lost push, and the SDK fetches what it missed.
+const GAP_GRACE_MS = 1000;
+// deleteConversation's list form: TIM uses the first 100.
+const MAX_DELETE_CONVERSATIONS = 100;
 
 const PRIORITY_BY_NUMBER = {
   1: TYPES.MSG_PRIORITY_HIGH,
@@ -203,16 +217,20 @@ function priorityOf(value) {
   return Object.hasOwn(PRIORITY_BY_NUMBER, value) ? PRIORITY_BY_NUMBER[value] : undefined;
 }
 
-// What a conversation shows as its last message when that is not text.
+// What a conversation shows as its last message when that is not text. These are
+// the labels the server puts in its conversation list (TIM's own), so an entry
+// reads the same whether the server sent it or a push updated it here.
 const LABELS = {
-  [TYPES.MSG_IMAGE]: '[Image]',
-  [TYPES.MSG_AUDIO]: '[Voice]',
-  [TYPES.MSG_VIDEO]: '[Video]',
-  [TYPES.MSG_FILE]: '[File]',
-  [TYPES.MSG_FACE]: '[Sticker]',
-  [TYPES.MSG_LOCATION]: '[Location]',
-  [TYPES.MSG_CUSTOM]: '[Custom Message]',
-  [TYPES.MSG_MERGER]: '[Chat History]',
+  [TYPES.MSG_IMAGE]: '[图片]',
+  [TYPES.MSG_AUDIO]: '[语音]',
+  [TYPES.MSG_VIDEO]: '[视频]',
+  [TYPES.MSG_FILE]: '[文件]',
+  [TYPES.MSG_FACE]: '[动画表情]',
+  [TYPES.MSG_LOCATION]: '[位置]',
+  [TYPES.MSG_CUSTOM]: '[自定义消息]',
+  [TYPES.MSG_MERGER]: '[聊天记录]',
+  [TYPES.MSG_GRP_TIP]: '[群提示消息]',
+  [TYPES.MSG_GRP_SYS_NOTICE]: '[群系统通知]',
 };
 
 /** What every failed promise of the SDK rejects with: an Error with `code` and `data`. */
@@ -245,8 +263,8 @@ class Logger {
 }
 
 /**
- * A message, with the fields of TIM's Message. Made by `createTextMessage` or
- * from a server push; `sendMessage` only accepts instances.
+ * A message, with the fields of TIM's Message. Made by the `create*Message`
+ * methods or from what the server sends; `sendMessage` only accepts instances.
  */
 class Message {
   constructor(fields) {
@@ -311,6 +329,7 @@ function defaultServerURL() {
   return `${scheme}://${location.host}/ws/im/`;
 }
 
+/** A conversation's `lastMessage` made from a Message (TIM's fields). */
 function lastMessageOf(message) {
   const isText = message.type === TYPES.MSG_TEXT;
   return {
@@ -331,16 +350,82 @@ function lastMessageOf(message) {
   };
 }
 
-function isAfter(message, lastMessage) {
-  if (!lastMessage) return true;
-  if (message.time !== lastMessage.lastTime) return message.time > lastMessage.lastTime;
-  return message.sequence >= lastMessage.lastSequence;
+/**
+ * A Conversation with every field TIM's has, filled from `fields` (the server's
+ * object, or just `{conversationID, type}` for one a push revealed).
+ */
+function makeConversation(fields) {
+  const {conversationID, type} = fields;
+  const peer = type === TYPES.CONV_SYSTEM ? '' : conversationID.slice(type.length);
+  const conversation = {
+    conversationID,
+    type,
+    subType: undefined,
+    unreadCount: 0,
+    lastMessage: null,
+    userProfile: type === TYPES.CONV_C2C ? {userID: peer, nick: '', avatar: ''} : undefined,
+    groupProfile:
+      type === TYPES.CONV_GROUP ? {groupID: peer, name: '', type: '', avatar: ''} : undefined,
+    groupAtInfoList: [],
+    remark: '',
+    isPinned: false,
+    messageRemindType: '',
+    markList: [],
+    customData: '',
+    conversationGroupList: [],
+    peerReadTime: 0,
+    toAccount: peer,
+  };
+  // The server sends null for what does not apply (a C2C conversation's groupProfile);
+  // TIM leaves those undefined, so nulls do not overwrite the defaults.
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== null && value !== undefined) conversation[key] = value;
+  }
+  if (conversation.lastMessage) {
+    conversation.lastMessage = {
+      onlineOnlyFlag: false,
+      nameCard: '',
+      version: 0,
+      isPeerRead: false,
+      ...conversation.lastMessage,
+    };
+  }
+  conversation.subType = conversation.groupProfile?.type || undefined;
+  return conversation;
 }
 
-function newestFirst(a, b) {
-  const x = a.lastMessage;
-  const y = b.lastMessage;
-  return (y?.lastTime ?? 0) - (x?.lastTime ?? 0) || (y?.lastSequence ?? 0) - (x?.lastSequence ?? 0);
+/** A Group with TIM's fields; the server's values win, TIM leaves unset ones "". */
+function makeGroup(fields) {
+  return {
+    groupID: '',
+    name: '',
+    avatar: '',
+    type: '',
+    introduction: '',
+    notification: '',
+    ownerID: '',
+    createTime: 0,
+    infoSequence: 0,
+    lastInfoTime: 0,
+    selfInfo: {},
+    lastMessage: {lastTime: 0, lastSequence: 0, fromAccount: '', messageForShow: ''},
+    nextMessageSeq: 0,
+    memberCount: 0,
+    maxMemberCount: fields.maxMemberNum ?? 0,
+    joinOption: '',
+    inviteOption: '',
+    groupCustomField: [],
+    muteAllMembers: false,
+    isSupportTopic: false,
+    ...fields,
+  };
+}
+
+/** TIM's conversation-list order; `rank` breaks ties of messages sent in the same second. */
+function newestFirst(rank) {
+  return (a, b) =>
+    (b.lastMessage?.lastTime ?? 0) - (a.lastMessage?.lastTime ?? 0) ||
+    (rank.get(b.conversationID) ?? 0) - (rank.get(a.conversationID) ?? 0);
 }
 
 /** One SDK instance: one socket, one logged-in account. Made by `TIM.create`. */
@@ -366,13 +451,35 @@ class TIMInstance {
   #session = null;
   #loginPromise = null;
   #ready = false;
+  #readying = false; // the first conversation sync after login is running
   #notReadyCode = ERR.NOT_LOGGED_IN;
   #sigTimer = null;
   #clientSequence = 0;
 
   #conversations = new Map(); // conversationID → Conversation
+  // conversationID → a number that grows each time the conversation gets a newer last
+  // message here: orders conversations whose last messages carry the same second.
+  #ranks = new Map();
+  #nextRank = 1;
+  #syncing = null; // the conversation-list fetch in flight
+  // conversationID → {stamp, answered} of the last setMessageRead, to tell whether a
+  // server snapshot of the conversation was taken before that read or after it.
+  #reads = new Map();
+  #stamp = 0; // orders this instance's requests
   #listTimer = null;
   #totalUnread = 0;
+
+  // conversationID → Map(message ID → Message): every message handed out, so a later
+  // copy (a recall, a history page) updates the object a page already holds.
+  #messages = new Map();
+
+  // conversationID → {seen, ahead}: the server numbers each conversation's changes (a
+  // new message, a recall) 1, 2, 3... `seen` ends the unbroken run applied here;
+  // `ahead` holds later ones that came early. What the run misses is fetched with
+  // syncMessages: after a reconnect, or when a push was lost.
+  #changes = new Map();
+  #catchingUp = new Map(); // conversationID → the syncMessages run in flight
+  #gapTimers = new Map(); // conversationID → the timer of a gap check
 
   constructor(appID, url) {
     this.#appID = appID;
@@ -442,7 +549,8 @@ class TIMInstance {
   // --- session ---
 
   /**
-   * Log in. The server's login reply becomes `data`; `SDK_READY` follows.
+   * Log in. The server's login reply becomes `data`. `SDK_READY` follows once the
+   * conversation list has come from the server, so unread counts are right from the start.
    * @param {{userID: string, userSig: string}} options
    * @returns {Promise<{code: 0, data: Object}>}
    */
@@ -499,7 +607,7 @@ class TIMInstance {
     return {code: 0, data: {}};
   }
 
-  // --- messages ---
+  // --- creating messages ---
 
   /**
    * Make a text message to send with `sendMessage`.
@@ -519,8 +627,51 @@ class TIMInstance {
   }
 
   /**
-   * Send a message made by a `create*Message` method. On success the server's
-   * fields (status 'success', time, sequence, ID) are merged into the same object.
+   * Make a custom message: app-defined data the SDK carries without reading it.
+   * At least one of the three strings must be non-empty for the server to take it.
+   * @param {{to: string, conversationType: string,
+   *   payload: {data?: string, description?: string, extension?: string},
+   *   priority?: string|number, cloudCustomData?: string}} options
+   * @returns {Message} with `type: TIM.TYPES.MSG_CUSTOM`, `status: 'unSend'`
+   */
+  createCustomMessage(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    this.#checkMessageOptions(options);
+    const payload = {};
+    for (const name of ['data', 'description', 'extension']) {
+      const value = options.payload[name] ?? '';
+      if (typeof value !== 'string') throw invalidParam(this.#log, `payload.${name}`, 'a string');
+      payload[name] = value;
+    }
+    return this.#createMessage(options, TYPES.MSG_CUSTOM, payload);
+  }
+
+  /**
+   * Make a face (sticker) message: `index` picks the face from the app's own set,
+   * `data` is free for the app (TIM's demo puts the sticker's name there).
+   * @param {{to: string, conversationType: string, payload: {index: number, data?: string},
+   *   priority?: string|number, cloudCustomData?: string}} options
+   * @returns {Message} with `type: TIM.TYPES.MSG_FACE`, `status: 'unSend'`
+   */
+  createFaceMessage(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    this.#checkMessageOptions(options);
+    const {index, data = ''} = options.payload;
+    if (!Number.isSafeInteger(index) || index < 0) {
+      throw invalidParam(this.#log, 'payload.index', 'a non-negative integer');
+    }
+    if (typeof data !== 'string') throw invalidParam(this.#log, 'payload.data', 'a string');
+    return this.#createMessage(options, TYPES.MSG_FACE, {index, data});
+  }
+
+  // --- sending and recalling ---
+
+  /**
+   * Send a message made by a `create*Message` method (C2C or GROUP). On success
+   * the server's fields (status 'success', time, sequence) are merged into the same
+   * object. TIM's second argument (push and control options) is accepted and ignored.
    * @param {Message} message
    * @returns {Promise<{code: 0, data: {message: Message}}>} rejects with
    *   `{code, message, data: {message}}`, the message's status then 'fail'
@@ -534,27 +685,84 @@ class TIMInstance {
     return this.#sendMessage(message);
   }
 
-  // --- conversations ---
-
   /**
-   * The conversations this instance has seen since login, newest first.
-   * @param {string[]} [conversationIDList] only these
-   * @returns {Promise<{code: 0, data: {conversationList: Object[], isSyncCompleted: boolean}}>}
+   * Send a failed message again. It keeps its random and clientTime, which is how
+   * the server knows it: if the first attempt did reach it (only the answer was lost),
+   * the answer is the stored message and nobody gets a second copy.
+   * @param {Message} message a message whose status is 'fail'
+   * @returns {Promise<{code: 0, data: {message: Message}}>} as `sendMessage`
    */
-  getConversationList(conversationIDList) {
+  resendMessage(message) {
     const refusal = this.#notReady();
     if (refusal) return this.#refuse(refusal);
-    if (conversationIDList !== undefined && !Array.isArray(conversationIDList)) {
-      throw invalidParam(this.#log, 'conversationIDList', 'an array of conversationIDs');
+    if (!(message instanceof Message) || message.status !== 'fail') {
+      throw invalidParam(this.#log, 'message', "a Message whose status is 'fail'");
     }
-    let list = this.#sortedConversations();
-    if (conversationIDList) list = list.filter((c) => conversationIDList.includes(c.conversationID));
-    return Promise.resolve({code: 0, data: {conversationList: list, isSyncCompleted: true}});
+    message.isResend = true;
+    return this.#sendMessage(message);
   }
 
   /**
-   * Clear a conversation's unread count. The server keeps no read cursor yet,
-   * so this is local to the instance.
+   * Recall a sent message: your own within the app's window (default 120 s), or,
+   * as a group's owner or admin, a member's. Everyone else who can see it gets
+   * `MESSAGE_REVOKED`; history keeps it with `isRevoked: true`.
+   * @param {Message} message
+   * @returns {Promise<{code: 0, data: {message: Message}}>} the same object, now
+   *   `isRevoked: true`; rejects with `{code, message, data: {message}}` (20016 or
+   *   10031 past the window, 10007 not yours, 10032 already recalled)
+   */
+  revokeMessage(message) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (!(message instanceof Message)) throw invalidParam(this.#log, 'message', 'a Message');
+    return this.#revokeMessage(message);
+  }
+
+  /**
+   * The cached message with this ID, or null (synchronous, as TIM's).
+   * @param {string} messageID
+   * @returns {Message|null}
+   */
+  findMessage(messageID) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (typeof messageID !== 'string') throw invalidParam(this.#log, 'messageID', 'a string');
+    for (const byID of this.#messages.values()) {
+      if (byID.has(messageID)) return byID.get(messageID);
+    }
+    return null;
+  }
+
+  // --- history and read state ---
+
+  /**
+   * A page of a conversation's history from the server, oldest first. Pass the
+   * answer's `nextReqMessageID` to get the page before it.
+   * @param {{conversationID: string, nextReqMessageID?: string, count?: number}} options
+   *   `count` 1-15, default 15 (more is an argument error, as in TIM)
+   * @returns {Promise<{code: 0, data: {messageList: Message[], nextReqMessageID: string,
+   *   isCompleted: boolean}}>}
+   */
+  getMessageList(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (!isPlainObject(options)) throw invalidParam(this.#log, 'options', 'an object');
+    const {conversationID, nextReqMessageID, count = MAX_MESSAGE_PAGE} = options;
+    if (typeof conversationID !== 'string' || !conversationID) {
+      throw invalidParam(this.#log, 'conversationID', 'a non-empty string');
+    }
+    if (nextReqMessageID != null && typeof nextReqMessageID !== 'string') {
+      throw invalidParam(this.#log, 'nextReqMessageID', 'a string');
+    }
+    if (!Number.isInteger(count) || count < 1 || count > MAX_MESSAGE_PAGE) {
+      throw invalidParam(this.#log, 'count', `an integer from 1 to ${MAX_MESSAGE_PAGE}`);
+    }
+    return this.#getMessageList(conversationID, nextReqMessageID ?? '', count);
+  }
+
+  /**
+   * Mark everything in a conversation read: its unread count drops to 0 here at
+   * once, on the server, and on this account's other connections.
    * @param {{conversationID: string}} options
    * @returns {Promise<{code: 0, data: {}}>}
    */
@@ -564,12 +772,76 @@ class TIMInstance {
     if (!isPlainObject(options) || typeof options.conversationID !== 'string') {
       throw invalidParam(this.#log, 'conversationID', 'a string');
     }
-    const conversation = this.#conversations.get(options.conversationID);
-    if (conversation && conversation.unreadCount) {
-      conversation.unreadCount = 0;
-      this.#scheduleListUpdate();
+    return this.#setMessageRead(options.conversationID);
+  }
+
+  // --- conversations ---
+
+  /**
+   * The conversation list, fetched from the server (its 100 most recent
+   * conversations), newest first. The SDK keeps it up to date from then on and
+   * announces it with `CONVERSATION_LIST_UPDATED`.
+   * @param {string[]|{type?: string}} [filter] only these conversationIDs, or this type
+   * @returns {Promise<{code: 0, data: {conversationList: Object[], isSyncCompleted: boolean}}>}
+   */
+  getConversationList(filter) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (filter !== undefined && !Array.isArray(filter) && !isPlainObject(filter)) {
+      throw invalidParam(this.#log, 'filter', 'an array of conversationIDs or {type}');
     }
-    return Promise.resolve({code: 0, data: {}});
+    return this.#syncConversations().then(() => {
+      let list = this.#sortedConversations();
+      if (Array.isArray(filter)) list = list.filter((c) => filter.includes(c.conversationID));
+      else if (filter?.type) list = list.filter((c) => c.type === filter.type);
+      return {code: 0, data: {conversationList: list, isSyncCompleted: true}};
+    });
+  }
+
+  /**
+   * One conversation from the server, with its profile (the peer's nick, the
+   * group's name), unread count and last message. A conversation without messages
+   * comes back with `unreadCount: 0` and `lastMessage: null`.
+   * @param {string} conversationID
+   * @returns {Promise<{code: 0, data: {conversation: Object}}>}
+   */
+  getConversationProfile(conversationID) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (typeof conversationID !== 'string' || !conversationID) {
+      throw invalidParam(this.#log, 'conversationID', 'a non-empty string');
+    }
+    return this.#fetchConversation(conversationID).then((conversation) => ({
+      code: 0,
+      data: {conversation},
+    }));
+  }
+
+  /**
+   * Remove a conversation from this account's list (on every connection) and mark
+   * it read. Its messages stay: the next message brings it back with its history.
+   * @param {string|{conversationIDList: string[]}} options one conversationID, or up
+   *   to 100 of them (TIM's list form; Hutong keeps the history either way)
+   * @returns {Promise<{code: 0, data: {conversationID: string}|{conversationIDList: string[]}}>}
+   *   rejects (6004) when none of them is in the list
+   */
+  deleteConversation(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (typeof options === 'string' && options) {
+      return this.#deleteConversations([options]).then(() => ({
+        code: 0,
+        data: {conversationID: options},
+      }));
+    }
+    const list = isPlainObject(options) ? options.conversationIDList : undefined;
+    if (!Array.isArray(list) || !list.length || !list.every((id) => typeof id === 'string')) {
+      throw invalidParam(this.#log, 'options', 'a conversationID or {conversationIDList}');
+    }
+    return this.#deleteConversations(list.slice(0, MAX_DELETE_CONVERSATIONS)).then((deleted) => ({
+      code: 0,
+      data: {conversationIDList: deleted},
+    }));
   }
 
   /**
@@ -580,6 +852,61 @@ class TIMInstance {
     const refusal = this.#notReady();
     if (refusal) return this.#refuse(refusal);
     return this.#countUnread();
+  }
+
+  // --- groups ---
+
+  /**
+   * Create a group; the caller becomes its owner. The group's conversation joins
+   * the list with its first message.
+   * @param {{name: string, type?: string, groupID?: string,
+   *   memberList?: {userID: string, role?: string}[], introduction?: string,
+   *   notification?: string, avatar?: string, joinOption?: string,
+   *   maxMemberNum?: number}} options `type` defaults to TIM.TYPES.GRP_WORK
+   * @returns {Promise<{code: 0, data: {group: Object, overLimitUserIDList: string[]}}>}
+   *   rejects with the server's code (10019 a member does not exist, 10021 groupID taken)
+   */
+  createGroup(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (!isPlainObject(options)) throw invalidParam(this.#log, 'options', 'an object');
+    const {name, type = TYPES.GRP_WORK, memberList = []} = options;
+    if (typeof name !== 'string' || !name) {
+      throw invalidParam(this.#log, 'name', 'a non-empty string');
+    }
+    if (typeof type !== 'string') throw invalidParam(this.#log, 'type', 'a TIM.TYPES.GRP_* value');
+    const validMember = (m) =>
+      isPlainObject(m) &&
+      typeof m.userID === 'string' &&
+      (m.role === undefined || typeof m.role === 'string');
+    if (!Array.isArray(memberList) || !memberList.every(validMember)) {
+      throw invalidParam(this.#log, 'memberList', 'an array of {userID, role?}');
+    }
+    const data = {
+      name,
+      type,
+      memberList: memberList.map(({userID, role}) =>
+        role === undefined ? {userID} : {userID, role},
+      ),
+    };
+    for (const key of ['groupID', 'introduction', 'notification', 'avatar', 'joinOption']) {
+      if (options[key] === undefined) continue;
+      if (typeof options[key] !== 'string') throw invalidParam(this.#log, key, 'a string');
+      data[key] = options[key];
+    }
+    if (options.maxMemberNum !== undefined) {
+      if (!Number.isInteger(options.maxMemberNum) || options.maxMemberNum < 0) {
+        throw invalidParam(this.#log, 'maxMemberNum', 'a non-negative integer');
+      }
+      data.maxMemberNum = options.maxMemberNum;
+    }
+    return this.#request('createGroup', data).then((result) => ({
+      code: 0,
+      data: {
+        group: makeGroup(result.group ?? {}),
+        overLimitUserIDList: result.overLimitUserIDList ?? [],
+      },
+    }));
   }
 
   // --- internals: events ---
@@ -652,8 +979,9 @@ class TIMInstance {
       this.#setNetState(TYPES.NET_STATE_CONNECTING);
       socket.onopen = () => {
         resolve();
+        // Still 'connecting': the state turns 'connected' once the socket is logged in,
+        // the first moment requests can succeed on it.
         if (this.#socket !== socket) return;
-        this.#setNetState(TYPES.NET_STATE_CONNECTED);
         this.#heartbeatTimer = setInterval(() => this.#heartbeat(), HEARTBEAT_MS);
       };
       socket.onmessage = (event) => {
@@ -693,7 +1021,11 @@ class TIMInstance {
     this.#log.warn(`connection closed (code ${event.code})`);
     this.#socket = null;
     this.#socketGone();
-    if (this.#session) this.#scheduleReconnect();
+    if (!this.#session) return;
+    // Kicked, and the KICKED_OUT push went missing: reconnecting would kick the
+    // newer instance in turn.
+    if (event.code === CLOSE_KICKED_OUT) this.#kick(TYPES.KICKED_OUT_MULT_ACCOUNT);
+    else this.#scheduleReconnect();
   }
 
   #socketGone() {
@@ -706,7 +1038,7 @@ class TIMInstance {
     // A heartbeat without an answer means a dead connection the browser has not
     // noticed yet; closing it makes the SDK reconnect now rather than much later.
     const socket = this.#socket;
-    this.#request('heartbeat').catch(() => {
+    this.#request('heartbeat', undefined, HEARTBEAT_TIMEOUT_MS).catch(() => {
       if (this.#socket === socket && socket) socket.close(4000);
     });
   }
@@ -740,12 +1072,25 @@ class TIMInstance {
         this.#endSession(ERR.NOT_LOGGED_IN);
         this.#closeSocket();
       }
+      return;
+    }
+    // What changed while the socket was down: counts and last messages from the
+    // server's list, new and recalled messages from syncMessages. 'connected' waits
+    // for it, so a page that trusts the state sees fresh counts.
+    const socket = this.#socket;
+    try {
+      await this.#syncConversations();
+    } catch (error) {
+      this.#log.warn('could not catch up after reconnecting', error);
+    }
+    if (this.#session === session && this.#socket === socket && socket) {
+      this.#setNetState(TYPES.NET_STATE_CONNECTED);
     }
   }
 
   // --- internals: requests and frames ---
 
-  #request(op, data) {
+  #request(op, data, timeout = REQUEST_TIMEOUT_MS) {
     const socket = this.#socket;
     if (socket?.readyState !== WebSocket.OPEN) {
       return Promise.reject(new IMError(ERR.REQUEST_FAILED, `not connected: ${op} not sent`));
@@ -760,8 +1105,8 @@ class TIMInstance {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new IMError(ERR.REQUEST_FAILED, `no answer to ${op} within 15 s`));
-      }, REQUEST_TIMEOUT_MS);
+        reject(new IMError(ERR.REQUEST_FAILED, `no answer to ${op} within ${timeout / 1000} s`));
+      }, timeout);
       this.#pending.set(id, {op, socket, resolve, reject, timer});
       this.#log.debug('→', op === 'login' ? {id, op} : frame);
       socket.send(frame);
@@ -795,24 +1140,67 @@ class TIMInstance {
   }
 
   #onPush(event, data) {
-    if (event === 'SDK_READY') {
-      // Sent after every login, including the SDK's own after a reconnect,
-      // which the page has no reason to hear about.
-      if (this.#session && !this.#ready) {
-        this.#ready = true;
-        this.#emit(EVENT.SDK_READY);
+    switch (event) {
+      case 'SDK_READY':
+        this.#onLoggedInPush();
+        return;
+      case 'KICKED_OUT':
+        this.#kick(data?.type ?? TYPES.KICKED_OUT_MULT_ACCOUNT);
+        return;
+      case 'MESSAGE_RECEIVED':
+      case 'MESSAGE_REVOKED':
+      case 'CONVERSATION_UPDATED':
+      case 'CONVERSATION_DELETED':
+      case 'GROUP_JOINED':
+        if (this.#session) this.#onAccountPush(event, data);
+        return;
+      default:
+        if (Object.hasOwn(EVENT, event)) this.#emit(EVENT[event], data);
+        else this.#log.warn(`ignored unknown push ${event}`);
+    }
+  }
+
+  /** The pushes about the account's messages and conversations. */
+  #onAccountPush(event, data) {
+    if (event === 'MESSAGE_RECEIVED' || event === 'MESSAGE_REVOKED') {
+      if (!Array.isArray(data)) return;
+      const messages = [];
+      const fresh = []; // a message that a catch-up delivered already is not news again
+      for (const fields of data.filter(isPlainObject)) {
+        const known = this.#isCached(fields);
+        const message = this.#adopt(fields);
+        messages.push(message);
+        if (!known) fresh.push(message);
+        this.#noteChange(message.conversationID, message.changeSequence);
       }
-    } else if (event === 'MESSAGE_RECEIVED') {
-      if (!this.#session || !Array.isArray(data)) return;
-      const messages = data.map((fields) => this.#receivedMessage(fields));
-      this.#noteMessages(messages);
-      this.#emit(EVENT.MESSAGE_RECEIVED, messages);
-    } else if (event === 'KICKED_OUT') {
-      this.#kick(data?.type ?? TYPES.KICKED_OUT_MULT_ACCOUNT);
-    } else if (Object.hasOwn(EVENT, event)) {
-      this.#emit(EVENT[event], data);
-    } else {
-      this.#log.warn(`ignored unknown push ${event}`);
+      if (event === 'MESSAGE_RECEIVED') {
+        this.#noteMessages(messages);
+        if (fresh.length) this.#emit(EVENT.MESSAGE_RECEIVED, fresh);
+      } else {
+        this.#noteRevoked(messages);
+        this.#emit(EVENT.MESSAGE_REVOKED, messages);
+      }
+    } else if (event === 'CONVERSATION_UPDATED') {
+      // Another connection of this account read it (Hutong's own push).
+      if (!isPlainObject(data) || typeof data.conversationID !== 'string') return;
+      const local = this.#conversations.get(data.conversationID);
+      const read = this.#reads.get(data.conversationID);
+      // A read of ours still on its way to the server will leave the count at zero,
+      // whatever the other connection saw.
+      const keepCount = Boolean(read && !read.answered);
+      const conversation = this.#mergeServerConversation(data, local, {keepCount});
+      this.#putConversation(conversation, !local);
+    } else if (event === 'CONVERSATION_DELETED') {
+      if (typeof data?.conversationID === 'string') this.#forgetConversation(data.conversationID);
+    } else if (event === 'GROUP_JOINED') {
+      // Hutong's own: this connection hears the group's messages from now on. One
+      // sent in the moment before (a member writing right after createGroup) never
+      // reached it, and nothing else would reveal it: fetch what the group holds.
+      if (typeof data?.groupID !== 'string') return;
+      const id = `${TYPES.CONV_GROUP}${data.groupID}`;
+      if (this.#changes.has(id)) return;
+      this.#changes.set(id, {seen: 0, ahead: new Set()});
+      this.#catchUp(id).catch((error) => this.#log.warn(`could not catch up on ${id}`, error));
     }
   }
 
@@ -842,12 +1230,33 @@ class TIMInstance {
     };
     this.#notReadyCode = ERR.NOT_LOGGED_IN;
     this.#reconnectAttempt = 0;
+    this.#setNetState(TYPES.NET_STATE_CONNECTED);
     if (Number.isFinite(data.userSigExpireTime) && Number.isFinite(data.serverTime)) {
       // Server clock minus server clock: right even when the browser's clock is off.
       this.#armSigTimer(Date.now() + (data.userSigExpireTime - data.serverTime) * 1000);
     }
     this.#log.info(`logged in as ${userID}`);
     return {code: 0, data};
+  }
+
+  /**
+   * The server's SDK_READY, sent after every login. The first one becomes the
+   * page's SDK_READY once the conversation list is in, so a page that reloads shows
+   * the right counts at once; the ones after the SDK's own re-logins are not news.
+   */
+  #onLoggedInPush() {
+    if (!this.#session || this.#ready || this.#readying) return;
+    const session = this.#session;
+    this.#readying = true;
+    this.#syncConversations({announce: false})
+      .catch((error) => this.#log.warn('could not fetch the conversation list', error))
+      .finally(() => {
+        this.#readying = false;
+        if (this.#session !== session || this.#ready) return;
+        this.#ready = true;
+        this.#emit(EVENT.SDK_READY);
+        this.#flushListUpdate();
+      });
   }
 
   async #logout() {
@@ -883,6 +1292,7 @@ class TIMInstance {
   #endSession(code, kickedOutType) {
     this.#session = null;
     this.#ready = false;
+    this.#readying = false;
     this.#notReadyCode = code;
     clearTimeout(this.#sigTimer);
     clearTimeout(this.#reconnectTimer);
@@ -890,6 +1300,12 @@ class TIMInstance {
     this.#sigTimer = this.#reconnectTimer = this.#listTimer = null;
     this.#reconnectAttempt = 0;
     this.#conversations.clear();
+    this.#ranks.clear();
+    this.#reads.clear();
+    this.#messages.clear();
+    this.#changes.clear();
+    for (const timer of this.#gapTimers.values()) clearTimeout(timer);
+    this.#gapTimers.clear();
     this.#totalUnread = 0;
     if (kickedOutType) this.#emit(EVENT.KICKED_OUT, {type: kickedOutType});
     this.#emit(EVENT.SDK_NOT_READY);
@@ -926,6 +1342,8 @@ class TIMInstance {
     const clientSequence = ++this.#clientSequence;
     const prefix = conversationType === TYPES.CONV_C2C ? 'C2C' : 'GROUP';
     return new Message({
+      // The server's ID for the message is the same string, so a message keeps its
+      // ID from creation on, through a failure and a resend.
       ID: `${session.tinyID}-${clientTime}-${random}`,
       type,
       payload,
@@ -953,6 +1371,8 @@ class TIMInstance {
     message.status = 'unSend';
     let data;
     try {
+      // random and clientTime are the message's own, kept from creation: a resend of
+      // one the server already stored is recognised by them.
       data = await this.#request('sendMessage', {
         to: message.to,
         conversationType: message.conversationType,
@@ -968,66 +1388,379 @@ class TIMInstance {
       message.status = 'fail';
       throw new IMError(error.code, error.message, {message});
     }
-    Object.assign(message, data.message, {status: 'success', flow: 'out'});
-    this.#noteMessages([message]);
+    Object.assign(message, data.message, {status: 'success', flow: 'out', isRead: true});
+    if (this.#session) {
+      this.#remember(message);
+      this.#noteChange(message.conversationID, message.changeSequence);
+      this.#noteMessages([message]);
+    }
     return {code: 0, data: {message}};
   }
 
-  #receivedMessage(fields) {
-    const message = new Message(fields);
-    // The flow is the viewer's: this account's own messages from its other devices are 'out'.
-    message.flow = message.from === this.#session.userID ? 'out' : 'in';
+  async #revokeMessage(message) {
+    let data;
+    try {
+      data = await this.#request('revokeMessage', {
+        conversationID: message.conversationID,
+        ID: message.ID,
+      });
+    } catch (error) {
+      throw new IMError(error.code, error.message, {message});
+    }
+    message.isRevoked = true;
+    message.revoker = data.message?.revoker ?? this.#session?.userID ?? null;
+    if (Number.isInteger(data.message?.changeSequence)) {
+      message.changeSequence = data.message.changeSequence;
+    }
+    if (this.#session) {
+      this.#remember(message);
+      this.#noteChange(message.conversationID, message.changeSequence);
+      this.#noteRevoked([message]);
+    }
+    return {code: 0, data: {message}};
+  }
+
+  async #getMessageList(conversationID, nextReqMessageID, count) {
+    const data = await this.#request('getMessageList', {conversationID, nextReqMessageID, count});
+    const list = Array.isArray(data.messageList) ? data.messageList : [];
+    const messageList = this.#session ? list.map((fields) => this.#adopt(fields)) : [];
+    return {
+      code: 0,
+      data: {
+        messageList,
+        nextReqMessageID: data.nextReqMessageID ?? '',
+        isCompleted: Boolean(data.isCompleted),
+      },
+    };
+  }
+
+  async #setMessageRead(conversationID) {
+    const read = {stamp: ++this.#stamp, answered: false};
+    this.#reads.set(conversationID, read);
+    const conversation = this.#conversations.get(conversationID);
+    if (conversation?.unreadCount) {
+      conversation.unreadCount = 0;
+      this.#scheduleListUpdate();
+    }
+    for (const message of this.#messages.get(conversationID)?.values() ?? []) message.isRead = true;
+    try {
+      await this.#request('setMessageRead', {conversationID});
+    } finally {
+      read.answered = true;
+    }
+    return {code: 0, data: {}};
+  }
+
+  // --- internals: the message cache ---
+
+  /** Make `message` the object handed out for its ID from now on. */
+  #remember(message) {
+    let byID = this.#messages.get(message.conversationID);
+    if (!byID) {
+      byID = new Map();
+      this.#messages.set(message.conversationID, byID);
+    }
+    byID.set(message.ID, message);
     return message;
+  }
+
+  #isCached(fields) {
+    return Boolean(this.#messages.get(fields.conversationID)?.has(fields.ID));
+  }
+
+  /**
+   * The Message for server `fields`: the one already handed out for that ID,
+   * updated, or a new one. Flow is the viewer's: this account's own messages from
+   * its other connections are 'out'.
+   */
+  #adopt(fields) {
+    const mine = fields.from === this.#session?.userID;
+    const known = this.#messages.get(fields.conversationID)?.get(fields.ID);
+    const message = known ?? this.#remember(new Message(fields));
+    Object.assign(message, fields, {
+      flow: mine ? 'out' : 'in',
+      isRead: mine || message.isRead || Boolean(fields.isRead),
+    });
+    return message;
+  }
+
+  /** How many messages from others this instance holds in a conversation after `sequence`. */
+  #incomingAfter(conversationID, sequence) {
+    let count = 0;
+    for (const message of this.#messages.get(conversationID)?.values() ?? []) {
+      if (message.flow === 'in' && message.status === 'success' && message.sequence > sequence) {
+        count += 1;
+      }
+    }
+    return count;
   }
 
   // --- internals: conversations ---
 
+  /** New messages (pushed, or sent from here): last message, unread count, order. */
   #noteMessages(messages) {
     for (const message of messages) {
-      let conversation = this.#conversations.get(message.conversationID);
+      const id = message.conversationID;
+      let conversation = this.#conversations.get(id);
       if (!conversation) {
-        conversation = this.#newConversation(message);
-        this.#conversations.set(message.conversationID, conversation);
+        conversation = makeConversation({conversationID: id, type: message.conversationType});
+        this.#conversations.set(id, conversation);
+        // A push says little about its conversation: not the group's name, nor how
+        // many older messages are unread. The server's profile does.
+        this.#fetchConversation(id).catch((error) =>
+          this.#log.warn(`could not fetch conversation ${id}`, error),
+        );
       }
-      if (isAfter(message, conversation.lastMessage)) {
-        conversation.lastMessage = lastMessageOf(message);
+      // Each conversation numbers its messages and delivers them in order: one at or
+      // below the last known sequence is already counted (by the server's list, which
+      // may have been taken just after it was stored, or by an earlier push).
+      if (conversation.lastMessage && message.sequence <= conversation.lastMessage.lastSequence) {
+        continue;
       }
+      conversation.lastMessage = lastMessageOf(message);
+      this.#ranks.set(id, this.#nextRank++);
       if (message.flow === 'in') {
-        if (!message.isRead) conversation.unreadCount += 1;
+        conversation.unreadCount += 1;
         if (conversation.userProfile) {
-          conversation.userProfile.nick = message.nick;
-          conversation.userProfile.avatar = message.avatar;
+          const {nick, avatar} = message;
+          conversation.userProfile = {...conversation.userProfile, nick, avatar};
         }
       }
     }
     this.#scheduleListUpdate();
   }
 
-  #newConversation(message) {
-    const {conversationID, conversationType: type} = message;
-    const peer = conversationID.slice(type.length);
-    return {
-      conversationID,
-      type,
-      subType: undefined,
-      unreadCount: 0,
-      lastMessage: null,
-      userProfile: type === TYPES.CONV_C2C ? {userID: peer, nick: '', avatar: ''} : undefined,
-      groupProfile: type === TYPES.CONV_GROUP ? {groupID: peer} : undefined,
-      groupAtInfoList: [],
-      remark: '',
-      isPinned: false,
-      messageRemindType: '',
-      markList: [],
-      customData: '',
-      conversationGroupList: [],
-      peerReadTime: 0,
-      toAccount: peer,
+  /** Recalled messages: a conversation whose last message it was shows the recall. */
+  #noteRevoked(messages) {
+    let changed = false;
+    for (const message of messages) {
+      const conversation = this.#conversations.get(message.conversationID);
+      const last = conversation?.lastMessage;
+      if (last && last.lastSequence === message.sequence && last.fromAccount === message.from) {
+        conversation.lastMessage = {...last, isRevoked: true, revoker: message.revoker};
+        changed = true;
+      }
+    }
+    if (changed) this.#scheduleListUpdate();
+  }
+
+  /**
+   * Whether this instance asked to read a conversation after asking for a snapshot
+   * of it at `stamp`: requests on one socket are handled in order, so that read
+   * reached the server after the snapshot was taken, and the snapshot's count is stale.
+   */
+  #readAfter(id, stamp) {
+    const read = this.#reads.get(id);
+    return Boolean(read && read.stamp > stamp);
+  }
+
+  /**
+   * A server snapshot of a conversation (list, profile or push), reconciled with
+   * what this instance saw since the snapshot was taken.
+   * @param {Object} fields the server's Conversation
+   * @param {Object|undefined} local this instance's version
+   * @param {{keepCount?: boolean}} [options] keep the local unread count (a read
+   *   of ours the snapshot does not reflect)
+   */
+  #mergeServerConversation(fields, local, {keepCount = false} = {}) {
+    const conversation = makeConversation(fields);
+    if (!local) return conversation;
+    const serverSequence = conversation.lastMessage?.lastSequence ?? 0;
+    if ((local.lastMessage?.lastSequence ?? 0) > serverSequence) {
+      // Messages that reached this instance after the snapshot: count them on top.
+      conversation.lastMessage = local.lastMessage;
+      conversation.unreadCount += this.#incomingAfter(conversation.conversationID, serverSequence);
+    }
+    if (keepCount) conversation.unreadCount = local.unreadCount;
+    return conversation;
+  }
+
+  /** Put a conversation in the list (or replace it) and schedule the announcement. */
+  #putConversation(conversation, isNew) {
+    const id = conversation.conversationID;
+    // An empty conversation has no place in TIM's list; it joins with its first message.
+    if (isNew && !conversation.lastMessage) return;
+    this.#conversations.set(id, conversation);
+    if (isNew) this.#ranks.set(id, this.#nextRank++);
+    this.#scheduleListUpdate();
+  }
+
+  #forgetConversation(id) {
+    if (!this.#conversations.delete(id)) return;
+    this.#ranks.delete(id);
+    this.#scheduleListUpdate();
+  }
+
+  /** The server's version of one conversation; merged into the list if it is there. */
+  async #fetchConversation(id) {
+    const stamp = ++this.#stamp;
+    const data = await this.#request('getConversationProfile', {conversationID: id});
+    const local = this.#conversations.get(id);
+    const keepCount = this.#readAfter(id, stamp);
+    const conversation = this.#mergeServerConversation(data.conversation, local, {keepCount});
+    // Only conversations already listed are updated: the server has a profile for a
+    // deleted conversation too, and fetching it must not bring it back.
+    if (local && this.#session) this.#putConversation(conversation, false);
+    return conversation;
+  }
+
+  /**
+   * Replace the list with the server's (newest first, up to 100), then fetch the
+   * changes this instance missed in the conversations it follows (after a reconnect,
+   * or a lost push). Shared by callers that overlap.
+   */
+  #syncConversations({announce = true} = {}) {
+    if (this.#syncing) return this.#syncing;
+    const session = this.#session;
+    const run = async () => {
+      const stamp = ++this.#stamp;
+      const data = await this.#request('getConversationList');
+      if (this.#session !== session) return;
+      const valid = (c) =>
+        isPlainObject(c) && typeof c.conversationID === 'string' && typeof c.type === 'string';
+      const list = Array.isArray(data.conversationList) ? data.conversationList.filter(valid) : [];
+      const before = this.#conversations;
+      const conversations = new Map();
+      const ranks = new Map();
+      const behind = [];
+      list.forEach((fields, index) => {
+        const id = fields.conversationID;
+        const keepCount = this.#readAfter(id, stamp);
+        conversations.set(id, this.#mergeServerConversation(fields, before.get(id), {keepCount}));
+        ranks.set(id, list.length - index); // the server's order, below anything newer
+        const change = fields.changeSequence;
+        const followed = this.#changes.get(id);
+        if (!Number.isInteger(change)) return;
+        if (!followed) {
+          // Nothing of it is held here: its history is getMessageList's business.
+          this.#changes.set(id, {seen: change, ahead: new Set()});
+        } else if (change > followed.seen) {
+          behind.push(id);
+        }
+      });
+      this.#conversations = conversations;
+      this.#ranks = ranks;
+      this.#nextRank = list.length + 1;
+      // The list's counts already include what the catch-up brings: no refresh.
+      await Promise.all(
+        behind.map((id) =>
+          this.#catchUp(id, {refresh: false}).catch((error) =>
+            this.#log.warn(`could not catch up on ${id}`, error),
+          ),
+        ),
+      );
+      if (announce) this.#flushListUpdate();
     };
+    this.#syncing = run().finally(() => {
+      this.#syncing = null;
+    });
+    return this.#syncing;
+  }
+
+  /**
+   * Record that a conversation's change number `change` has been applied. A gap
+   * before it that does not close soon is a lost push: fetch what is missing.
+   */
+  #noteChange(id, change) {
+    if (!Number.isInteger(change) || change <= 0) return;
+    const followed = this.#changes.get(id);
+    if (!followed) {
+      this.#changes.set(id, {seen: change, ahead: new Set()});
+      return;
+    }
+    if (change <= followed.seen) return;
+    followed.ahead.add(change);
+    this.#closeRun(followed);
+    if (followed.ahead.size && !this.#gapTimers.has(id)) {
+      const timer = setTimeout(() => {
+        this.#gapTimers.delete(id);
+        if (this.#changes.get(id)?.ahead.size) {
+          this.#catchUp(id).catch((error) => this.#log.warn(`could not catch up on ${id}`, error));
+        }
+      }, GAP_GRACE_MS);
+      this.#gapTimers.set(id, timer);
+    }
+  }
+
+  #closeRun(followed) {
+    for (const change of followed.ahead) if (change <= followed.seen) followed.ahead.delete(change);
+    while (followed.ahead.delete(followed.seen + 1)) followed.seen += 1;
+  }
+
+  /**
+   * Fetch a conversation's changes after the last one applied here (syncMessages),
+   * and announce them: new messages as MESSAGE_RECEIVED, recalls of held ones as
+   * MESSAGE_REVOKED. `refresh` then takes the conversation's count from the server,
+   * since a message that arrives late skews the local count.
+   */
+  #catchUp(id, {refresh = true} = {}) {
+    const running = this.#catchingUp.get(id);
+    if (running) return running;
+    const session = this.#session;
+    const run = async () => {
+      let from = this.#changes.get(id)?.seen ?? 0;
+      const received = [];
+      const revoked = [];
+      for (;;) {
+        const data = await this.#request('syncMessages', {
+          conversationID: id,
+          changeSequence: from,
+          count: MAX_SYNC_PAGE,
+        });
+        if (this.#session !== session) return;
+        const list = Array.isArray(data.messageList) ? data.messageList.filter(isPlainObject) : [];
+        for (const fields of list) {
+          const known = this.#messages.get(fields.conversationID)?.get(fields.ID);
+          const wasRevoked = known?.isRevoked;
+          const message = this.#adopt(fields);
+          if (!known) received.push(message);
+          else if (message.isRevoked && !wasRevoked) revoked.push(message);
+        }
+        if (Number.isInteger(data.changeSequence)) from = Math.max(from, data.changeSequence);
+        if (data.isCompleted || !list.length) break;
+      }
+      const followed = this.#changes.get(id) ?? {seen: 0, ahead: new Set()};
+      followed.seen = Math.max(followed.seen, from);
+      this.#closeRun(followed);
+      this.#changes.set(id, followed);
+      // Changes come in the order they were made; a page wants messages in theirs.
+      received.sort((a, b) => a.sequence - b.sequence);
+      // A conversation new here fetches its profile (and count) as it is noted.
+      const listed = this.#conversations.has(id);
+      if (received.length) {
+        this.#noteMessages(received);
+        this.#emit(EVENT.MESSAGE_RECEIVED, received);
+      }
+      if (revoked.length) {
+        this.#noteRevoked(revoked);
+        this.#emit(EVENT.MESSAGE_REVOKED, revoked);
+      }
+      if (refresh && received.length && listed) await this.#fetchConversation(id);
+    };
+    const promise = run().finally(() => this.#catchingUp.delete(id));
+    this.#catchingUp.set(id, promise);
+    return promise;
+  }
+
+  async #deleteConversations(ids) {
+    const deleted = [];
+    let firstError = null;
+    for (const id of ids) {
+      try {
+        await this.#request('deleteConversation', {conversationID: id});
+      } catch (error) {
+        firstError ??= error;
+        continue;
+      }
+      deleted.push(id);
+      this.#forgetConversation(id);
+    }
+    if (!deleted.length) throw firstError;
+    return deleted;
   }
 
   #sortedConversations() {
-    return [...this.#conversations.values()].sort(newestFirst);
+    return [...this.#conversations.values()].sort(newestFirst(this.#ranks));
   }
 
   #countUnread() {
@@ -1041,15 +1774,20 @@ class TIMInstance {
   /** TIM's throttle: the full list at most once per interval, after the last change. */
   #scheduleListUpdate() {
     if (this.#listTimer) return;
-    this.#listTimer = setTimeout(() => {
-      this.#listTimer = null;
-      this.#emit(EVENT.CONVERSATION_LIST_UPDATED, this.#sortedConversations());
-      const total = this.#countUnread();
-      if (total !== this.#totalUnread) {
-        this.#totalUnread = total;
-        this.#emit(EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, total);
-      }
-    }, LIST_THROTTLE_MS);
+    this.#listTimer = setTimeout(() => this.#flushListUpdate(), LIST_THROTTLE_MS);
+  }
+
+  /** Announce the list (and the total, when it changed) now. */
+  #flushListUpdate() {
+    clearTimeout(this.#listTimer);
+    this.#listTimer = null;
+    if (!this.#ready) return; // SDK_READY announces the first list itself
+    this.#emit(EVENT.CONVERSATION_LIST_UPDATED, this.#sortedConversations());
+    const total = this.#countUnread();
+    if (total !== this.#totalUnread) {
+      this.#totalUnread = total;
+      this.#emit(EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, total);
+    }
   }
 }
 
