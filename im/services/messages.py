@@ -96,15 +96,17 @@ def check_send_message(
 
 
 def _c2c_conversation_for_update(a: Account, b: Account) -> Conversation:
+    """The pair's conversation, row-locked; created (with both participants) on first use."""
     low, high = sorted((a, b), key=lambda acc: acc.pk)
-    conversation, created = Conversation.objects.get_or_create(
-        kind=Conversation.Kind.C2C, account_low=low, account_high=high, defaults={"app": a.app}
-    )
-    if created:
-        Participant.objects.bulk_create(
-            [Participant(conversation=conversation, account=acc) for acc in {low, high}]
-        )
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    pair = {"kind": Conversation.Kind.C2C, "account_low": low, "account_high": high}
+    locked = Conversation.objects.select_for_update().filter(**pair).first()
+    if locked is None:
+        conversation, created = Conversation.objects.get_or_create(**pair, defaults={"app": a.app})
+        if created:
+            Participant.objects.bulk_create(
+                [Participant(conversation=conversation, account=acc) for acc in {low, high}]
+            )
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     locked.account_low, locked.account_high = low, high
     return locked
 
