@@ -96,7 +96,6 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout so a burst of senders waits instead of failing with
     # "database is locked"; IMMEDIATE so a write transaction takes its lock up front.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
@@ -114,7 +113,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py's default 5 s read timeout fires before channels_redis's 5 s
+                # blocking pop returns, killing idle consumers (close 1011); give it room.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 # Keys are namespaced so several deployments (or test runs) can share a Redis.
                 "prefix": os.environ.get("HUTONG_CHANNEL_PREFIX", "hutong"),
                 "capacity": 1000,

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -50,6 +51,18 @@ OpHandler = Callable[["IMConsumer", dict], Awaitable[dict]]
 class IMConsumer(AsyncWebsocketConsumer):
     account: Account | None = None
 
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch, less its ``aclose_old_connections()`` before every handler.
+
+        That call is a hop into the one database thread for every frame and every push;
+        the ops already run in ``database_sync_to_async``, which closes stale connections
+        around each call, so pushes need not queue behind the database.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
         self.account = None
         self._groups: set[int] = set()  # IM groups whose channel groups this connection is in
@@ -77,6 +90,18 @@ class IMConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group_channel(group_pk), self.channel_name)
         self._groups = set()
         await database_sync_to_async(do_unregister_instance)(channel_name=self.channel_name)
+
+    async def _subscribe(self) -> None:
+        """Join (or renew) the layer groups of the account and of its IM groups."""
+        assert self.account is not None
+        await asyncio.gather(
+            self.channel_layer.group_add(account_group(self.account.pk), self.channel_name),
+            *(
+                self.channel_layer.group_add(group_channel(pk), self.channel_name)
+                for pk in self._groups
+            ),
+        )
+        self._subscribed_at = time.monotonic()
 
     async def _close_unless_logged_in(self) -> None:
         await asyncio.sleep(settings.IM_LOGIN_TIMEOUT)
@@ -209,16 +234,10 @@ class IMConsumer(AsyncWebsocketConsumer):
             channel_name=self.channel_name,
         )
         account = session.login.account
-        self._groups = set(session.group_pks)
-        await asyncio.gather(
-            self.channel_layer.group_add(account_group(account.pk), self.channel_name),
-            *(
-                self.channel_layer.group_add(group_channel(pk), self.channel_name)
-                for pk in self._groups
-            ),
-        )
-        await deliver(kicks)
         self.account = account
+        self._groups = set(session.group_pks)
+        await self._subscribe()
+        await deliver(kicks)
         self._login_timer.cancel()
         expires_at = session.login.usersig.expires_at
         self._expiry_timer = asyncio.create_task(self._expire_sig(expires_at - time.time()))
@@ -232,11 +251,10 @@ class IMConsumer(AsyncWebsocketConsumer):
         return {}
 
     async def op_heartbeat(self, data: dict) -> dict:
-        if self.account is not None:
-            # Renews the channel-layer group memberships, which expire (group_expiry).
-            await self.channel_layer.group_add(account_group(self.account.pk), self.channel_name)
-            for group_pk in self._groups:
-                await self.channel_layer.group_add(group_channel(group_pk), self.channel_name)
+        expiry = getattr(self.channel_layer, "group_expiry", 86400)
+        if self.account is not None and time.monotonic() - self._subscribed_at > expiry / 2:
+            # Layer group memberships expire (group_expiry); renew them well before.
+            await self._subscribe()
         return {"serverTime": int(time.time())}
 
 

@@ -240,3 +240,16 @@ async def test_nothing_lost_when_connections_drop_and_a_process_dies(servers):
     for user_id in ("alice", "bob", "carol"):
         texts = [m["payload"]["text"] for m in ordered if m["from"] == user_id]
         assert texts == [f"{user_id}-{i}" for i in range(per_sender)]
+
+
+async def test_idle_connection_survives_on_the_redis_layer(servers):
+    """An idle consumer waits on Redis longer than redis-py's default read timeout (5 s)."""
+    one, two = servers
+    bob = await net_online(two.ws_url, "bob")
+    alice = await net_online(one.ws_url, "alice")
+    await asyncio.sleep(12)
+    assert not bob.closed.is_set()
+    await alice.ok("sendMessage", text("bob", "still there?", random=9))
+    assert (await bob.push("MESSAGE_RECEIVED"))["data"][0]["payload"]["text"] == "still there?"
+    await alice.close()
+    await bob.close()

@@ -25,7 +25,7 @@ async def set_limit(app: App, limit: int) -> None:
 async def assert_kicked(client: IMClient, kind: str) -> None:
     push = await client.push("KICKED_OUT")
     assert push["data"] == {"type": kind}
-    assert await client.comm.receive_output(timeout=2) == {"type": "websocket.close", "code": 4001}
+    assert await client.comm.receive_output(timeout=10) == {"type": "websocket.close", "code": 4001}
 
 
 async def test_limit_1_kicks_the_older_instance(cast, im_app):
@@ -102,7 +102,7 @@ async def test_silent_connection_is_closed_and_heartbeats_keep_it(cast):
     for _ in range(4):
         await asyncio.sleep(0.2)
         await talker.ok("heartbeat")
-    assert await silent.comm.receive_output(timeout=2) == {"type": "websocket.close", "code": 4408}
+    assert await silent.comm.receive_output(timeout=10) == {"type": "websocket.close", "code": 4408}
     await talker.ok("heartbeat")
     assert await Instance.objects.filter(account=cast["bob"]).acount() == 0
     await talker.close()

@@ -141,7 +141,7 @@ async def test_logout_stops_pushes_and_requires_login_again(cast):
 @override_settings(IM_LOGIN_TIMEOUT=0.2)
 async def test_connection_without_login_is_closed_4401(im_app):
     client = await IMClient().connect()
-    output = await client.comm.receive_output(timeout=2)
+    output = await client.comm.receive_output(timeout=10)
     assert output == {"type": "websocket.close", "code": 4401}
 
 
@@ -150,5 +150,5 @@ async def test_logged_out_connection_is_closed_unless_it_logs_in_again(im_app):
     client = await IMClient().connect()
     await client.login("alice", make_sig("alice"), SDKAPPID)
     await client.ok("logout")
-    output = await client.comm.receive_output(timeout=2)
+    output = await client.comm.receive_output(timeout=10)
     assert output == {"type": "websocket.close", "code": 4401}
