@@ -99,9 +99,13 @@ class ConversationRef:
 
 def c2c_conversation(a: Account, b: Account) -> Conversation | None:
     low, high = sorted((a.pk, b.pk))
-    return Conversation.objects.filter(
-        kind=Conversation.Kind.C2C, account_low_id=low, account_high_id=high
-    ).first()
+    return (
+        Conversation.objects.filter(
+            kind=Conversation.Kind.C2C, account_low_id=low, account_high_id=high
+        )
+        .select_related("account_low", "account_high")
+        .first()
+    )
 
 
 def resolve_conversation(account: Account, conversation_id: object) -> ConversationRef:
@@ -116,6 +120,8 @@ def resolve_conversation(account: Account, conversation_id: object) -> Conversat
     if conversation_id.startswith(GROUP_PREFIX) and len(conversation_id) > len(GROUP_PREFIX):
         group, member = access_member(account, conversation_id[len(GROUP_PREFIX) :])
         conversation = Conversation.objects.filter(group=group).first()
+        if conversation is not None:
+            conversation.group = group
         return ConversationRef(
             conversation_id, Conversation.Kind.GROUP, conversation, group=group, member=member
         )
@@ -157,14 +163,41 @@ def get_message(conversation: Conversation | None, message_id: object) -> Messag
     return message
 
 
+def _in_conversation(conversation: Conversation, queryset: QuerySet[Message]) -> list[Message]:
+    """Run a page query and attach the already-loaded conversation to each message,
+    so the page costs one simple query (no join through conversation and accounts)."""
+    messages = list(queryset.select_related("sender", "revoked_by"))
+    for message in messages:
+        message.conversation = conversation
+    return messages
+
+
+def message_seq(conversation: Conversation, message_id: object) -> int:
+    """The sequence number of a message given by ID (a history cursor)."""
+    sender_id, client_time, random = parse_message_id(message_id)
+    seq = (
+        Message.objects.filter(
+            conversation=conversation, sender_id=sender_id, client_time=client_time, random=random
+        )
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if seq is None:
+        raise IMError(MESSAGE_NOT_FOUND, f"message {message_id!r} not found")
+    return seq
+
+
 def messages_before(
     conversation: Conversation, *, before_seq: int | None, limit: int
 ) -> list[Message]:
-    """Up to ``limit`` messages older than ``before_seq`` (newest first); keyset, no OFFSET."""
+    """Up to ``limit`` messages older than ``before_seq`` (newest first); keyset, no OFFSET.
+
+    ``conversation`` must come with what serialising needs (see resolve_conversation).
+    """
     queryset = Message.objects.filter(conversation=conversation)
     if before_seq is not None:
         queryset = queryset.filter(seq__lt=before_seq)
-    return list(message_select(queryset).order_by("-seq")[:limit])
+    return _in_conversation(conversation, queryset.order_by("-seq")[:limit])
 
 
 def messages_changed_after(
@@ -172,7 +205,7 @@ def messages_changed_after(
 ) -> list[Message]:
     """Messages created or recalled after ``after_change_seq``, in change order."""
     queryset = Message.objects.filter(conversation=conversation, change_seq__gt=after_change_seq)
-    return list(message_select(queryset).order_by("change_seq")[:limit])
+    return _in_conversation(conversation, queryset.order_by("change_seq")[:limit])
 
 
 def _unread_subquery(account: Account) -> Coalesce:

@@ -12,7 +12,7 @@ from im.models import Account, Conversation, Participant
 from im.selectors import (
     ConversationRef,
     conversation_list,
-    get_message,
+    message_seq,
     messages_before,
     messages_changed_after,
     participant_with_unread,
@@ -35,7 +35,7 @@ def check_get_message_list(
         return {"messageList": [], "nextReqMessageID": "", "isCompleted": True}
     before_seq = None
     if next_req_message_id:
-        before_seq = get_message(ref.conversation, next_req_message_id).seq
+        before_seq = message_seq(ref.conversation, next_req_message_id)
     page = messages_before(ref.conversation, before_seq=before_seq, limit=count + 1)
     is_completed = len(page) <= count
     page = page[:count]
