@@ -49,3 +49,9 @@ test: $(VENV)/.dev chromium messages lint
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest
 	@echo "=== pass 2: deployed (PostgreSQL, Redis) ==="
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
+
+# Every scenario of issue 5 in both configurations (needs PostgreSQL and Redis on loopback);
+# prints the table and keeps the raw output under bench/results/. See bench/README.md.
+.PHONY: bench
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench --config both

@@ -1,0 +1,2 @@
+"""Hutong's benchmark suite (issue 5): a load client speaking docs/protocol.md, the server
+configurations it starts, and five scenarios. Run with ``python -m bench`` or ``make bench``."""

@@ -1,0 +1,771 @@
+"""The five scenarios of issue 5. Each returns a Result whose ``line()`` is its one-line report.
+
+Latencies are measured in this process with ``time.perf_counter`` from just before a
+request is written to the moment its push (or answer) is read. Server CPU is the
+daphne processes' user+system time from /proc over the measured part only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import random
+import statistics
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bench.client import (
+    Conn,
+    ProtocolError,
+    PushHandler,
+    close_all,
+    percentile,
+    randoms_in,
+    text_message,
+)
+from bench.proc import load_average, raise_open_files_limit, rss_kb, total_cpu_seconds
+from bench.servers import Target
+
+# createGroup takes at most this many initial members; the rest are seeded.
+CREATE_GROUP_MAX_MEMBERS = 500
+HISTORY_PAGE = 15
+
+
+@dataclass(frozen=True)
+class Sizes:
+    latency_messages: int = 1000
+    throughput_pairs: int = 200
+    throughput_seconds: float = 20
+    # Offered sends per second over all pairs; 0 sends closed-loop (next after the answer).
+    throughput_rate: float = 1000
+    # Most unanswered sends one sender may have before it skips a tick.
+    throughput_window: int = 4
+    fanout_members: int = 1000
+    fanout_messages: int = 100
+    fanout_rate: float = 20
+    history_rows: int = 1_000_000
+    history_pages: int = 200
+    connections: int = 10_000
+    login_concurrency: int = 20
+
+
+FULL = Sizes()
+QUICK = Sizes(
+    latency_messages=50,
+    throughput_pairs=20,
+    throughput_seconds=3,
+    throughput_rate=200,
+    fanout_members=50,
+    fanout_messages=20,
+    history_rows=20_000,
+    history_pages=30,
+    connections=200,
+)
+
+
+@dataclass
+class Result:
+    scenario: str
+    config: str
+    samples_ms: list[float]
+    rate: float
+    rate_unit: str
+    cpu_ms_per_msg: float | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    targets: list[tuple[str, bool]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.samples_ms = sorted(self.samples_ms)
+        # Other processes on the same cores skew wall-clock figures; say how busy it was.
+        self.extra["loadavg"] = f"{load_average():.1f}"
+
+    @property
+    def n(self) -> int:
+        return len(self.samples_ms)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples_ms) if self.samples_ms else 0.0
+
+    def pct(self, p: float) -> float:
+        return percentile(self.samples_ms, p)
+
+    @property
+    def max(self) -> float:
+        return self.samples_ms[-1] if self.samples_ms else 0.0
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+    def line(self) -> str:
+        cpu = "-" if self.cpu_ms_per_msg is None else f"{self.cpu_ms_per_msg:.2f} ms"
+        parts = [
+            f"{self.scenario:<14} {self.config:<8}",
+            f"n={self.n} median={self.median:.2f} p95={self.pct(95):.2f} "
+            f"p99={self.pct(99):.2f} max={self.max:.2f} ms",
+            f"rate={self.rate:,.0f} {self.rate_unit}",
+            f"server-cpu/msg={cpu}",
+            " ".join(f"{k}={v}" for k, v in self.extra.items()),
+        ]
+        if self.targets:
+            parts.append(
+                "targets: " + ", ".join(f"{t} {'ok' if ok else 'MISSED'}" for t, ok in self.targets)
+            )
+        if self.problems:
+            parts.append("PROBLEMS: " + "; ".join(self.problems))
+        return " | ".join(p for p in parts if p)
+
+
+class Sampler(Protocol):
+    def start(self, pids: list[int]) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+# Set by ``python -m bench --profile``: samples the servers over every measured span.
+SAMPLER: Sampler | None = None
+
+
+class Meter:
+    """Server CPU (daphne processes), this client's CPU and wall time over a measured span."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        if SAMPLER is not None and pids:
+            SAMPLER.start(pids)
+        self.server = total_cpu_seconds(pids) if pids else 0.0
+        self.client = time.process_time()
+        self.wall = time.perf_counter()
+
+    def stop(self) -> tuple[float | None, float, float]:
+        server = total_cpu_seconds(self.pids) - self.server if self.pids else None
+        measured = server, time.process_time() - self.client, time.perf_counter() - self.wall
+        if SAMPLER is not None and self.pids:
+            SAMPLER.stop()
+        return measured
+
+
+async def settle(target: Target, *, idle: float = 0.05, limit: float = 180) -> float:
+    """Wait (at most ``limit`` s) until the servers use under ``idle`` of a core, so one
+    scenario's leftovers (10,000 disconnects, say) do not land in the next one's figures."""
+    started = time.perf_counter()
+    if not target.pids:
+        return 0.0
+    before = total_cpu_seconds(target.pids)
+    while time.perf_counter() - started < limit:
+        await asyncio.sleep(1)
+        now = total_cpu_seconds(target.pids)
+        if now - before < idle:
+            break
+        before = now
+    return time.perf_counter() - started
+
+
+def per_msg_ms(server_cpu: float | None, count: int) -> float | None:
+    if server_cpu is None or count <= 0:
+        return None
+    return server_cpu / count * 1000
+
+
+async def connect_users(
+    target: Target,
+    user_ids: list[str],
+    *,
+    url_index: Callable[[int], int] = lambda i: i,
+    on_push: Callable[[int], PushHandler | None] | None = None,
+    concurrency: int = 50,
+    login_ms: list[float] | None = None,
+    into: list[Conn | None] | None = None,
+) -> tuple[list[Conn | None], list[BaseException]]:
+    """Open and log in one connection per user, ``concurrency`` at a time.
+
+    Returns the connections (None where it failed) and the failures. ``into``, when
+    given, is filled as connections come up (so a keepalive can see them early).
+    """
+    conns: list[Conn | None] = into if into is not None else [None] * len(user_ids)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int, user_id: str) -> None:
+        async with gate:
+            conn = Conn(target.url(url_index(i)), on_push(i) if on_push else None)
+            await conn.open()
+            started = time.perf_counter()
+            try:
+                await conn.login(target.sdkappid, user_id, target.sig(user_id))
+            except BaseException:
+                await conn.close()
+                raise
+            if login_ms is not None:
+                login_ms.append((time.perf_counter() - started) * 1000)
+            conns[i] = conn
+
+    outcomes = await asyncio.gather(
+        *(one(i, uid) for i, uid in enumerate(user_ids)), return_exceptions=True
+    )
+    return conns, [o for o in outcomes if isinstance(o, BaseException)]
+
+
+async def connect_all(target: Target, user_ids: list[str], **kwargs: Any) -> list[Conn]:
+    conns, errors = await connect_users(target, user_ids, **kwargs)
+    if errors:
+        await close_all(c for c in conns if c is not None)
+        raise ProtocolError(f"{len(errors)} of {len(user_ids)} logins failed: {errors[0]!r}")
+    return [c for c in conns if c is not None]
+
+
+def _randoms() -> Callable[[], int]:
+    """Unique ``random`` values for one scenario (they key sent-time maps)."""
+    counter = itertools.count(random.randrange(1, 1 << 30))
+    return lambda: next(counter)
+
+
+# --- 1. c2c-latency ---------------------------------------------------------------------
+
+
+async def c2c_latency(target: Target, sizes: Sizes, check_targets: bool = False) -> Result:
+    """One message at a time from A to B (on the other process when there are two)."""
+    waiters: dict[int, asyncio.Future[float]] = {}
+
+    def on_b(raw: str, now: float) -> None:
+        for r in randoms_in(raw):
+            future = waiters.pop(r, None)
+            if future is not None and not future.done():
+                future.set_result(now)
+
+    a, b = await connect_all(target, ["lat-a", "lat-b"], on_push=lambda i: on_b if i == 1 else None)
+    next_random = _randoms()
+    loop = asyncio.get_running_loop()
+
+    async def one() -> float:
+        r = next_random()
+        received = waiters[r] = loop.create_future()
+        started = time.perf_counter()
+        answer = await a.submit("sendMessage", text_message("lat-b", f"ping {r}", r))
+        try:
+            arrived = await asyncio.wait_for(received, 5)
+            reply = await asyncio.wait_for(answer, 5)
+        finally:
+            waiters.pop(r, None)
+        if reply.get("code") != 0:
+            raise ProtocolError(f"sendMessage failed: {reply}")
+        return (arrived - started) * 1000
+
+    problems: list[str] = []
+    samples: list[float] = []
+    try:
+        for _ in range(min(20, max(1, sizes.latency_messages // 20))):  # warm-up
+            await one()
+        meter = Meter(target.pids)
+        for _ in range(sizes.latency_messages):
+            try:
+                samples.append(await one())
+            except (TimeoutError, ProtocolError) as error:
+                problems.append(f"lost: {error!r}")
+                if len(problems) >= 10:
+                    break
+        server_cpu, client_cpu, wall = meter.stop()
+    finally:
+        await close_all([a, b])
+    if len(samples) < sizes.latency_messages:
+        problems.insert(0, f"{sizes.latency_messages - len(samples)} not received")
+    result = Result(
+        "c2c-latency",
+        target.config,
+        samples,
+        rate=len(samples) / wall,
+        rate_unit="msg/s",
+        cpu_ms_per_msg=per_msg_ms(server_cpu, len(samples)),
+        counts={"sent": sizes.latency_messages, "received": len(samples)},
+        extra={"client-cpu": f"{client_cpu:.1f}s"},
+        problems=problems,
+    )
+    if check_targets:
+        result.targets = [("median<=3ms", result.median <= 3), ("p99<=15ms", result.pct(99) <= 15)]
+    return result
+
+
+# --- 2. c2c-throughput ------------------------------------------------------------------
+
+
+@dataclass
+class _Throughput:
+    sent_at: dict[int, float] = field(default_factory=dict)
+    received: set[int] = field(default_factory=set)
+    receive_ms: list[float] = field(default_factory=list)
+    ack_ms: list[float] = field(default_factory=list)
+    acked: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    last_ack: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def on_receive(self, raw: str, now: float) -> None:
+        for r in randoms_in(raw):
+            sent = self.sent_at.get(r)
+            if sent is None:
+                continue
+            if r in self.received:
+                self.duplicates += 1
+                continue
+            self.received.add(r)
+            self.receive_ms.append((now - sent) * 1000)
+
+    def on_answer(self, future: asyncio.Future, started: float) -> None:
+        now = time.perf_counter()
+        if future.cancelled() or future.exception() is not None:
+            self.failed += 1
+            self.errors.append(repr(future.exception()) if not future.cancelled() else "cancelled")
+            return
+        reply = future.result()
+        if reply.get("code") == 0:
+            self.acked += 1
+            self.last_ack = max(self.last_ack, now)
+            self.ack_ms.append((now - started) * 1000)
+        else:
+            self.failed += 1
+            self.errors.append(f"{reply.get('code')} {reply.get('message')}")
+
+
+async def c2c_throughput(target: Target, sizes: Sizes, check_targets: bool = False) -> Result:
+    """Pairs sending for a fixed time, paced to an offered total rate; each pair's two ends
+    sit on different processes when there are two."""
+    pairs = sizes.throughput_pairs
+    state = _Throughput()
+    senders = await connect_all(target, [f"tp-s{i:04d}" for i in range(pairs)])
+    receivers = await connect_all(
+        target,
+        [f"tp-r{i:04d}" for i in range(pairs)],
+        url_index=lambda i: i + 1,
+        on_push=lambda i: state.on_receive,
+    )
+    next_random = _randoms()
+    interval = pairs / sizes.throughput_rate if sizes.throughput_rate else 0.0
+    meter = Meter(target.pids)
+    start = time.perf_counter()
+    end = start + sizes.throughput_seconds
+    pending: set[asyncio.Future] = set()
+
+    async def sender(i: int) -> None:
+        conn, to = senders[i], f"tp-r{i:04d}"
+        in_flight: set[asyncio.Future] = set()
+        tick = start + random.uniform(0, interval)
+        while True:
+            if interval:
+                await asyncio.sleep(max(0.0, tick - time.perf_counter()))
+                tick += interval
+            now = time.perf_counter()
+            if now >= end:
+                return
+            if len(in_flight) >= sizes.throughput_window:
+                state.skipped += 1
+                continue
+            r = next_random()
+            state.sent_at[r] = now
+            try:
+                future = await conn.submit("sendMessage", text_message(to, f"tp {r}", r))
+            except ProtocolError as error:
+                state.failed += 1
+                state.errors.append(repr(error))
+                return
+            in_flight.add(future)
+            pending.add(future)
+
+            def done(f: asyncio.Future, started: float = now) -> None:
+                in_flight.discard(f)
+                pending.discard(f)
+                state.on_answer(f, started)
+
+            future.add_done_callback(done)
+            if not interval:  # closed loop: the next send waits for this answer
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(future), 10)
+
+    try:
+        await asyncio.gather(*(sender(i) for i in range(pairs)))
+        # Let the answers and pushes still in flight arrive (bounded).
+        drain_until = time.perf_counter() + 60
+        while time.perf_counter() < drain_until and (pending or len(state.received) < state.acked):
+            await asyncio.sleep(0.05)
+        unanswered = len(pending)
+        for future in list(pending):
+            future.cancel()
+        server_cpu, client_cpu, wall = meter.stop()
+    finally:
+        await close_all(senders + receivers)
+    sent = len(state.sent_at)
+    lost = state.acked - len(state.received)
+    span = (state.last_ack or time.perf_counter()) - start
+    rate = state.acked / span if span > 0 else 0.0
+    problems = []
+    if lost > 0:
+        problems.append(f"{lost} acknowledged but not received")
+    if unanswered:
+        problems.append(f"{unanswered} sends unanswered 60 s after the end")
+    if state.failed > unanswered:
+        errors = [e for e in state.errors if e != "cancelled"]
+        problems.append(f"{state.failed - unanswered} sends failed, e.g. {errors[:1]}")
+    if state.duplicates:
+        problems.append(f"{state.duplicates} received twice")
+    result = Result(
+        "c2c-throughput",
+        target.config,
+        state.receive_ms,
+        rate=rate,
+        rate_unit="acked msg/s",
+        cpu_ms_per_msg=per_msg_ms(server_cpu, state.acked),
+        counts={"sent": sent, "acked": state.acked, "received": len(state.received)},
+        extra={
+            "pairs": str(pairs),
+            "offered": f"{sizes.throughput_rate:.0f}/s" if interval else "closed-loop",
+            "ack-p99": f"{percentile(sorted(state.ack_ms), 99):.1f}ms",
+            "skipped(window full)": str(state.skipped),
+            "client-cpu": f"{client_cpu:.1f}s/{wall:.0f}s",
+        },
+        problems=problems,
+    )
+    if check_targets:
+        result.targets = [("≥1000/s", rate >= 1000), ("recv p99<=100ms", result.pct(99) <= 100)]
+    return result
+
+
+# --- 3. group-fanout --------------------------------------------------------------------
+
+
+@dataclass
+class _Fanout:
+    members: int
+    sent_at: dict[int, float] = field(default_factory=dict)
+    remaining: dict[int, int] = field(default_factory=dict)
+    done_at: dict[int, float] = field(default_factory=dict)
+    delivery_ms: list[float] = field(default_factory=list)
+    deliveries: int = 0
+    duplicates: int = 0
+    last_delivery: float = 0.0
+    all_done: asyncio.Event = field(default_factory=asyncio.Event)
+    expected: int = 0
+
+    def handler(self) -> PushHandler:
+        seen: set[int] = set()
+
+        def on_push(raw: str, now: float) -> None:
+            for r in randoms_in(raw):
+                sent = self.sent_at.get(r)
+                if sent is None:
+                    continue
+                if r in seen:
+                    self.duplicates += 1
+                    continue
+                seen.add(r)
+                self.deliveries += 1
+                self.last_delivery = now
+                self.delivery_ms.append((now - sent) * 1000)
+                self.remaining[r] -= 1
+                if self.remaining[r] == 0:
+                    self.done_at[r] = now
+                    if len(self.done_at) == self.expected:
+                        self.all_done.set()
+
+        return on_push
+
+    def track(self, r: int) -> None:
+        self.sent_at[r] = time.perf_counter()
+        self.remaining[r] = self.members
+
+    def reset(self, expected: int) -> None:
+        self.sent_at.clear()
+        self.remaining.clear()
+        self.done_at.clear()
+        self.delivery_ms.clear()
+        self.deliveries = self.duplicates = 0
+        self.expected = expected
+        self.all_done.clear()
+
+
+async def group_fanout(target: Target, sizes: Sizes, check_targets: bool = False) -> Result:
+    """One group, every member online on its own connection; the owner sends paced messages.
+
+    With a seeder the members exist before the group and log in after it is complete
+    (members past createGroup's 500 are seeded, and only a login picks those up);
+    without one they log in first, so createGroup itself must reach them.
+    """
+    members = [f"fo-m{i:05d}" for i in range(sizes.fanout_members)]
+    state = _Fanout(sizes.fanout_members)
+    next_random = _randoms()
+    conns: list[Conn] = []
+
+    async def members_online() -> list[Conn]:
+        return await connect_all(
+            target, members, url_index=lambda i: i + 1, on_push=lambda i: state.handler()
+        )
+
+    if target.seeder is not None:
+        await target.seeder.ensure_accounts(members)
+    else:
+        if len(members) > CREATE_GROUP_MAX_MEMBERS:
+            raise ProtocolError("a group over 500 members needs a seeder")
+        conns = await members_online()
+    owner = (await connect_all(target, ["fo-owner"]))[0]
+    try:
+        group = (
+            await owner.ok(
+                "createGroup",
+                {
+                    "name": "bench fan-out",
+                    "type": "Public",
+                    "memberList": [{"userID": u} for u in members[:CREATE_GROUP_MAX_MEMBERS]],
+                },
+                timeout=60,
+            )
+        )["group"]
+        group_id = group["groupID"]
+        if target.seeder is not None:
+            if len(members) > CREATE_GROUP_MAX_MEMBERS:
+                await target.seeder.add_group_members(group_id, members[CREATE_GROUP_MAX_MEMBERS:])
+            conns = await members_online()
+
+        async def send(r: int) -> asyncio.Future:
+            state.track(r)
+            data = text_message(group_id, f"fo {r}", r, group=True)
+            return await owner.submit("sendMessage", data)
+
+        # Warm-up: one message to everyone, not counted.
+        state.reset(1)
+        await send(next_random())
+        await asyncio.wait_for(state.all_done.wait(), 60)
+
+        state.reset(sizes.fanout_messages)
+        meter = Meter(target.pids)
+        start = time.perf_counter()
+        answers = []
+        for k in range(sizes.fanout_messages):
+            await asyncio.sleep(max(0.0, start + k / sizes.fanout_rate - time.perf_counter()))
+            answers.append(await send(next_random()))
+        # Bounded, but long enough for a server doing only ~1,000 deliveries/s.
+        expected = sizes.fanout_members * sizes.fanout_messages
+        timeout = 60 + sizes.fanout_messages / sizes.fanout_rate + expected / 1000
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.all_done.wait(), timeout)
+        replies = await asyncio.gather(
+            *(asyncio.wait_for(a, 10) for a in answers), return_exceptions=True
+        )
+        server_cpu, client_cpu, wall = meter.stop()
+    finally:
+        await close_all([*conns, owner])
+    failed = [r for r in replies if not isinstance(r, dict) or r.get("code") != 0]
+    completion = [(state.done_at[r] - state.sent_at[r]) * 1000 for r in state.done_at]
+    span = state.last_delivery - start
+    rate = state.deliveries / span if span > 0 else 0.0
+    problems = []
+    if failed:
+        problems.append(f"{len(failed)} sends failed, e.g. {failed[0]!r}")
+    if state.deliveries < expected:
+        problems.append(f"{expected - state.deliveries} of {expected} deliveries missing")
+    if state.duplicates:
+        problems.append(f"{state.duplicates} deliveries twice")
+    delivery = sorted(state.delivery_ms)
+    result = Result(
+        "group-fanout",
+        target.config,
+        completion,
+        rate=rate,
+        rate_unit="deliveries/s",
+        cpu_ms_per_msg=per_msg_ms(server_cpu, sizes.fanout_messages),
+        counts={
+            "messages": sizes.fanout_messages,
+            "complete": len(state.done_at),
+            "deliveries": state.deliveries,
+            "expected": expected,
+        },
+        extra={
+            "members": str(sizes.fanout_members),
+            "offered": f"{sizes.fanout_rate:g} msg/s",
+            "per-delivery p50/p99": f"{percentile(delivery, 50):.0f}/"
+            f"{percentile(delivery, 99):.0f}ms",
+            "server-cpu/delivery": f"{(server_cpu or 0) / max(1, state.deliveries) * 1e6:.0f}µs",
+            "client-cpu": f"{client_cpu:.1f}s/{wall:.0f}s",
+        },
+        problems=problems,
+    )
+    if check_targets:
+        result.targets = [
+            ("≥20000 deliveries/s", rate >= 20000),
+            ("all-members p99<=250ms", result.pct(99) <= 250),
+        ]
+    return result
+
+
+# --- 4. history -------------------------------------------------------------------------
+
+
+async def history(target: Target, sizes: Sizes, check_targets: bool = False) -> Result:
+    """getMessageList pages of 15, from the newest back and from the middle back."""
+    if target.seeder is None:
+        raise ProtocolError("history needs a seeder to fill the conversation")
+    rows = sizes.history_rows
+    pages = min(sizes.history_pages, rows // 2 // HISTORY_PAGE)
+    seeded = await target.seeder.seed_history("hist-a", "hist-b", rows)
+    conn = (await connect_all(target, ["hist-a"]))[0]
+    conversation = "C2Chist-b"
+    problems: list[str] = []
+
+    async def page(next_id: str = "") -> tuple[float, list[int], str]:
+        data: dict[str, Any] = {"conversationID": conversation, "count": HISTORY_PAGE}
+        if next_id:
+            data["nextReqMessageID"] = next_id
+        started = time.perf_counter()
+        answer = await conn.ok("getMessageList", data)
+        took = (time.perf_counter() - started) * 1000
+        return took, [m["sequence"] for m in answer["messageList"]], answer["nextReqMessageID"]
+
+    def message_id(seq: int) -> str:
+        return f"{seeded['senderTinyID']}-{seeded['clientTime']}-{seq}"
+
+    newest: list[float] = []
+    middle: list[float] = []
+    last = seeded["lastSeq"]
+    mid = seeded["firstSeq"] + rows // 2
+    try:
+        for _ in range(5):  # warm-up
+            await page()
+        meter = Meter(target.pids)
+        for _ in range(pages):
+            took, seqs, _ = await page()
+            newest.append(took)
+            if seqs != list(range(last - HISTORY_PAGE + 1, last + 1)):
+                problems.append(f"newest page wrong: {seqs[:3]}...")
+                break
+        next_id, top = message_id(mid), mid - 1
+        for _ in range(pages):
+            took, seqs, next_id = await page(next_id)
+            middle.append(took)
+            if seqs != list(range(top - HISTORY_PAGE + 1, top + 1)):
+                problems.append(f"middle page wrong: expected up to {top}, got {seqs[-3:]}")
+                break
+            top -= HISTORY_PAGE
+        server_cpu, _, wall = meter.stop()
+    finally:
+        await close_all([conn])
+    newest.sort()
+    middle.sort()
+    count = len(newest) + len(middle)
+    result = Result(
+        "history",
+        target.config,
+        newest + middle,
+        rate=count / wall,
+        rate_unit="pages/s",
+        cpu_ms_per_msg=per_msg_ms(server_cpu, count),
+        counts={"pages": count, "expected": 2 * pages},
+        extra={
+            "rows": f"{rows:,}",
+            "newest p50/p99": f"{statistics.median(newest or [0]):.2f}/"
+            f"{percentile(newest, 99):.2f}ms",
+            "middle p50/p99": f"{statistics.median(middle or [0]):.2f}/"
+            f"{percentile(middle, 99):.2f}ms",
+            "seeded-in": f"{seeded['seconds']}s",
+        },
+        problems=problems,
+    )
+    result.rate_unit = "pages/s"
+    if check_targets:
+        result.targets = [
+            ("newest median<=3ms", statistics.median(newest or [0]) <= 3),
+            ("middle median<=3ms", statistics.median(middle or [0]) <= 3),
+        ]
+    return result
+
+
+# --- 5. connections ---------------------------------------------------------------------
+
+
+async def _keepalive(conns: list[Conn | None], every: float) -> None:
+    """A heartbeat on every open connection each ``every`` s, so none hits the idle close."""
+    while True:
+        await asyncio.sleep(every)
+        for conn in list(conns):
+            if conn is not None and conn.is_open:
+                await conn.notify("heartbeat")
+
+
+async def connections(target: Target, sizes: Sizes, check_targets: bool = False) -> Result:
+    """Many idle logged-in connections to one process: its memory per connection, login rate."""
+    raise_open_files_limit()
+    count = sizes.connections
+    users = [f"cn-{i:05d}" for i in range(count)]
+    if target.seeder is not None:  # returning users: measure logins, not sign-ups
+        await target.seeder.ensure_accounts(users)
+    pid = target.pids[0] if target.pids else None
+    rss_before = rss_kb(pid) if pid else 0
+    login_ms: list[float] = []
+    conns: list[Conn | None] = [None] * count
+    # Every 30 s, as docs/protocol.md asks of clients (part of the server's idle cost).
+    keepalive = asyncio.create_task(_keepalive(conns, 30))
+    meter = Meter([pid] if pid else [])
+    try:
+        _, errors = await connect_users(
+            target,
+            users,
+            url_index=lambda i: 0,
+            concurrency=sizes.login_concurrency,
+            login_ms=login_ms,
+            into=conns,
+        )
+        server_cpu, client_cpu, wall = meter.stop()
+        await asyncio.sleep(2)  # let the server settle before reading its memory
+        rss_after = rss_kb(pid) if pid else 0
+        alive = sum(1 for c in conns if c is not None and c.is_open)
+        close_codes = Counter(c.close_code for c in conns if c is not None and not c.is_open)
+    finally:
+        keepalive.cancel()
+        await close_all([c for c in conns if c is not None])
+    logged_in = len(login_ms)
+    per_conn_kb = (rss_after - rss_before) / logged_in if pid and logged_in else None
+    problems = []
+    if errors:
+        problems.append(f"{len(errors)} of {count} logins failed, e.g. {errors[0]!r}")
+    if alive < logged_in:
+        problems.append(
+            f"{logged_in - alive} connections closed while idle, close codes {dict(close_codes)}"
+        )
+    rate = logged_in / wall if wall > 0 else 0.0
+    result = Result(
+        "connections",
+        target.config,
+        login_ms,
+        rate=rate,
+        rate_unit="logins/s",
+        cpu_ms_per_msg=per_msg_ms(server_cpu, logged_in),
+        counts={"connections": count, "logged_in": logged_in, "alive": alive},
+        extra={
+            "alive": f"{alive}/{count}",
+            "rss/conn": "-" if per_conn_kb is None else f"{per_conn_kb:.0f}KB",
+            "server-rss": f"{rss_before / 1024:.0f}->{rss_after / 1024:.0f}MB",
+            "client-cpu": f"{client_cpu:.1f}s/{wall:.0f}s",
+        },
+        problems=problems,
+    )
+    if check_targets:
+        result.targets = [
+            (f"{FULL.connections} alive", alive >= FULL.connections),
+            ("rss<=100KB/conn", per_conn_kb is not None and per_conn_kb <= 100),
+            ("≥300 logins/s", rate >= 300),
+        ]
+    return result
+
+
+Scenario = Callable[[Target, Sizes, bool], Awaitable[Result]]
+SCENARIOS: dict[str, Scenario] = {
+    "c2c-latency": c2c_latency,
+    "c2c-throughput": c2c_throughput,
+    "group-fanout": group_fanout,
+    "history": history,
+    "connections": connections,
+}

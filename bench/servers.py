@@ -1,0 +1,269 @@
+"""The server configurations under test, started and torn down by the bench itself.
+
+- embedded: SQLite in a temporary HUTONG_VAR_DIR, the in-memory channel layer, one daphne.
+- deployed: PostgreSQL database ``hutong_bench`` (created and dropped here), Redis under a
+  unique channel prefix (its keys deleted after), two daphne processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from im.usersig import gen_usersig
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BENCH_SDKAPPID = 1400990001
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_BENCH_DB = "hutong_bench"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+SIG_EXPIRE = 86400
+
+
+class Seeder(Protocol):
+    """Server-side set-up the protocol has no op for (bench/seed.py)."""
+
+    async def ensure_accounts(self, user_ids: list[str]) -> dict[str, Any]: ...
+
+    async def add_group_members(self, group_id: str, user_ids: list[str]) -> dict[str, Any]: ...
+
+    async def seed_history(self, sender: str, receiver: str, rows: int) -> dict[str, Any]: ...
+
+
+class SubprocessSeeder:
+    """Runs ``python -m bench.seed`` with the configuration's environment."""
+
+    def __init__(self, env: dict[str, str], sdkappid: int) -> None:
+        self.env = {"DJANGO_SETTINGS_MODULE": "chatsite.settings", **env}
+        self.sdkappid = sdkappid
+
+    async def run(self, command: str, timeout: float = 900, **args: Any) -> dict[str, Any]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.seed",
+            cwd=BASE_DIR,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        payload = json.dumps({"command": command, "sdkappid": self.sdkappid, **args}).encode()
+        try:
+            out, err = await asyncio.wait_for(process.communicate(payload), timeout)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise
+        if process.returncode != 0:
+            raise RuntimeError(f"bench.seed {command} failed:\n{err.decode(errors='replace')}")
+        return json.loads(out.decode().strip().splitlines()[-1])
+
+    async def ensure_accounts(self, user_ids: list[str]) -> dict[str, Any]:
+        return await self.run("ensure_accounts", user_ids=user_ids)
+
+    async def add_group_members(self, group_id: str, user_ids: list[str]) -> dict[str, Any]:
+        return await self.run("add_group_members", group_id=group_id, user_ids=user_ids)
+
+    async def seed_history(self, sender: str, receiver: str, rows: int) -> dict[str, Any]:
+        return await self.run("seed_history", sender=sender, receiver=receiver, rows=rows)
+
+
+@dataclass
+class Target:
+    """What a scenario needs to know about the servers under test."""
+
+    config: str
+    urls: list[str]
+    sdkappid: int
+    secret_key: str
+    pids: list[int] = field(default_factory=list)
+    seeder: Seeder | None = None
+    logs: list[Path] = field(default_factory=list)
+
+    def url(self, index: int) -> str:
+        """Spread clients over the server processes round-robin."""
+        return self.urls[index % len(self.urls)]
+
+    def sig(self, user_id: str) -> str:
+        return gen_usersig(
+            sdkappid=self.sdkappid,
+            secret_key=self.secret_key,
+            user_id=user_id,
+            expire=SIG_EXPIRE,
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        timeout=300,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+class Daphne:
+    """One daphne process on a loopback port, its output in a log file."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.port = free_port()
+        self.env = env
+        self.log_path = log_dir / f"daphne-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/im/"
+
+    def start(self, timeout: float = 30) -> Daphne:
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)),
+                    "chatsite.asgi:application",
+                ],
+                cwd=BASE_DIR,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne exited early:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"daphne did not listen within {timeout}s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _base_env(var_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        HUTONG_VAR_DIR=str(var_dir),
+        # BENCH_DJANGO_SETTINGS tries a settings change without editing chatsite/ (a module
+        # that star-imports chatsite.settings and overrides; put its folder on PYTHONPATH).
+        DJANGO_SETTINGS_MODULE=os.environ.get("BENCH_DJANGO_SETTINGS", "chatsite.settings"),
+        # Every process of a configuration must sign and check with one key.
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(40),
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+@contextlib.contextmanager
+def _servers(config: str, env: dict[str, str], count: int, var_dir: Path) -> Iterator[Target]:
+    _manage(env, "migrate", "--noinput", "-v", "0")
+    secret_key = secrets.token_hex(32)
+    seeder = SubprocessSeeder(env, BENCH_SDKAPPID)
+    asyncio.run(seeder.run("ensure_app", secret_key=secret_key))
+    daphnes = [Daphne(env, var_dir) for _ in range(count)]
+    try:
+        for daphne in daphnes:
+            daphne.start()
+        yield Target(
+            config=config,
+            urls=[d.ws_url for d in daphnes],
+            sdkappid=BENCH_SDKAPPID,
+            secret_key=secret_key,
+            pids=[d.process.pid for d in daphnes if d.process],
+            seeder=seeder,
+            logs=[d.log_path for d in daphnes],
+        )
+    finally:
+        for daphne in daphnes:
+            daphne.stop()
+
+
+@contextlib.contextmanager
+def embedded() -> Iterator[Target]:
+    var_dir = Path(tempfile.mkdtemp(prefix="hutong-bench-"))
+    try:
+        with _servers("embedded", _base_env(var_dir), 1, var_dir) as target:
+            yield target
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(sql)
+
+
+def _drop_redis_keys(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=10)
+    try:
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                client.delete(*batch)
+                batch.clear()
+        if batch:
+            client.delete(*batch)
+    finally:
+        client.close()
+
+
+@contextlib.contextmanager
+def deployed() -> Iterator[Target]:
+    var_dir = Path(tempfile.mkdtemp(prefix="hutong-bench-"))
+    prefix = f"hutong-bench-{os.getpid()}-{secrets.token_hex(4)}"
+    env = _base_env(var_dir)
+    env.update(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}",
+        REDIS_URL=REDIS_URL,
+        HUTONG_CHANNEL_PREFIX=prefix,
+    )
+    _pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+    _pg_admin(f"CREATE DATABASE {PG_BENCH_DB}")
+    try:
+        with _servers("deployed", env, 2, var_dir) as target:
+            yield target
+    finally:
+        with contextlib.suppress(Exception):
+            _pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        with contextlib.suppress(Exception):
+            _drop_redis_keys(prefix)
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+CONFIGS = {"embedded": embedded, "deployed": deployed}
