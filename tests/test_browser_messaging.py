@@ -455,57 +455,92 @@ def test_face_and_custom_messages_render(site_users, live, browser):
 # --- failed sends ---
 
 LOST = "this answer gets lost"
+UNSENT = "this request gets lost"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_failed_send_shows_retry_and_retry_delivers_one_copy(site_users, live, browser):
-    """The server stores the message, but alice's socket dies before the answer
-    arrives: her page must offer a retry, and the retry must not duplicate it."""
-    lost = {"done": False}
+class FlakyLink:
+    """alice's WebSocket through a route that loses one frame, cuts the connection
+    there, and keeps refusing new connections until the test lets them through."""
 
-    def route(ws: WebSocketRoute) -> None:
+    def __init__(self, *, lose_answer_to: str = "", lose_request_with: str = "") -> None:
+        self.lose_answer_to = lose_answer_to
+        self.lose_request_with = lose_request_with
+        self.cut = False  # a frame was lost and the connection cut
+        self.holding = False  # new connections are refused while True
+
+    def release(self) -> None:
+        self.holding = False
+
+    def _cut(self, ws: WebSocketRoute, server: WebSocketRoute) -> None:
+        self.cut = self.holding = True
+        ws.close()
+        server.close()
+
+    def route(self, ws: WebSocketRoute) -> None:
+        if self.holding:
+            ws.close()
+            return
         server = ws.connect_to_server()
 
         def to_page(message: str | bytes) -> None:
-            if not lost["done"] and isinstance(message, str):
+            if self.lose_answer_to and not self.cut and isinstance(message, str):
                 frame = json.loads(message)
                 sent = (frame.get("data") or {}).get("message") or {}
-                if "id" in frame and sent.get("payload", {}).get("text") == LOST:
-                    lost["done"] = True
-                    ws.close()
-                    server.close()
+                if "id" in frame and sent.get("payload", {}).get("text") == self.lose_answer_to:
+                    self._cut(ws, server)
                     return
             ws.send(message)
 
-        server.on_message(to_page)
+        def to_server(message: str | bytes) -> None:
+            if self.lose_request_with and not self.cut and isinstance(message, str):
+                frame = json.loads(message)
+                payload = (frame.get("data") or {}).get("payload") or {}
+                if frame.get("op") == "sendMessage" and payload.get("text") == (
+                    self.lose_request_with
+                ):
+                    self._cut(ws, server)
+                    return
+            server.send(message)
 
-    bob = sign_in(browser, live, "bob")
-    alice = sign_in(
+        server.on_message(to_page)
+        ws.on_message(to_server)
+
+
+def flaky_alice(browser: Browser, live: LiveServer, link: FlakyLink) -> Page:
+    return sign_in(
         browser,
         live,
         "alice",
-        prepare=lambda context: context.route_web_socket(re.compile(r"/ws/im/$"), route),
+        prepare=lambda context: context.route_web_socket(re.compile(r"/ws/im/$"), link.route),
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_whose_answer_was_lost_turns_out_sent_once(site_users, live, browser):
+    """The server stores the message, but alice's socket dies before the answer
+    arrives: her page shows it failed while it is offline; once back, the catch-up
+    finds it on the server, and it shows as sent, once, with no retry needed."""
+    link = FlakyLink(lose_answer_to=LOST)
+    bob = sign_in(browser, live, "bob")
+    alice = flaky_alice(browser, live, link)
     start_chat(alice, "bob")
     send(alice, LOST)
 
     mine = row_of(alice, LOST)
     expect(mine).to_have_attribute("data-status", "fail")
-    retry = mine.locator("[data-testid=retry]")
-    expect(retry).to_be_visible()
-    assert lost["done"]
+    expect(mine.locator("[data-testid=retry]")).to_be_visible()
+    assert link.cut
     # The server had it: bob got it live.
     conversation(bob, "C2Calice").click()
     expect(bubbles(bob)).to_have_text([LOST])
 
-    # The SDK reconnects by itself; then the retry goes out.
-    expect(alice.locator("[data-testid=status]")).to_be_hidden()
-    retry.click()
+    link.release()
+    expect(alice.locator("[data-testid=net-banner]")).to_be_hidden()
     expect(mine).to_have_attribute("data-status", "success")
-    expect(retry).to_have_count(0)
+    expect(mine.locator("[data-testid=retry]")).to_have_count(0)
+    expect(alice.locator("[data-testid=status]")).to_be_hidden()
 
-    # Pushes of a conversation arrive in order: had the retry made a copy, bob would
-    # see it before this one.
+    # Pushes of a conversation arrive in order: a copy would show before this one.
     send(alice, "and one more")
     expect(bubbles(bob)).to_have_text([LOST, "and one more"])
     expect(bubbles(alice)).to_have_text([LOST, "and one more"])
@@ -515,6 +550,37 @@ def test_a_failed_send_shows_retry_and_retry_delivers_one_copy(site_users, live,
     expect(bubbles(bob)).to_have_text([LOST, "and one more"])
     conversation(alice, "C2Cbob").click()
     expect(bubbles(alice)).to_have_text([LOST, "and one more"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_that_never_arrived_shows_retry_and_retry_delivers_one_copy(
+    site_users, live, browser
+):
+    link = FlakyLink(lose_request_with=UNSENT)
+    bob = sign_in(browser, live, "bob")
+    alice = flaky_alice(browser, live, link)
+    start_chat(alice, "bob")
+    send(alice, "first")
+    conversation(bob, "C2Calice").click()
+    expect(bubbles(bob)).to_have_text(["first"])
+    send(alice, UNSENT)
+
+    mine = row_of(alice, UNSENT)
+    expect(mine).to_have_attribute("data-status", "fail")
+    assert link.cut
+    link.release()
+    # Back and caught up: the server never had it, so it stays failed until retried.
+    expect(alice.locator("[data-testid=net-banner]")).to_be_hidden()
+    expect(alice.locator("[data-testid=status]")).to_be_hidden()
+    expect(mine).to_have_attribute("data-status", "fail")
+    expect(bubbles(bob)).to_have_text(["first"])
+
+    mine.locator("[data-testid=retry]").click()
+    expect(mine).to_have_attribute("data-status", "success")
+    expect(mine.locator("[data-testid=retry]")).to_have_count(0)
+    send(alice, "and one more")
+    expect(bubbles(bob)).to_have_text(["first", UNSENT, "and one more"])
+    expect(bubbles(alice)).to_have_text(["first", UNSENT, "and one more"])
 
 
 # --- the SDK's messaging API, in the browser ---

@@ -34,6 +34,11 @@ const el = {
   emojiPicker: $('emoji-picker'),
   messageInput: $('message-input'),
   send: $('send'),
+  netBanner: $('net-banner'),
+  signedOut: $('signed-out'),
+  signedOutReason: $('signed-out-reason'),
+  signedOutHint: $('signed-out-hint'),
+  signInAgain: $('sign-in-again'),
 };
 
 const PAGE_SIZE = 15; // getMessageList's largest page
@@ -57,6 +62,8 @@ const state = {
   activeID: null,
   totalUnread: 0,
   revokeTimer: null,
+  netState: TIM.TYPES.NET_STATE_CONNECTED, // the SDK's NET_STATE_CHANGE
+  kickedOutType: null, // the last KICKED_OUT's type, until the next sign-in
 };
 
 const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
@@ -69,7 +76,14 @@ const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || unde
 function setStatus(text, kind = 'info') {
   el.status.textContent = text;
   el.status.dataset.kind = kind;
+  el.status.dataset.cause = '';
   el.status.hidden = !text;
+}
+
+/** A failed action's error; one caused by the connection goes when the connection is back. */
+function showError(error) {
+  setStatus(errorText(error), 'error');
+  if (error?.code === 6010) el.status.dataset.cause = 'network';
 }
 
 function setState(name) {
@@ -374,7 +388,17 @@ function messageMeta(message) {
   time.textContent = timeFormat.format(new Date(message.time * 1000));
   meta.append(time);
 
-  if (message.status === 'unSend') meta.append(' · ', gettext('Sending…'));
+  if (message.status === 'unSend') {
+    // The SDK holds it until the connection is back; say so rather than "sending".
+    const pending = document.createElement('span');
+    pending.className = 'pending';
+    pending.dataset.testid = 'pending';
+    pending.textContent =
+      state.netState === TIM.TYPES.NET_STATE_CONNECTED
+        ? gettext('Sending…')
+        : gettext('Waiting for the connection…');
+    meta.append(' · ', pending);
+  }
   if (message.status === 'fail') {
     const failed = document.createElement('span');
     failed.className = 'failed';
@@ -457,7 +481,7 @@ async function fetchProfile(conversationID) {
     state.profiles.set(conversationID, data.conversation);
   } catch (error) {
     if (state.activeID !== conversationID) return;
-    setStatus(errorText(error), 'error');
+    showError(error);
     if (error.code === 20003 || error.code === 10010 || error.code === 10007) {
       state.activeID = null;
     }
@@ -486,7 +510,7 @@ async function loadHistory(conversationID) {
     store.isCompleted = data.isCompleted;
     store.loaded = true;
   } catch (error) {
-    if (conversationID === state.activeID) setStatus(errorText(error), 'error');
+    if (conversationID === state.activeID) showError(error);
   } finally {
     store.loading = false;
   }
@@ -524,18 +548,35 @@ function onScroll() {
   }
 }
 
-/** Add messages to their conversations' stores, once each. */
+/**
+ * Add messages to their conversations' stores, once each (by ID). A message from
+ * the server goes where its sequence puts it among the ones the server numbered, so
+ * a catch-up after a reconnect, whose messages are older than a push that overtook
+ * them, still reads in order; the page's own unsent ones stay below.
+ */
 function addMessages(messages) {
   for (const message of messages) {
     const store = storeOf(message.conversationID);
     const at = store.messages.findIndex((m) => m.ID === message.ID);
-    if (at === -1) store.messages.push(message);
+    if (at === -1) store.messages.splice(placeOf(store.messages, message), 0, message);
     // A send whose answer was lost reached the server after all (a catch-up after
     // the reconnect brought it back): show the stored one, no retry needed.
     else if (store.messages[at].status === 'fail' && message.status === 'success') {
       store.messages[at] = message;
     }
   }
+}
+
+/** Where `message` goes in `messages`: new ones of the page's own go last. */
+function placeOf(messages, message) {
+  if (message.status !== 'success') return messages.length;
+  let at = messages.length;
+  while (at > 0) {
+    const before = messages[at - 1];
+    if (before.status === 'success' && before.sequence < message.sequence) break;
+    at -= 1;
+  }
+  return at;
 }
 
 // --- actions: sending, retrying, recalling ---
@@ -548,7 +589,7 @@ async function sendText() {
   try {
     message = state.tim.createTextMessage({...targetOf(state.activeID), payload: {text}});
   } catch (error) {
-    setStatus(errorText(error), 'error');
+    showError(error);
     return;
   }
   el.messageInput.value = '';
@@ -558,7 +599,7 @@ async function sendText() {
   try {
     await state.tim.sendMessage(message);
   } catch (error) {
-    setStatus(errorText(error), 'error');
+    showError(error);
   }
   if (message.conversationID === state.activeID) renderMessages('auto');
 }
@@ -571,7 +612,7 @@ async function resend(message, button) {
   try {
     await sending;
   } catch (error) {
-    setStatus(errorText(error), 'error');
+    showError(error);
   }
   if (message.conversationID === state.activeID) renderMessages('auto');
 }
@@ -581,7 +622,7 @@ async function revokeMessage(message, button) {
   try {
     await state.tim.revokeMessage(message);
   } catch (error) {
-    setStatus(errorText(error), 'error');
+    showError(error);
     button.disabled = false;
     return;
   }
@@ -623,7 +664,7 @@ async function createGroup() {
     showGroupForm(false);
     openConversation(conversationID);
   } catch (error) {
-    setStatus(errorText(error), 'error');
+    showError(error);
   } finally {
     el.createGroup.disabled = false;
   }
@@ -671,6 +712,10 @@ function closeEmojiPicker() {
 // --- SDK events ---
 
 function onReady() {
+  state.kickedOutType = null;
+  state.netState = TIM.TYPES.NET_STATE_CONNECTED;
+  showSignedOut(false);
+  renderNetBanner();
   setState('ready');
   setStatus('');
   state.totalUnread = state.tim.getTotalUnreadMessageCount();
@@ -678,10 +723,89 @@ function onReady() {
   if (state.activeID) openConversation(state.activeID, {focus: false});
 }
 
+/**
+ * The session ended: kicked out (KICKED_OUT came just before), or the SDK could not
+ * log back in after a reconnect. The page says why and offers to sign in again;
+ * until then it can neither send nor receive.
+ */
 function onNotReady() {
-  setState('not-ready');
+  setState('signed-out');
   // The SDK forgot its messages; the next SDK_READY loads them again.
   state.stores.clear();
+  setStatus('');
+  renderNetBanner();
+  showSignedOut(true);
+}
+
+function onKickedOut({data: {type}}) {
+  state.kickedOutType = type;
+}
+
+/** Why the session ended, as the screen's heading. */
+function signedOutReason(type) {
+  switch (type) {
+    case TIM.TYPES.KICKED_OUT_MULT_ACCOUNT:
+      return gettext('You signed in on another page');
+    case TIM.TYPES.KICKED_OUT_MULT_DEVICE:
+      return gettext('You signed in on another device');
+    case TIM.TYPES.KICKED_OUT_USERSIG_EXPIRED:
+      return gettext('Your session expired');
+    case TIM.TYPES.KICKED_OUT_REST_API:
+      return gettext('An operator signed you out');
+    default:
+      return gettext('The chat server ended your session');
+  }
+}
+
+function showSignedOut(show, failure = '') {
+  el.signedOut.hidden = !show;
+  el.signedOut.dataset.reason = state.kickedOutType ?? '';
+  if (!show) return;
+  el.signedOutReason.textContent = signedOutReason(state.kickedOutType);
+  el.signedOutHint.textContent =
+    failure || gettext('This page no longer sends or receives messages.');
+  el.signedOutHint.dataset.kind = failure ? 'error' : 'info';
+  el.signInAgain.textContent = gettext('Sign in again');
+  el.signInAgain.disabled = false;
+  closeEmojiPicker();
+  el.signInAgain.focus();
+}
+
+async function signInAgain() {
+  el.signInAgain.disabled = true;
+  el.signInAgain.textContent = gettext('Signing in…');
+  const failure = await signIn();
+  // Success hides the screen when SDK_READY comes; a failure is told on it.
+  if (failure) showSignedOut(true, failure);
+}
+
+/** The banner while the connection is down; nothing once it is back (or signed out). */
+function renderNetBanner() {
+  const {netState} = state;
+  const down = state.ready && netState !== TIM.TYPES.NET_STATE_CONNECTED;
+  el.netBanner.hidden = !down;
+  el.netBanner.dataset.state = down ? netState : '';
+  if (!down) return;
+  el.netBanner.textContent =
+    netState === TIM.TYPES.NET_STATE_CONNECTING
+      ? gettext('Reconnecting…')
+      : gettext('Connection lost. Messages you send will go out when it is back.');
+}
+
+function onNetStateChange({data: {state: netState}}) {
+  state.netState = netState;
+  renderNetBanner();
+  if (netState === TIM.TYPES.NET_STATE_CONNECTED) {
+    if (el.status.dataset.cause === 'network') setStatus('');
+    // A conversation opened while the connection was down could not load its history.
+    if (state.ready && state.activeID && !storeOf(state.activeID).loaded) {
+      loadHistory(state.activeID);
+    }
+  }
+  // Unsent messages say whether they are on their way or waiting for the connection.
+  if (state.activeID && storeOf(state.activeID).messages.some((m) => m.status === 'unSend')) {
+    renderMessages('auto');
+  }
 }
 
 function onMessageReceived({data: messages}) {
@@ -722,24 +846,6 @@ function onTotalUnreadUpdated({data: total}) {
   renderTotal();
 }
 
-function onNetStateChange({data: {state: netState}}) {
-  if (!state.ready) return;
-  if (netState === TIM.TYPES.NET_STATE_CONNECTED) {
-    if (el.status.dataset.kind === 'warning') setStatus('');
-  } else {
-    setStatus(gettext('Connection lost. Reconnecting…'), 'warning');
-  }
-}
-
-async function onKickedOut({data: {type}}) {
-  if (type === TIM.TYPES.KICKED_OUT_USERSIG_EXPIRED) {
-    // The site is still signed in; a fresh sig logs the SDK back in without a reload.
-    await signIn();
-    return;
-  }
-  setStatus(gettext('You signed in to chat somewhere else. Reload the page to chat here.'), 'error');
-}
-
 // --- start ---
 
 async function fetchCredentials() {
@@ -753,17 +859,17 @@ async function fetchCredentials() {
   return body.data;
 }
 
+/**
+ * Log the SDK in with a fresh UserSig from the site (the page's own session is the
+ * proof). Returns null, or what went wrong as text for the user.
+ */
 async function signIn() {
-  setState('loading');
-  setStatus(gettext('Connecting…'));
   let credentials;
   try {
     credentials = await fetchCredentials();
   } catch (error) {
     console.error(error);
-    setState('error');
-    setStatus(gettext('Could not get your chat credentials. Reload the page.'), 'error');
-    return;
+    return gettext('Could not get your chat credentials. Reload the page.');
   }
   try {
     const {userID, userSig} = credentials;
@@ -771,8 +877,18 @@ async function signIn() {
     state.me = credentials.userID;
     if (Number.isFinite(data.serverTime)) state.clockSkew = data.serverTime * 1000 - Date.now();
   } catch (error) {
+    return interpolate(gettext('Could not sign in to chat (error %s).'), [error.code]);
+  }
+  return null;
+}
+
+async function firstSignIn() {
+  setState('loading');
+  setStatus(gettext('Connecting…'));
+  const failure = await signIn();
+  if (failure) {
     setState('error');
-    setStatus(interpolate(gettext('Could not sign in to chat (error %s).'), [error.code]), 'error');
+    setStatus(failure, 'error');
   }
 }
 
@@ -815,6 +931,7 @@ function start() {
       sendText();
     }
   });
+  el.signInAgain.addEventListener('click', signInAgain);
   el.messageList.addEventListener('scroll', onScroll, {passive: true});
   el.emojiButton.addEventListener('click', toggleEmojiPicker);
   document.addEventListener('keydown', (event) => {
@@ -835,7 +952,7 @@ function start() {
   buildEmojiPicker();
   renderTotal();
   renderActive();
-  signIn();
+  firstSignIn();
 }
 
 start();

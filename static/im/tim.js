@@ -177,10 +177,29 @@ const ERR = Object.freeze({
   FRAME_TOO_LARGE: 93000,
 });
 
-const NOT_READY_TEXT = {
-  [ERR.NOT_LOGGED_IN]: 'not logged in: call login() and wait for SDK_READY',
-  [ERR.USERSIG_EXPIRED]: 'the UserSig expired: log in again with a new one',
-  [ERR.KICKED_OUT]: 'kicked out by a login elsewhere: log in again',
+const NOT_LOGGED_IN_TEXT = 'not logged in: call login() and wait for SDK_READY';
+
+// What a kick leaves behind: the code later calls reject with, and why. A kicked
+// instance stays logged out until the page calls login() again.
+const KICKS = {
+  [TYPES.KICKED_OUT_MULT_ACCOUNT]: {
+    code: ERR.KICKED_OUT,
+    text: 'kicked out by a login of this account on another page: log in again',
+  },
+  [TYPES.KICKED_OUT_MULT_DEVICE]: {
+    code: ERR.KICKED_OUT,
+    text: 'kicked out by a login of this account on another device: log in again',
+  },
+  [TYPES.KICKED_OUT_USERSIG_EXPIRED]: {
+    code: ERR.USERSIG_EXPIRED,
+    text: 'the UserSig expired: log in again with a new one',
+  },
+  // TIM's native table has no code of its own for an operator's kick; 6014 is
+  // "not logged in, or forced offline".
+  [TYPES.KICKED_OUT_REST_API]: {
+    code: ERR.NOT_LOGGED_IN,
+    text: 'signed out by the server (an operator kicked this account): log in again',
+  },
 };
 
 const REQUEST_TIMEOUT_MS = 15000;
@@ -189,7 +208,11 @@ const HEARTBEAT_MS = 30000;
 const HEARTBEAT_TIMEOUT_MS = 10000;
 const MAX_FRAME_BYTES = 65536; // the server's cap (protocol.md)
 const LIST_THROTTLE_MS = 200; // TIM waits 1 s; a chat page feels slow with that
-const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 16000, 30000];
+// Reconnecting waits twice as long after each failed attempt, from 1 s up to 16 s,
+// each wait drawn at random from the upper half of its range: pages that one
+// server restart cut off together do not all come back in the same instant.
+const RECONNECT_BASE_MS = 1000;
+const RECONNECT_MAX_MS = 16000;
 const MAX_TIMEOUT_MS = 2 ** 31 - 1; // setTimeout fires at once past this
 // The server closes a kicked instance with this code, after its KICKED_OUT push.
 const CLOSE_KICKED_OUT = 4001;
@@ -210,6 +233,21 @@ const PRIORITY_BY_NUMBER = {
   3: TYPES.MSG_PRIORITY_LOW,
   4: TYPES.MSG_PRIORITY_LOWEST,
 };
+
+/** How long to wait before reconnect attempt `attempt` (0 for the first), in ms. */
+function reconnectDelay(attempt) {
+  const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** Math.min(attempt, 30));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/**
+ * Whether a failed login on reconnecting means the session is over. The sig or the
+ * app being refused will not change by trying again; anything else (the network,
+ * a server still starting, an internal error) might, so the SDK keeps trying.
+ */
+function endsSession(code) {
+  return code === 60016 || (code >= 70000 && code < 70500);
+}
 
 /** A priority as TIM.TYPES names it (numbers 1-4 accepted, as TIM does), or undefined. */
 function priorityOf(value) {
@@ -453,6 +491,7 @@ class TIMInstance {
   #ready = false;
   #readying = false; // the first conversation sync after login is running
   #notReadyCode = ERR.NOT_LOGGED_IN;
+  #notReadyText = NOT_LOGGED_IN_TEXT;
   #sigTimer = null;
   #clientSequence = 0;
 
@@ -481,9 +520,30 @@ class TIMInstance {
   #catchingUp = new Map(); // conversationID → the syncMessages run in flight
   #gapTimers = new Map(); // conversationID → the timer of a gap check
 
+  // Messages sent while the connection is down (or still catching up), oldest first:
+  // [{message, resolve, reject}]. They go out in this order once it is back.
+  #outbox = [];
+  #flushing = false;
+
+  #groups = new Map(); // groupID → Group, the groups this account is in
+  #groupsFetch = null; // the group-list fetch in flight
+  #groupTimer = null;
+  #announcedGroups = null; // the JSON of the last GROUP_LIST_UPDATED, to skip repeats
+
+  // The browser saying the network is back, or the page being looked at again
+  // (a laptop waking up): a reason to check the connection now rather than wait.
+  #onWake = () => this.#probe();
+  #onVisible = () => {
+    if (document.visibilityState === 'visible') this.#probe();
+  };
+
   constructor(appID, url) {
     this.#appID = appID;
     this.#url = url;
+    if (typeof window !== 'undefined') window.addEventListener('online', this.#onWake);
+    if (typeof document !== 'undefined') {
+      document.addEventListener('visibilitychange', this.#onVisible);
+    }
   }
 
   // --- plumbing ---
@@ -602,6 +662,11 @@ class TIMInstance {
     this.#destroyed = true;
     this.#closeSocket();
     clearTimeout(this.#listTimer);
+    clearTimeout(this.#groupTimer);
+    if (typeof window !== 'undefined') window.removeEventListener('online', this.#onWake);
+    if (typeof document !== 'undefined') {
+      document.removeEventListener('visibilitychange', this.#onVisible);
+    }
     if (instances.get(this.#appID) === this) instances.delete(this.#appID);
     this.#emit(EVENT.SDK_DESTROY, {SDKAppID: this.#appID});
     return {code: 0, data: {}};
@@ -672,6 +737,11 @@ class TIMInstance {
    * Send a message made by a `create*Message` method (C2C or GROUP). On success
    * the server's fields (status 'success', time, sequence) are merged into the same
    * object. TIM's second argument (push and control options) is accepted and ignored.
+   *
+   * While the connection is down (or catching up after a reconnect) the message
+   * waits in an outbox with status 'unSend', and goes out once it is back, after
+   * the messages sent before it. It fails (6010) only if the session ends first:
+   * logout, a kick, destroy.
    * @param {Message} message
    * @returns {Promise<{code: 0, data: {message: Message}}>} rejects with
    *   `{code, message, data: {message}}`, the message's status then 'fail'
@@ -688,7 +758,8 @@ class TIMInstance {
   /**
    * Send a failed message again. It keeps its random and clientTime, which is how
    * the server knows it: if the first attempt did reach it (only the answer was lost),
-   * the answer is the stored message and nobody gets a second copy.
+   * the answer is the stored message and nobody gets a second copy. Waits in the
+   * outbox while the connection is down, as `sendMessage` does.
    * @param {Message} message a message whose status is 'fail'
    * @returns {Promise<{code: 0, data: {message: Message}}>} as `sendMessage`
    */
@@ -900,13 +971,52 @@ class TIMInstance {
       }
       data.maxMemberNum = options.maxMemberNum;
     }
-    return this.#request('createGroup', data).then((result) => ({
+    return this.#request('createGroup', data).then((result) => {
+      const group = makeGroup(result.group ?? {});
+      if (this.#session && group.groupID) this.#putGroup(group);
+      return {code: 0, data: {group, overLimitUserIDList: result.overLimitUserIDList ?? []}};
+    });
+  }
+
+  /**
+   * The groups this account is in, from the server, each with its `selfInfo`
+   * (role, joinTime). The SDK keeps the list from then on (joins, a reconnect) and
+   * announces it with `GROUP_LIST_UPDATED`.
+   * @param {{groupProfileFilter?: string[]}} [options] accepted for TIM's sake; every
+   *   field comes back anyway
+   * @returns {Promise<{code: 0, data: {groupList: Object[]}}>}
+   */
+  getGroupList(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (options !== undefined && !isPlainObject(options)) {
+      throw invalidParam(this.#log, 'options', 'an object');
+    }
+    return this.#refreshGroups().then(() => ({
       code: 0,
-      data: {
-        group: makeGroup(result.group ?? {}),
-        overLimitUserIDList: result.overLimitUserIDList ?? [],
-      },
+      data: {groupList: [...this.#groups.values()]},
     }));
+  }
+
+  /**
+   * One group's profile from the server. A group this account is in is updated in
+   * the group list too.
+   * @param {{groupID: string}} options
+   * @returns {Promise<{code: 0, data: {group: Object}}>} rejects with 10010 (no such
+   *   group) or 10007 (a Private group you are not in)
+   */
+  getGroupProfile(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (!isPlainObject(options) || typeof options.groupID !== 'string' || !options.groupID) {
+      throw invalidParam(this.#log, 'groupID', 'a non-empty string');
+    }
+    const {groupID} = options;
+    return this.#request('getGroupProfile', {groupID}).then((data) => {
+      const group = makeGroup(data.group ?? {});
+      if (this.#session && this.#groups.has(groupID)) this.#putGroup(group);
+      return {code: 0, data: {group}};
+    });
   }
 
   // --- internals: events ---
@@ -952,7 +1062,7 @@ class TIMInstance {
   #notReady() {
     if (this.#destroyed) return this.#destroyedError();
     if (this.#ready) return null;
-    return new IMError(this.#notReadyCode, NOT_READY_TEXT[this.#notReadyCode]);
+    return new IMError(this.#notReadyCode, this.#notReadyText);
   }
 
   /** TIM's not-ready behaviour: a rejected promise, and the same error as an ERROR event. */
@@ -1028,6 +1138,17 @@ class TIMInstance {
     else this.#scheduleReconnect();
   }
 
+  /**
+   * Give up on a socket that stopped answering (or cannot be trusted): treat it as
+   * closed now and reconnect, without waiting for its close handshake, which a dead
+   * network never completes.
+   */
+  #dropSocket(socket) {
+    if (this.#socket !== socket) return;
+    socket.close(4000);
+    this.#onSocketClosed(socket, {code: 4000});
+  }
+
   #socketGone() {
     clearInterval(this.#heartbeatTimer);
     this.#heartbeatTimer = null;
@@ -1039,18 +1160,38 @@ class TIMInstance {
     // noticed yet; closing it makes the SDK reconnect now rather than much later.
     const socket = this.#socket;
     this.#request('heartbeat', undefined, HEARTBEAT_TIMEOUT_MS).catch(() => {
-      if (this.#socket === socket && socket) socket.close(4000);
+      if (socket) this.#dropSocket(socket);
     });
   }
 
   #scheduleReconnect() {
-    const delays = RECONNECT_DELAYS_MS;
-    const delay = delays[Math.min(this.#reconnectAttempt, delays.length - 1)];
+    const delay = reconnectDelay(this.#reconnectAttempt);
     this.#reconnectAttempt += 1;
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = setTimeout(() => this.#reconnect(), delay);
   }
 
+  /**
+   * Check the connection now (the network is back, the page is looked at again):
+   * a socket that seems open is asked for a heartbeat, which closes it if the
+   * answer does not come; a reconnect waiting out its backoff is tried at once.
+   */
+  #probe() {
+    if (!this.#session || this.#destroyed) return;
+    if (this.#socket?.readyState === WebSocket.OPEN) {
+      if (this.#netState === TYPES.NET_STATE_CONNECTED) this.#heartbeat();
+    } else if (this.#reconnectTimer) {
+      clearTimeout(this.#reconnectTimer);
+      this.#reconnectAttempt = 0;
+      this.#reconnect();
+    }
+  }
+
+  /**
+   * Log in again on a new socket, then fetch everything missed while the socket
+   * was down (conversation list and read state, messages and recalls, groups), and
+   * only then report 'connected' and send what waits in the outbox.
+   */
   async #reconnect() {
     this.#reconnectTimer = null;
     const session = this.#session;
@@ -1058,34 +1199,39 @@ class TIMInstance {
     try {
       await this.#ensureOpen();
       await this.#request('login', this.#loginData(session.userID, session.userSig));
-      this.#reconnectAttempt = 0;
-      this.#log.info('reconnected');
     } catch (error) {
-      if (this.#session !== session) return; // logged out meanwhile
-      if (error.code === ERR.REQUEST_FAILED) {
-        // The close handler schedules the next attempt; a silent socket is closed for it.
-        this.#socket?.close(4000);
-      } else if (error.code === 70001) {
+      if (this.#session !== session) return; // logged out or kicked meanwhile
+      if (error.code === 70001) {
         this.#kick(TYPES.KICKED_OUT_USERSIG_EXPIRED);
-      } else {
+      } else if (endsSession(error.code)) {
         this.#emit(EVENT.ERROR, {code: error.code, message: error.message});
         this.#endSession(ERR.NOT_LOGGED_IN);
         this.#closeSocket();
+      } else if (this.#socket) {
+        this.#dropSocket(this.#socket); // which schedules the next attempt
+      } else if (!this.#reconnectTimer) {
+        this.#scheduleReconnect();
       }
       return;
     }
-    // What changed while the socket was down: counts and last messages from the
-    // server's list, new and recalled messages from syncMessages. 'connected' waits
-    // for it, so a page that trusts the state sees fresh counts.
+    this.#log.info('reconnected; catching up');
     const socket = this.#socket;
+    const current = () => this.#session === session && this.#socket === socket && socket;
+    // A list fetch started before the drop answers for the old socket's moment.
+    await this.#syncing?.catch(() => {});
     try {
-      await this.#syncConversations();
+      await Promise.all([this.#syncConversations({catchUpNew: true}), this.#refreshGroups()]);
     } catch (error) {
       this.#log.warn('could not catch up after reconnecting', error);
+      // Reporting 'connected' now would claim a catch-up that did not happen; a
+      // fresh connection tries again.
+      if (current()) this.#dropSocket(socket);
+      return;
     }
-    if (this.#session === session && this.#socket === socket && socket) {
-      this.#setNetState(TYPES.NET_STATE_CONNECTED);
-    }
+    if (!current()) return;
+    this.#reconnectAttempt = 0;
+    this.#setNetState(TYPES.NET_STATE_CONNECTED);
+    this.#flushOutbox();
   }
 
   // --- internals: requests and frames ---
@@ -1197,6 +1343,9 @@ class TIMInstance {
       // sent in the moment before (a member writing right after createGroup) never
       // reached it, and nothing else would reveal it: fetch what the group holds.
       if (typeof data?.groupID !== 'string') return;
+      const group = makeGroup(data);
+      delete group.changeSequence; // the push's, not the group's
+      this.#putGroup(group);
       const id = `${TYPES.CONV_GROUP}${data.groupID}`;
       if (this.#changes.has(id)) return;
       this.#changes.set(id, {seen: 0, ahead: new Set()});
@@ -1229,6 +1378,7 @@ class TIMInstance {
       avatar: data.avatar ?? '',
     };
     this.#notReadyCode = ERR.NOT_LOGGED_IN;
+    this.#notReadyText = NOT_LOGGED_IN_TEXT;
     this.#reconnectAttempt = 0;
     this.#setNetState(TYPES.NET_STATE_CONNECTED);
     if (Number.isFinite(data.userSigExpireTime) && Number.isFinite(data.serverTime)) {
@@ -1248,15 +1398,20 @@ class TIMInstance {
     if (!this.#session || this.#ready || this.#readying) return;
     const session = this.#session;
     this.#readying = true;
-    this.#syncConversations({announce: false})
-      .catch((error) => this.#log.warn('could not fetch the conversation list', error))
-      .finally(() => {
-        this.#readying = false;
-        if (this.#session !== session || this.#ready) return;
-        this.#ready = true;
-        this.#emit(EVENT.SDK_READY);
-        this.#flushListUpdate();
-      });
+    const groups = this.#refreshGroups({announce: false}).catch((error) =>
+      this.#log.warn('could not fetch the group list', error),
+    );
+    const conversations = this.#syncConversations({announce: false}).catch((error) =>
+      this.#log.warn('could not fetch the conversation list', error),
+    );
+    Promise.all([groups, conversations]).finally(() => {
+      this.#readying = false;
+      if (this.#session !== session || this.#ready) return;
+      this.#ready = true;
+      this.#emit(EVENT.SDK_READY);
+      this.#flushListUpdate();
+      this.#flushGroupUpdate();
+    });
   }
 
   async #logout() {
@@ -1280,20 +1435,29 @@ class TIMInstance {
     this.#sigTimer = setTimeout(() => this.#armSigTimer(deadline), Math.min(wait, MAX_TIMEOUT_MS));
   }
 
+  /**
+   * Kicked (pushed, or told by close code 4001, or the sig ran out): log out for
+   * good. Nothing here reconnects afterwards; only the page's next login() does,
+   * since coming back by itself would kick out the newer instance in turn.
+   */
   #kick(type) {
     if (!this.#session) return;
-    const code = type === TYPES.KICKED_OUT_USERSIG_EXPIRED ? ERR.USERSIG_EXPIRED : ERR.KICKED_OUT;
+    const {code, text} = KICKS[type] ?? KICKS[TYPES.KICKED_OUT_MULT_ACCOUNT];
     this.#log.warn(`kicked out: ${type}`);
-    this.#endSession(code, type);
+    this.#endSession(code, type, text);
     this.#closeSocket();
   }
 
-  /** Forget the session (and its data, as TIM does); later calls reject with `code`. */
-  #endSession(code, kickedOutType) {
+  /**
+   * Forget the session (and its data, as TIM does); later calls reject with `code`
+   * and `text` until a new login.
+   */
+  #endSession(code, kickedOutType, text = NOT_LOGGED_IN_TEXT) {
     this.#session = null;
     this.#ready = false;
     this.#readying = false;
     this.#notReadyCode = code;
+    this.#notReadyText = text;
     clearTimeout(this.#sigTimer);
     clearTimeout(this.#reconnectTimer);
     clearTimeout(this.#listTimer);
@@ -1307,6 +1471,17 @@ class TIMInstance {
     for (const timer of this.#gapTimers.values()) clearTimeout(timer);
     this.#gapTimers.clear();
     this.#totalUnread = 0;
+    clearTimeout(this.#groupTimer);
+    this.#groupTimer = null;
+    this.#groups.clear();
+    this.#announcedGroups = null;
+    // TIM's rule for a message that could not go out: it fails. Only a session that
+    // ends fails the outbox; a connection that drops only delays it.
+    for (const {message, reject} of this.#outbox.splice(0)) {
+      message.status = 'fail';
+      const text = 'the session ended before the message could be sent';
+      reject(new IMError(ERR.REQUEST_FAILED, text, {message}));
+    }
     if (kickedOutType) this.#emit(EVENT.KICKED_OUT, {type: kickedOutType});
     this.#emit(EVENT.SDK_NOT_READY);
   }
@@ -1367,34 +1542,92 @@ class TIMInstance {
     });
   }
 
-  async #sendMessage(message) {
+  /**
+   * Send now when the connection is up and nothing waits before this message;
+   * otherwise queue it in the outbox, to go out in order once the connection is back.
+   */
+  #sendMessage(message) {
     message.status = 'unSend';
-    let data;
-    try {
-      // random and clientTime are the message's own, kept from creation: a resend of
-      // one the server already stored is recognised by them.
-      data = await this.#request('sendMessage', {
-        to: message.to,
-        conversationType: message.conversationType,
-        type: message.type,
-        payload: message.payload,
-        random: message.random,
-        clientTime: message.clientTime,
-        clientSequence: message.clientSequence,
-        priority: message.priority,
-        cloudCustomData: message.cloudCustomData,
-      });
-    } catch (error) {
-      message.status = 'fail';
-      throw new IMError(error.code, error.message, {message});
+    if (this.#outbox.length || !this.#isConnected()) {
+      // Known by its ID from now on: should an earlier attempt have reached the server
+      // after all, the catch-up updates this object instead of announcing a copy.
+      if (this.#session) this.#remember(message);
+      return new Promise((resolve, reject) => this.#outbox.push({message, resolve, reject}));
     }
+    return this.#transmit(message).then(
+      () => ({code: 0, data: {message}}),
+      (error) => {
+        message.status = 'fail';
+        throw new IMError(error.code, error.message, {message});
+      },
+    );
+  }
+
+  /** One sendMessage request; the answer's fields go into `message`. */
+  async #transmit(message) {
+    // random and clientTime are the message's own, kept from creation: a resend of
+    // one the server already stored is recognised by them.
+    const data = await this.#request('sendMessage', {
+      to: message.to,
+      conversationType: message.conversationType,
+      type: message.type,
+      payload: message.payload,
+      random: message.random,
+      clientTime: message.clientTime,
+      clientSequence: message.clientSequence,
+      priority: message.priority,
+      cloudCustomData: message.cloudCustomData,
+    });
     Object.assign(message, data.message, {status: 'success', flow: 'out', isRead: true});
     if (this.#session) {
       this.#remember(message);
       this.#noteChange(message.conversationID, message.changeSequence);
       this.#noteMessages([message]);
     }
-    return {code: 0, data: {message}};
+  }
+
+  /** Whether a request can go out now: logged in on an open socket, and caught up. */
+  #isConnected() {
+    return (
+      Boolean(this.#session) &&
+      this.#netState === TYPES.NET_STATE_CONNECTED &&
+      this.#socket?.readyState === WebSocket.OPEN
+    );
+  }
+
+  /**
+   * Send what waits in the outbox, oldest first and one at a time, so the server
+   * numbers them in the order they were written.
+   */
+  async #flushOutbox() {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      while (this.#outbox.length && this.#isConnected()) {
+        const entry = this.#outbox[0];
+        const socket = this.#socket;
+        try {
+          await this.#transmit(entry.message);
+        } catch (error) {
+          if (error.code === ERR.REQUEST_FAILED && this.#session) {
+            // The connection failed under it: it stays first in line and goes again
+            // after the reconnect; if this attempt did reach the server, its random
+            // and clientTime make the server answer with the stored copy. No answer
+            // on an open socket means a dead one: close it to reconnect now.
+            if (socket) this.#dropSocket(socket);
+            break;
+          }
+          if (this.#outbox[0] === entry) this.#outbox.shift();
+          entry.message.status = 'fail';
+          entry.reject(new IMError(error.code, error.message, {message: entry.message}));
+          continue;
+        }
+        if (this.#outbox[0] === entry) this.#outbox.shift();
+        entry.resolve({code: 0, data: {message: entry.message}});
+      }
+    } finally {
+      this.#flushing = false;
+    }
   }
 
   async #revokeMessage(message) {
@@ -1608,8 +1841,11 @@ class TIMInstance {
    * Replace the list with the server's (newest first, up to 100), then fetch the
    * changes this instance missed in the conversations it follows (after a reconnect,
    * or a lost push). Shared by callers that overlap.
+   * @param {{announce?: boolean, catchUpNew?: boolean}} [options] `catchUpNew`: after a
+   *   reconnect, a conversation new to this instance began while it was away, so its
+   *   messages are news too (the last MAX_SYNC_PAGE changes of it, at most)
    */
-  #syncConversations({announce = true} = {}) {
+  #syncConversations({announce = true, catchUpNew = false} = {}) {
     if (this.#syncing) return this.#syncing;
     const session = this.#session;
     const run = async () => {
@@ -1631,7 +1867,10 @@ class TIMInstance {
         const change = fields.changeSequence;
         const followed = this.#changes.get(id);
         if (!Number.isInteger(change)) return;
-        if (!followed) {
+        if (!followed && catchUpNew) {
+          this.#changes.set(id, {seen: Math.max(0, change - MAX_SYNC_PAGE), ahead: new Set()});
+          if (change > 0) behind.push(id);
+        } else if (!followed) {
           // Nothing of it is held here: its history is getMessageList's business.
           this.#changes.set(id, {seen: change, ahead: new Set()});
         } else if (change > followed.seen) {
@@ -1740,6 +1979,53 @@ class TIMInstance {
     const promise = run().finally(() => this.#catchingUp.delete(id));
     this.#catchingUp.set(id, promise);
     return promise;
+  }
+
+  // --- internals: groups ---
+
+  /** Replace the group list with the server's. Shared by callers that overlap. */
+  #refreshGroups({announce = true} = {}) {
+    if (this.#groupsFetch) return this.#groupsFetch;
+    const session = this.#session;
+    const run = async () => {
+      const data = await this.#request('getGroupList');
+      if (this.#session !== session) return;
+      const list = Array.isArray(data.groupList) ? data.groupList : [];
+      this.#groups = new Map(
+        list
+          .filter((g) => isPlainObject(g) && typeof g.groupID === 'string')
+          .map((g) => [g.groupID, makeGroup(g)]),
+      );
+      // At once, not throttled: a reconnect reports 'connected' only after this.
+      if (announce) this.#flushGroupUpdate();
+    };
+    this.#groupsFetch = run().finally(() => {
+      this.#groupsFetch = null;
+    });
+    return this.#groupsFetch;
+  }
+
+  #putGroup(group) {
+    this.#groups.set(group.groupID, group);
+    this.#scheduleGroupUpdate();
+  }
+
+  /** The same throttle as the conversation list's. */
+  #scheduleGroupUpdate() {
+    if (this.#groupTimer) return;
+    this.#groupTimer = setTimeout(() => this.#flushGroupUpdate(), LIST_THROTTLE_MS);
+  }
+
+  /** Announce the group list, unless it is what the last announcement said. */
+  #flushGroupUpdate() {
+    clearTimeout(this.#groupTimer);
+    this.#groupTimer = null;
+    if (!this.#ready) return; // SDK_READY comes first; it announces the list itself
+    const list = [...this.#groups.values()];
+    const json = JSON.stringify(list);
+    if (json === this.#announcedGroups) return;
+    this.#announcedGroups = json;
+    this.#emit(EVENT.GROUP_LIST_UPDATED, list);
   }
 
   async #deleteConversations(ids) {
