@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from playwright.sync_api import Browser
 
 from im.models import Account, App
 from im.usersig import gen_usersig
+from tests.browser import chromium
+from tests.live import LiveServer
 
 SDKAPPID = 1400000001
 SECRET_KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
@@ -58,3 +63,36 @@ async def _close_worker_thread_connections():
     from django.db import connections
 
     await sync_to_async(connections.close_all)()
+
+
+# --- the chat site and real servers and browsers, for the Playwright tests ---
+
+
+@pytest.fixture
+def site_app(transactional_db) -> App:
+    from im.services.site import ensure_site_app
+
+    return ensure_site_app()
+
+
+@pytest.fixture
+def two_instance_app(site_app: App) -> App:
+    """The site app allowing an account two instances online at once (two tabs)."""
+    site_app.max_web_instances = 2
+    site_app.save(update_fields=["max_web_instances"])
+    return site_app
+
+
+@pytest.fixture
+def live(transactional_db) -> Iterator[LiveServer]:
+    server = LiveServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser

@@ -8,64 +8,25 @@ browser starts, and the database is flushed after the browser has stopped.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from im.models import App
-from im.services.site import ensure_site_app
 from im.usersig import gen_usersig
+from tests.browser import PASSWORD, TIMEOUT_MS
 from tests.live import LiveServer
 
-CONSTANTS = Path("/work/shared/tim-api/constants.json")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "correct horse battery staple"
-TIMEOUT_MS = 15_000  # generous: a loaded CI machine starts Chromium and daphne slowly
-
-expect.set_options(timeout=TIMEOUT_MS)
+# The TIM surface beside the repository (shared/ sits next to the checkout).
+CONSTANTS = Path(__file__).resolve().parents[2] / "shared" / "tim-api" / "constants.json"
 
 
 @pytest.fixture
 def site_users(transactional_db) -> dict[str, User]:
     return {name: User.objects.create_user(name, password=PASSWORD) for name in ("alice", "bob")}
-
-
-@pytest.fixture
-def site_app(transactional_db) -> App:
-    return ensure_site_app()
-
-
-@pytest.fixture
-def live(transactional_db) -> Iterator[LiveServer]:
-    server = LiveServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def sign_in(browser: Browser, live: LiveServer, username: str) -> Page:

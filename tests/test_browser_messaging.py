@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
@@ -21,14 +21,11 @@ from playwright.sync_api import (
     Page,
     WebSocketRoute,
     expect,
-    sync_playwright,
 )
 
-from im.models import App
-from im.services.site import ensure_site_app
 from im.usersig import gen_usersig
+from tests.browser import PASSWORD, TIMEOUT_MS
 from tests.live import LiveServer
-from tests.test_browser_chat import CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS
 
 USERS = ("alice", "bob", "carol")
 
@@ -36,40 +33,6 @@ USERS = ("alice", "bob", "carol")
 @pytest.fixture
 def site_users(transactional_db) -> dict[str, User]:
     return {name: User.objects.create_user(name, password=PASSWORD) for name in USERS}
-
-
-@pytest.fixture
-def site_app(transactional_db) -> App:
-    return ensure_site_app()
-
-
-@pytest.fixture
-def two_instance_app(site_app) -> App:
-    """The site app allowing an account two instances online at once (two tabs)."""
-    site_app.max_web_instances = 2
-    site_app.save(update_fields=["max_web_instances"])
-    return site_app
-
-
-@pytest.fixture
-def live(transactional_db) -> Iterator[LiveServer]:
-    server = LiveServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def sign_in(

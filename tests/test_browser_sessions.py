@@ -12,19 +12,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
+from playwright.sync_api import Page, WebSocketRoute, expect
 
-from im.models import App, Message
-from im.services.site import ensure_site_app
+from im.models import Message
 from im.usersig import gen_usersig
+from tests.browser import PASSWORD, chromium
 from tests.live import LiveServer, redis_url
-from tests.test_browser_chat import CHROMIUM_ARGS, PASSWORD
 from tests.test_browser_messaging import (
     bubbles,
     conversation,
@@ -49,27 +47,6 @@ def site_users(transactional_db) -> dict[str, User]:
 
 
 @pytest.fixture
-def site_app(transactional_db) -> App:
-    return ensure_site_app()
-
-
-@pytest.fixture
-def two_instance_app(site_app) -> App:
-    site_app.max_web_instances = 2
-    site_app.save(update_fields=["max_web_instances"])
-    return site_app
-
-
-@pytest.fixture
-def live(transactional_db) -> Iterator[LiveServer]:
-    server = LiveServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def servers(transactional_db) -> Iterator[tuple[LiveServer, LiveServer]]:
     """Two daphne processes sharing the test database and a Redis channel layer."""
     pair = [LiveServer(env={"REDIS_URL": redis_url()}) for _ in range(2)]
@@ -80,24 +57,6 @@ def servers(transactional_db) -> Iterator[tuple[LiveServer, LiveServer]]:
     finally:
         for server in pair:
             server.stop()
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def another_page(page: Page, live: LiveServer) -> Page:
