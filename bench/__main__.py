@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -170,6 +171,10 @@ def git_revision() -> str:
     return f"{rev}{' +uncommitted server changes' if dirty else ''}"
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -188,23 +193,48 @@ def main(argv: list[str] | None = None) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     sampler = Sampler(RESULTS_DIR / f"{stamp}-profiles") if args.profile else None
     scenarios.SAMPLER = sampler
+    # A SIGTERM (a make or CI stop) unwinds like Ctrl-C, so servers, the bench database,
+    # Redis keys and temporary files are cleaned up and the partial output is kept.
+    signal.signal(signal.SIGTERM, _terminated)
     open_files = raise_open_files_limit()
     out = Output()
     out(f"# python -m bench {shlex.join(sys.argv[1:] if argv is None else argv)}")
     out(f"# {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, {machine()}, open files {open_files}")
     out(f"# server revision {git_revision()}; sizes {dataclasses.asdict(sizes)}")
+    if override := os.environ.get("BENCH_DJANGO_SETTINGS"):
+        out(f"# servers run with BENCH_DJANGO_SETTINGS={override} (a what-if, not chatsite)")
     out("# times in ms; cpu/op = daphne CPU per message sent (history: per page; "
         "connections: per login)")  # fmt: skip
     results: list[Result] = []
+    label = "url" if args.url else args.config
+    try:
+        return _run(args, names, sizes, check, sampler, out, results)
+    finally:
+        out()
+        out(table(results))
+        RESULTS_DIR.mkdir(exist_ok=True)
+        path = RESULTS_DIR / f"{stamp}-{label}{'-quick' if args.quick else ''}.txt"
+        path.write_text("\n".join(out.lines) + "\n")
+        print(f"\nraw output: {path}")
+
+
+def _run(
+    args: argparse.Namespace,
+    names: list[str],
+    sizes: Sizes,
+    check: bool,
+    sampler: Sampler | None,
+    out: Output,
+    results: list[Result],
+) -> int:
     if args.url:
         for url in args.url:
             check_loopback(url)
         if args.sdkappid is None or not args.secret_key:
             print("--url needs --sdkappid and --secret-key", file=sys.stderr)
             return 2
-        label = "url"
         target = Target(
-            config=label,
+            config="url",
             urls=args.url,
             sdkappid=args.sdkappid,
             secret_key=args.secret_key,
@@ -214,7 +244,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         results += asyncio.run(run_scenarios(target, names, sizes, check, out, sampler))
     else:
-        label = args.config
         configs = ["embedded", "deployed"] if args.config == "both" else [args.config]
         for config in configs:
             # The server may change between configurations of one run: say which one ran.
@@ -224,12 +253,6 @@ def main(argv: list[str] | None = None) -> int:
                     results += asyncio.run(run_scenarios(target, names, sizes, check, out, sampler))
             except Exception as error:
                 out(f"## {config} could not start: {error!r}")
-    out()
-    out(table(results))
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"{stamp}-{label}{'-quick' if args.quick else ''}.txt"
-    path.write_text("\n".join(out.lines) + "\n")
-    print(f"\nraw output: {path}")
     expected = len(names) * (1 if args.url else len(configs))
     return 0 if len(results) == expected and all(r.complete for r in results) else 1
 
