@@ -118,7 +118,8 @@ if REDIS_URL:
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 # Keys are namespaced so several deployments (or test runs) can share a Redis.
                 "prefix": os.environ.get("HUTONG_CHANNEL_PREFIX", "hutong"),
-                "capacity": 1000,
+                # Each process's fan-out channel carries every push for its connections.
+                "capacity": 100_000,
                 "expiry": 60,
             },
         }
@@ -126,8 +127,8 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
-            "CONFIG": {"capacity": 1000},
+            "BACKEND": "im.layers.SweepingInMemoryChannelLayer",
+            "CONFIG": {"capacity": 100_000},
         }
     }
 

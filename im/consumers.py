@@ -29,6 +29,7 @@ from im.errors import (
     IMError,
 )
 from im.events import account_group, call_deferring_sends, deliver, encode_push, group_channel
+from im.fanout import get_fanout
 from im.models import Account
 from im.ops import OPS, run_op
 from im.serializers import account_login_info
@@ -85,23 +86,13 @@ class IMConsumer(AsyncWebsocketConsumer):
         if self._expiry_timer is not None:
             self._expiry_timer.cancel()
             self._expiry_timer = None
-        await self.channel_layer.group_discard(account_group(account.pk), self.channel_name)
-        for group_pk in self._groups:
-            await self.channel_layer.group_discard(group_channel(group_pk), self.channel_name)
+        await get_fanout().unsubscribe(self, self._listening(account))
         self._groups = set()
         await database_sync_to_async(do_unregister_instance)(channel_name=self.channel_name)
 
-    async def _subscribe(self) -> None:
-        """Join (or renew) the layer groups of the account and of its IM groups."""
-        assert self.account is not None
-        await asyncio.gather(
-            self.channel_layer.group_add(account_group(self.account.pk), self.channel_name),
-            *(
-                self.channel_layer.group_add(group_channel(pk), self.channel_name)
-                for pk in self._groups
-            ),
-        )
-        self._subscribed_at = time.monotonic()
+    def _listening(self, account: Account) -> list[str]:
+        """The layer groups whose pushes this connection takes: its account's and its IM groups'."""
+        return [account_group(account.pk), *(group_channel(pk) for pk in self._groups)]
 
     async def _close_unless_logged_in(self) -> None:
         await asyncio.sleep(settings.IM_LOGIN_TIMEOUT)
@@ -201,24 +192,26 @@ class IMConsumer(AsyncWebsocketConsumer):
         logger.debug("refused: %r", error)
         await self._send_json({"id": request_id, **error.as_dict()})
 
-    # --- channel layer ---
+    # --- pushes ---
 
-    async def im_push(self, event: dict) -> None:
-        if event.get("exclude") == self.channel_name or self.account is None:
-            return
-        if event.get("author_id") == self.account.pk:
-            await self.send(text_data=event["author_text"])
-        else:
-            await self.send(text_data=event["text"])
-
-    async def im_join(self, event: dict) -> None:
+    async def take(self, message: dict) -> None:
+        """A push for this connection's account or one of its IM groups (``im.fanout``)."""
         if self.account is None:
             return
-        self._groups.add(event["group_pk"])
-        await self.channel_layer.group_add(group_channel(event["group_pk"]), self.channel_name)
-        await self.send(text_data=event["text"])
+        if message["type"] == "im.join":
+            group_pk = message["group_pk"]
+            if group_pk not in self._groups:
+                self._groups.add(group_pk)
+                await get_fanout().add_groups(self, [group_channel(group_pk)])
+            await self.send(text_data=message["text"])
+        elif message.get("exclude") != self.channel_name:
+            if message.get("author_id") == self.account.pk:
+                await self.send(text_data=message["author_text"])
+            else:
+                await self.send(text_data=message["text"])
 
     async def im_kick(self, event: dict) -> None:
+        """Kicks come to this connection's own channel: they name one connection."""
         await self._kicked_out(event["reason"])
 
     # --- session ops ---
@@ -236,7 +229,7 @@ class IMConsumer(AsyncWebsocketConsumer):
         account = session.login.account
         self.account = account
         self._groups = set(session.group_pks)
-        await self._subscribe()
+        await get_fanout().subscribe(self, self._listening(account))
         await deliver(kicks)
         self._login_timer.cancel()
         expires_at = session.login.usersig.expires_at
@@ -251,10 +244,6 @@ class IMConsumer(AsyncWebsocketConsumer):
         return {}
 
     async def op_heartbeat(self, data: dict) -> dict:
-        expiry = getattr(self.channel_layer, "group_expiry", 86400)
-        if self.account is not None and time.monotonic() - self._subscribed_at > expiry / 2:
-            # Layer group memberships expire (group_expiry); renew them well before.
-            await self._subscribe()
         return {"serverTime": int(time.time())}
 
 

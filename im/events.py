@@ -1,9 +1,9 @@
 """Pushes to connected clients. Only services call this, and only after commit.
 
-Every connection of an account joins the channel-layer group ``account_group``,
-and the group ``group_channel`` of every IM group the account is in, so a group
-message is one layer send, whatever the group's size. An event is encoded to
-JSON text once.
+Every connection of an account listens to the channel-layer group ``account_group``,
+and to the group ``group_channel`` of every IM group the account is in, through its
+process's ``im.fanout.Fanout``: a group message is one layer send, received once per
+server process, whatever the group's size. An event is encoded to JSON text once.
 
 Sends leave after commit. Inside ``deferred_sends`` (the WebSocket consumer's
 ops) they are handed back to the async caller, which awaits them on the event
@@ -76,7 +76,8 @@ async def deliver(sends: Iterable[Send]) -> None:
         if send.to_channel:
             await layer.send(send.target, send.message)
         else:
-            await layer.group_send(send.target, send.message)
+            # The receiving process's fan-out finds its local listeners by ``group``.
+            await layer.group_send(send.target, {**send.message, "group": send.target})
 
 
 def _on_commit(sends: list[Send]) -> None:
