@@ -13,19 +13,17 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from bench.daphne import BASE_DIR, DaphneProcess
 from im.usersig import gen_usersig
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_SDKAPPID = 1400990001
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "hutong_bench"
@@ -107,12 +105,6 @@ class Target:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -122,53 +114,6 @@ def _manage(env: dict[str, str], *args: str) -> None:
         timeout=300,
         stdout=subprocess.DEVNULL,
     )
-
-
-class Daphne:
-    """One daphne process on a loopback port, its output in a log file."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.port = free_port()
-        self.env = env
-        self.log_path = log_dir / f"daphne-{self.port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/im/"
-
-    def start(self, timeout: float = 30) -> Daphne:
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)),
-                    "chatsite.asgi:application",
-                ],
-                cwd=BASE_DIR,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited early:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"daphne did not listen within {timeout}s")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def _base_env(var_dir: Path) -> dict[str, str]:
@@ -191,7 +136,7 @@ def _servers(config: str, env: dict[str, str], count: int, var_dir: Path) -> Ite
     secret_key = secrets.token_hex(32)
     seeder = SubprocessSeeder(env, BENCH_SDKAPPID)
     asyncio.run(seeder.run("ensure_app", secret_key=secret_key))
-    daphnes = [Daphne(env, var_dir) for _ in range(count)]
+    daphnes = [DaphneProcess(env=env, log_path=var_dir / f"daphne-{n}.log") for n in range(count)]
     try:
         for daphne in daphnes:
             daphne.start()

@@ -68,8 +68,14 @@ def test_admin_creates_and_edits_an_app_through_the_service(client, app_admin):
     client.force_login(app_admin)
     response = client.post(
         "/admin/im/app/add/",
-        {"sdkappid": "1400000077", "name": "shop", "secret_key": "k" * 64,
-         "max_web_instances": "2", "revoke_window": "300", "message_retention_days": "0"},
+        {
+            "sdkappid": "1400000077",
+            "name": "shop",
+            "secret_key": "k" * 64,
+            "max_web_instances": "2",
+            "revoke_window": "300",
+            "message_retention_days": "0",
+        },
     )
     assert response.status_code == 302, response.content
     app = App.objects.get(sdkappid=1400000077)
@@ -77,8 +83,13 @@ def test_admin_creates_and_edits_an_app_through_the_service(client, app_admin):
     assert (app.revoke_window, app.message_retention_days) == (300, 0)
     response = client.post(
         f"/admin/im/app/{app.pk}/change/",
-        {"name": "shop", "secret_key": "k" * 64, "max_web_instances": "11",
-         "revoke_window": "300", "message_retention_days": "0"},
+        {
+            "name": "shop",
+            "secret_key": "k" * 64,
+            "max_web_instances": "11",
+            "revoke_window": "300",
+            "message_retention_days": "0",
+        },
     )
     assert response.status_code == 200  # the form shows the error
     app.refresh_from_db()

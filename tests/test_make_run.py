@@ -9,20 +9,27 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.live import BASE_DIR, free_port
+from bench.daphne import BASE_DIR, free_port
 
 
 def test_make_run_on_a_fresh_clone_serves_the_login_page(tmp_path: Path):
     clone = tmp_path / "hutong"
     subprocess.run(["git", "clone", "-q", str(BASE_DIR), str(clone)], check=True)
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV"}
+    }
     env["PATH"] = ":".join(p for p in env["PATH"].split(":") if ".venv" not in p)
     log = (tmp_path / "make-run.log").open("w")
     process = subprocess.Popen(
-        ["make", "run", f"PORT={port}"], cwd=clone, env=env, stdout=log,
-        stderr=subprocess.STDOUT, start_new_session=True,
+        ["make", "run", f"PORT={port}"],
+        cwd=clone,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         body = ""
