@@ -98,14 +98,14 @@ class ConversationRef:
 
 
 def c2c_conversation(a: Account, b: Account) -> Conversation | None:
-    low, high = sorted((a.pk, b.pk))
-    return (
-        Conversation.objects.filter(
-            kind=Conversation.Kind.C2C, account_low_id=low, account_high_id=high
-        )
-        .select_related("account_low", "account_high")
-        .first()
-    )
+    """The pair's conversation, with both accounts attached (no join: we have them)."""
+    low, high = sorted((a, b), key=lambda account: account.pk)
+    conversation = Conversation.objects.filter(
+        kind=Conversation.Kind.C2C, account_low_id=low.pk, account_high_id=high.pk
+    ).first()
+    if conversation is not None:
+        conversation.account_low, conversation.account_high = low, high
+    return conversation
 
 
 def resolve_conversation(account: Account, conversation_id: object) -> ConversationRef:
@@ -165,10 +165,24 @@ def get_message(conversation: Conversation | None, message_id: object) -> Messag
 
 def _in_conversation(conversation: Conversation, queryset: QuerySet[Message]) -> list[Message]:
     """Run a page query and attach the already-loaded conversation to each message,
-    so the page costs one simple query (no join through conversation and accounts)."""
-    messages = list(queryset.select_related("sender", "revoked_by"))
+    so the page costs one simple query (no join through conversation and accounts).
+
+    A C2C conversation's messages are sent and recalled by its two accounts, which the
+    conversation already holds, so they are attached instead of joined.
+    """
+    if conversation.kind != Conversation.Kind.C2C:
+        queryset = queryset.select_related("sender", "revoked_by")
+    messages = list(queryset)
+    pair = {}
+    if conversation.kind == Conversation.Kind.C2C:
+        pair = {a.pk: a for a in (conversation.account_low, conversation.account_high)}
     for message in messages:
         message.conversation = conversation
+        if pair:
+            if message.sender_id in pair:
+                message.sender = pair[message.sender_id]
+            if message.revoked_by_id in pair:
+                message.revoked_by = pair[message.revoked_by_id]
     return messages
 
 

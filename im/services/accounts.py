@@ -53,6 +53,10 @@ def check_login(
 
 def do_ensure_account(*, app: App, user_id: str, nick: str = "") -> Account:
     """Get or create ``user_id`` in ``app``; safe when two first logins race."""
+    account = Account.objects.filter(app=app, user_id=user_id).first()
+    if account is not None:  # every login but the first: no transaction needed
+        account.app = app
+        return account
     try:
         with transaction.atomic():
             account, _ = Account.objects.get_or_create(

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from im.events import kick_channels_on_commit
-from im.models import Account, App, Instance
+from im.models import Account, Instance
 from im.selectors import member_group_pks
 from im.services.accounts import LoginResult, check_login
 
@@ -28,18 +28,19 @@ def do_register_instance(
 ) -> list[str]:
     """Record a login; kick the oldest instances past the app's limit. Returns those kicked.
 
-    Takes the account's row lock so two simultaneous logins count each other.
+    Takes the account's row lock so two simultaneous logins count each other. The
+    limit is read from ``account.app``, which the login has just fetched. Channel names
+    are new for every connection, and a connection's row goes at its logout, so the row
+    is a plain insert.
     """
+    limit = account.app.max_web_instances
     with transaction.atomic():
         Account.objects.select_for_update().filter(pk=account.pk).first()
-        limit = App.objects.values_list("max_web_instances", flat=True).get(pk=account.app_id)
-        Instance.objects.update_or_create(
+        Instance.objects.create(
             channel_name=channel_name,
-            defaults={
-                "account": account,
-                "logged_in_at": timezone.now(),
-                "sig_expires_at": sig_expires_at,
-            },
+            account=account,
+            logged_in_at=timezone.now(),
+            sig_expires_at=sig_expires_at,
         )
         live = list(
             Instance.objects.filter(account=account)
