@@ -35,6 +35,7 @@ from im.ops import OPS, run_op
 from im.serializers import account_login_info
 from im.services.instances import (
     KICKED_USERSIG_EXPIRED,
+    InstanceKickedOut,
     check_open_session,
     do_unregister_instance,
 )
@@ -78,8 +79,8 @@ class IMConsumer(AsyncWebsocketConsumer):
         self._watchdog.cancel()
         await self._end_session()
 
-    async def _end_session(self) -> None:
-        """Stop the account's pushes to this connection and leave the instance registry."""
+    async def _end_session(self, *, logout: bool = False) -> None:
+        """Stop the account's pushes to this connection and tell the instance registry."""
         if self.account is None:
             return
         account, self.account = self.account, None
@@ -88,7 +89,9 @@ class IMConsumer(AsyncWebsocketConsumer):
             self._expiry_timer = None
         await get_fanout().unsubscribe(self, self._listening(account))
         self._groups = set()
-        await database_sync_to_async(do_unregister_instance)(channel_name=self.channel_name)
+        await database_sync_to_async(do_unregister_instance)(
+            channel_name=self.channel_name, logout=logout
+        )
 
     def _listening(self, account: Account) -> list[str]:
         """The layer groups whose pushes this connection takes: its account's and its IM groups'."""
@@ -157,6 +160,8 @@ class IMConsumer(AsyncWebsocketConsumer):
             data = await self._dispatch(frame)
         except IMError as error:
             await self._answer_error(request_id, error)
+            if isinstance(error, InstanceKickedOut):
+                await self.close(code=CLOSE_KICKED_OUT)
             return
         except Exception:
             logger.exception("op %r failed", frame.get("op"))
@@ -219,13 +224,19 @@ class IMConsumer(AsyncWebsocketConsumer):
     async def op_login(self, data: dict) -> dict:
         if self.account is not None:
             raise IMError(ALREADY_LOGGED_IN, f"already logged in as {self.account.user_id}")
-        session, kicks = await database_sync_to_async(call_deferring_sends)(
-            check_open_session,
-            sdkappid=params.get_int(data, "SDKAppID", numeric_str=True),
-            user_id=params.get_str(data, "userID"),
-            user_sig=params.get_str(data, "userSig"),
-            channel_name=self.channel_name,
-        )
+        try:
+            session, kicks = await database_sync_to_async(call_deferring_sends)(
+                check_open_session,
+                sdkappid=params.get_int(data, "SDKAppID", numeric_str=True),
+                user_id=params.get_str(data, "userID"),
+                user_sig=params.get_str(data, "userSig"),
+                channel_name=self.channel_name,
+                instance_id=params.get_str(data, "instanceID", default=""),
+            )
+        except InstanceKickedOut as kicked:
+            # The push first: a client that reads it knows why the login failed.
+            await self.send(text_data=encode_push("KICKED_OUT", {"type": kicked.reason}))
+            raise
         account = session.login.account
         self.account = account
         self._groups = set(session.group_pks)
@@ -239,7 +250,7 @@ class IMConsumer(AsyncWebsocketConsumer):
         )
 
     async def op_logout(self, data: dict) -> dict:
-        await self._end_session()
+        await self._end_session(logout=True)
         self._login_timer = asyncio.create_task(self._close_unless_logged_in())
         return {}
 

@@ -16,6 +16,7 @@ SDKAPPID_DISABLED = 60016
 # --- session ---
 NOT_LOGGED_IN = 6014  # an op other than login before login succeeded
 ALREADY_LOGGED_IN = 6015  # login twice on one connection ("operation in progress")
+KICKED_OUT = 6208  # this instance was kicked out (another login of the account); log in again
 
 # --- UserSig / account (70001-70500) ---
 USERSIG_EXPIRED = 70001

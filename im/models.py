@@ -244,12 +244,23 @@ class Instance(models.Model):
 
     The registry lives in the database so every process sees every instance;
     a kick reaches the instance through the channel layer by ``channel_name``.
+
+    ``instance_id`` is the client's name for one ``login()``, kept across its
+    reconnects. Such an instance is a session: when its connection drops, its row
+    stays (``is_online`` false) until its UserSig expires, still counting towards the
+    app's limit in the order of its ``login()``. Kicked, it stays with
+    ``kicked_reason``, so that when it comes back (a laptop waking up) it is told it
+    was kicked instead of kicking the newer instance in turn. Rows without an
+    ``instance_id`` are one connection each and go when it closes.
     """
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="instances")
     channel_name = models.CharField(max_length=200, unique=True)
+    instance_id = models.CharField(max_length=64, blank=True, default="")
     logged_in_at = models.DateTimeField()
     sig_expires_at = models.DateTimeField()
+    is_online = models.BooleanField(default=True)
+    kicked_reason = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["account", "logged_in_at"])]

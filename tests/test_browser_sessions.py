@@ -423,11 +423,9 @@ def test_a_silently_dead_connection_is_noticed_by_its_heartbeat(site_users, live
 # bob's connections go through a route the test can cut; everyone else's go straight
 # to the server. Each account has its own module instance (TIM.create keeps one
 # instance per SDKAppID per module) and its own URL, told apart by the query string.
-SDK_SETUP_JS = """
-async ({SDKAppID, sigs, base}) => {
+# Inside a function of ({SDKAppID, sigs, base}): module loading, waiting and logging in.
+SDK_HELPERS_JS = """
   const load = async (tag) => (await import(`/static/im/tim.js?${tag}`)).default;
-  const [TA, TB, TB2] = await Promise.all([load('alice'), load('bob'), load('bob2')]);
-  const {EVENT, TYPES} = TA;
   const until = async (what, test, ms = 30000) => {
     const deadline = Date.now() + ms;
     while (!test()) {
@@ -435,13 +433,21 @@ async ({SDKAppID, sigs, base}) => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
-  const login = async (T, userID, proxyServer) => {
-    const tim = T.create({SDKAppID, proxyServer});
+  const login = async (T, userID, proxyServer, tim = T.create({SDKAppID, proxyServer})) => {
     const ready = new Promise((resolve) => tim.once(T.EVENT.SDK_READY, resolve));
     await tim.login({userID, userSig: sigs[userID]});
     await ready;
     return tim;
   };
+"""
+
+SDK_SETUP_JS = (
+    """
+async ({SDKAppID, sigs, base}) => {"""
+    + SDK_HELPERS_JS
+    + """
+  const [TA, TB, TB2] = await Promise.all([load('alice'), load('bob'), load('bob2')]);
+  const {EVENT, TYPES} = TA;
   const seen = {events: [], net: [], received: [], revoked: [], groupLists: [], kicked: []};
   const bob = TB.create({SDKAppID, proxyServer: `${base}?bob`});
   bob.on(EVENT.NET_STATE_CHANGE, (e) => seen.net.push(e.data.state));
@@ -465,6 +471,7 @@ async ({SDKAppID, sigs, base}) => {
   return {net: seen.net.slice(), groupsAtStart: window.__sdk.groupsAtStart};
 }
 """
+)
 
 # While bob's link is cut: bob writes (the outbox keeps it), alice makes a group with
 # bob and writes in it, writes to bob, and recalls what bob had seen.
@@ -554,32 +561,46 @@ async ({sigs, base}) => {
 """
 
 
-@pytest.mark.django_db(transaction=True)
-def test_sdk_catches_up_after_a_cut_and_a_kick_ends_the_session(site_app, live, browser):
-    sigs = {
+class CuttableLink:
+    """A route for WebSockets that the test can cut (and keep down) and restore."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.links: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+
+    def route(self, ws: WebSocketRoute) -> None:
+        if self.down:
+            ws.close()  # refused: the network is still down
+            return
+        self.links.append((ws, ws.connect_to_server()))
+
+    def cut(self) -> None:
+        self.down = True
+        for ws, server in self.links:
+            ws.close()
+            server.close()
+        self.links.clear()
+
+    def restore(self) -> None:
+        self.down = False
+
+
+def bob_sigs(app) -> dict[str, str]:
+    return {
         user: gen_usersig(
-            sdkappid=site_app.sdkappid, secret_key=site_app.secret_key, user_id=user, expire=3600
+            sdkappid=app.sdkappid, secret_key=app.secret_key, user_id=user, expire=3600
         )
         for user in ("alice", "bob")
     }
-    cut = {"on": False, "links": []}
 
-    def route(ws: WebSocketRoute) -> None:
-        if cut["on"]:
-            ws.close()  # refused: the network is still down
-            return
-        server = ws.connect_to_server()
-        cut["links"].append((ws, server))
 
-    def cut_bob() -> None:
-        cut["on"] = True
-        for ws, server in cut["links"]:
-            ws.close()
-            server.close()
-        cut["links"].clear()
-
+@pytest.mark.django_db(transaction=True)
+def test_sdk_catches_up_after_a_cut_and_a_kick_ends_the_session(site_app, live, browser):
+    sigs = bob_sigs(site_app)
+    link = CuttableLink()
+    cut_bob = link.cut
     page = browser.new_page()
-    page.route_web_socket(re.compile(r"/ws/im/\?bob$"), route)
+    page.route_web_socket(re.compile(r"/ws/im/\?bob$"), link.route)
     page.goto(f"{live.url}/accounts/login/")
     args = {"SDKAppID": site_app.sdkappid, "sigs": sigs, "base": live.ws_url}
 
@@ -590,7 +611,7 @@ def test_sdk_catches_up_after_a_cut_and_a_kick_ends_the_session(site_app, live, 
     during = page.evaluate(SDK_WHILE_CUT_JS)
     assert during == {"statuses": ["unSend", "unSend"], "received": 1}
 
-    cut["on"] = False
+    link.restore()
     after = page.evaluate(SDK_AFTER_CUT_JS)
     group_id = page.evaluate("window.__sdk.groupID")
     # Caught up before 'connected': the new group, its message, the direct one, the recall.
@@ -617,7 +638,7 @@ def test_sdk_catches_up_after_a_cut_and_a_kick_ends_the_session(site_app, live, 
     cut_bob()
     assert page.evaluate(SDK_LOGOUT_JS) == {"failed": 6010, "status": "fail"}
 
-    cut["on"] = False
+    link.restore()
     kicked = page.evaluate(SDK_KICK_JS, args)
     assert kicked["kicked"] == [{"type": "multipleAccount"}]
     assert kicked["events"] == [
@@ -631,3 +652,71 @@ def test_sdk_catches_up_after_a_cut_and_a_kick_ends_the_session(site_app, live, 
     assert kicked["netAtKick"] == "disconnected"
     assert kicked["quiet"] is True
     assert kicked["bob2Works"] == 0
+
+
+# bob's first page is away (its link cut) when bob signs in on a second one; the site
+# app allows one instance. When the first comes back, it learns it was kicked.
+AWAY_SETUP_JS = (
+    """
+async ({SDKAppID, sigs, base}) => {"""
+    + SDK_HELPERS_JS
+    + """
+  const [TB, TB2] = await Promise.all([load('away'), load('newer')]);
+  const seen = {away: [], newer: [], net: []};
+  const away = TB.create({SDKAppID, proxyServer: `${base}?bob`});
+  away.on(TB.EVENT.KICKED_OUT, (e) => seen.away.push(e.data.type));
+  away.on(TB.EVENT.NET_STATE_CHANGE, (e) => seen.net.push(e.data.state));
+  await login(TB, 'bob', null, away);
+  window.__away = {TB, TB2, away, seen, until, login, base};
+}
+"""
+)
+
+AWAY_NEWER_LOGIN_JS = """
+async () => {
+  const {TB, TB2, away, seen, until, login, base} = window.__away;
+  await until('the cut noticed', () => seen.net.at(-1) !== TB.TYPES.NET_STATE_CONNECTED);
+  const newer = await login(TB2, 'bob', `${base}?newer`);
+  newer.on(TB2.EVENT.KICKED_OUT, (e) => seen.newer.push(e.data.type));
+  window.__away.newer = newer;
+}
+"""
+
+AWAY_BACK_JS = """
+async () => {
+  const {away, newer, seen, until} = window.__away;
+  await until('the kick, told on coming back', () => seen.away.length === 1, 60000);
+  const refusal = await away.getConversationList().then(() => null, (e) => e.code);
+  const reconnectsAtKick = seen.net.length;
+  // A kicked instance that went on reconnecting would kick the newer one within seconds.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  return {
+    away: seen.away, refusal, quiet: seen.net.length === reconnectsAtKick,
+    newer: seen.newer, newerWorks: (await newer.getConversationList()).code,
+  };
+}
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_kicked_while_away_is_told_when_it_comes_back(site_app, live, browser):
+    assert site_app.max_web_instances == 1
+    link = CuttableLink()
+    page = browser.new_page()
+    page.route_web_socket(re.compile(r"/ws/im/\?bob$"), link.route)
+    page.goto(f"{live.url}/accounts/login/")
+    page.evaluate(
+        AWAY_SETUP_JS,
+        {"SDKAppID": site_app.sdkappid, "sigs": bob_sigs(site_app), "base": live.ws_url},
+    )
+    link.cut()
+    page.evaluate(AWAY_NEWER_LOGIN_JS)
+    link.restore()
+    back = page.evaluate(AWAY_BACK_JS)
+    assert back == {
+        "away": ["multipleAccount"],
+        "refusal": 6208,
+        "quiet": True,
+        "newer": [],
+        "newerWorks": 0,
+    }

@@ -19,4 +19,3 @@ async def test_an_expired_push_leaves_the_channel_in_its_groups():
     assert (await asyncio.wait_for(layer.receive(channel), 1))["text"] == "fresh"
     await layer.group_send("grp.1", {"type": "im.push", "text": "later"})
     assert (await asyncio.wait_for(layer.receive(channel), 1))["text"] == "later"
-

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from im.errors import INVALID_PARAMS, KICKED_OUT, IMError
 from im.events import kick_channels_on_commit
 from im.models import Account, Instance
 from im.selectors import member_group_pks
@@ -22,36 +23,73 @@ KICKED_MULTIPLE_ACCOUNT = "multipleAccount"
 KICKED_USERSIG_EXPIRED = "userSigExpired"
 KICKED_REST_API = "REST_API_Kick"
 
+MAX_INSTANCE_ID = 64
+
+
+class InstanceKickedOut(IMError):
+    """A reconnect of an instance that was kicked while it was away."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(KICKED_OUT, f"this instance was kicked out ({reason}): log in again")
+        self.reason = reason
+
 
 def do_register_instance(
-    *, account: Account, channel_name: str, sig_expires_at: datetime
+    *, account: Account, channel_name: str, sig_expires_at: datetime, instance_id: str = ""
 ) -> list[str]:
-    """Record a login; kick the oldest instances past the app's limit. Returns those kicked.
+    """Record a login; kick the oldest sessions past the app's limit. Returns the
+    channels of the connections kicked.
 
     Takes the account's row lock so two simultaneous logins count each other. The
-    limit is read from ``account.app``, which the login has just fetched. Channel names
-    are new for every connection, and a connection's row goes at its logout, so the row
-    is a plain insert.
+    limit is read from ``account.app``, which the login has just fetched.
+
+    An ``instance_id`` seen before is a reconnect: its row takes the new connection
+    and keeps its place in login order; if it was kicked meanwhile the login is
+    refused with ``InstanceKickedOut``.
     """
     limit = account.app.max_web_instances
+    now = timezone.now()
     with transaction.atomic():
         Account.objects.select_for_update().filter(pk=account.pk).first()
-        Instance.objects.create(
-            channel_name=channel_name,
-            account=account,
-            logged_in_at=timezone.now(),
-            sig_expires_at=sig_expires_at,
-        )
-        live = list(
-            Instance.objects.filter(account=account)
+        Instance.objects.filter(account=account, sig_expires_at__lte=now).delete()
+        row = None
+        if instance_id:
+            row = Instance.objects.filter(account=account, instance_id=instance_id).first()
+        if row is not None:
+            if row.kicked_reason:
+                raise InstanceKickedOut(row.kicked_reason)
+            row.channel_name, row.is_online, row.sig_expires_at = channel_name, True, sig_expires_at
+            row.save(update_fields=["channel_name", "is_online", "sig_expires_at"])
+        else:
+            Instance.objects.create(
+                channel_name=channel_name,
+                instance_id=instance_id,
+                account=account,
+                logged_in_at=now,
+                sig_expires_at=sig_expires_at,
+            )
+        sessions = list(
+            Instance.objects.filter(account=account, kicked_reason="")
             .order_by("-logged_in_at", "-pk")
-            .values_list("pk", "channel_name")
+            .values_list("pk", flat=True)
         )
-        over = live[limit:]
-        if over:
-            Instance.objects.filter(pk__in=[pk for pk, _ in over]).delete()
-            kick_channels_on_commit([name for _, name in over], KICKED_MULTIPLE_ACCOUNT)
-    return [name for _, name in over]
+        over = sessions[limit:]
+        return _kick(account, over, KICKED_MULTIPLE_ACCOUNT) if over else []
+
+
+def _kick(account: Account, instance_pks: list[int], reason: str) -> list[str]:
+    """Kick these instances of ``account``: the connected ones hear it after commit.
+
+    Sessions (an ``instance_id``) are remembered as kicked until their sig expires, so
+    ``do_register_instance`` refuses their reconnects; the rest are forgotten. The
+    caller holds the account's row lock. Returns the channels told.
+    """
+    rows = Instance.objects.filter(account=account, pk__in=instance_pks)
+    channels = list(rows.filter(is_online=True).values_list("channel_name", flat=True))
+    kick_channels_on_commit(channels, reason)
+    rows.filter(instance_id="").delete()
+    rows.update(kicked_reason=reason, is_online=False)
+    return channels
 
 
 @dataclass(frozen=True)
@@ -60,30 +98,44 @@ class Session:
     group_pks: list[int]  # the IM groups whose pushes the connection must hear
 
 
-def check_open_session(*, sdkappid: int, user_id: str, user_sig: str, channel_name: str) -> Session:
+def check_open_session(
+    *, sdkappid: int, user_id: str, user_sig: str, channel_name: str, instance_id: str = ""
+) -> Session:
     """Log a connection in: verify the UserSig, register the instance (kicking the
     oldest past the app's limit) and list the account's groups."""
+    if len(instance_id) > MAX_INSTANCE_ID:
+        raise IMError(INVALID_PARAMS, f"instanceID is over {MAX_INSTANCE_ID} characters")
     login = check_login(sdkappid=sdkappid, user_id=user_id, user_sig=user_sig)
     do_register_instance(
         account=login.account,
         channel_name=channel_name,
         sig_expires_at=datetime.fromtimestamp(login.usersig.expires_at, tz=UTC),
+        instance_id=instance_id,
     )
     return Session(login=login, group_pks=member_group_pks(login.account))
 
 
-def do_unregister_instance(*, channel_name: str) -> None:
-    Instance.objects.filter(channel_name=channel_name).delete()
+def do_unregister_instance(*, channel_name: str, logout: bool = False) -> None:
+    """A connection closed (or, with ``logout``, its session ended on purpose).
+
+    A session whose connection merely dropped stays, offline, for its reconnect; a
+    kicked one stays to refuse it (see ``_kick``).
+    """
+    rows = Instance.objects.filter(channel_name=channel_name, kicked_reason="")
+    if logout:
+        rows.delete()
+        return
+    rows.filter(instance_id="").delete()
+    rows.update(is_online=False)
 
 
 def do_kick_account(*, account: Account, reason: str = KICKED_REST_API) -> int:
-    """Log every instance of ``account`` out (the admin's and the REST API's kick)."""
+    """Log every session of ``account`` out (the admin's and the REST API's kick).
+    Returns how many were kicked."""
     with transaction.atomic():
-        names = list(
-            Instance.objects.select_for_update()
-            .filter(account=account)
-            .values_list("channel_name", flat=True)
+        Account.objects.select_for_update().filter(pk=account.pk).first()
+        pks = list(
+            Instance.objects.filter(account=account, kicked_reason="").values_list("pk", flat=True)
         )
-        Instance.objects.filter(channel_name__in=names).delete()
-        kick_channels_on_commit(names, reason)
-    return len(names)
+        _kick(account, pks, reason)
+    return len(pks)

@@ -234,6 +234,12 @@ const PRIORITY_BY_NUMBER = {
   4: TYPES.MSG_PRIORITY_LOWEST,
 };
 
+/** A random name for one login() (crypto.getRandomValues works on plain http too). */
+function newInstanceID() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** How long to wait before reconnect attempt `attempt` (0 for the first), in ms. */
 function reconnectDelay(attempt) {
   const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** Math.min(attempt, 30));
@@ -482,6 +488,7 @@ class TIMInstance {
   #pending = new Map(); // request id → {op, socket, resolve, reject, timer}
   #heartbeatTimer = null;
   #reconnectTimer = null;
+  #instanceID = '';
   #reconnectAttempt = 0;
 
   // {userID, userSig, tinyID, nick, avatar} from a successful login until logout or a kick;
@@ -1203,6 +1210,9 @@ class TIMInstance {
       if (this.#session !== session) return; // logged out or kicked meanwhile
       if (error.code === 70001) {
         this.#kick(TYPES.KICKED_OUT_USERSIG_EXPIRED);
+      } else if (error.code === ERR.KICKED_OUT) {
+        // Kicked while away; the KICKED_OUT push with the reason normally came first.
+        this.#kick(TYPES.KICKED_OUT_MULT_ACCOUNT);
       } else if (endsSession(error.code)) {
         this.#emit(EVENT.ERROR, {code: error.code, message: error.message});
         this.#endSession(ERR.NOT_LOGGED_IN);
@@ -1356,10 +1366,13 @@ class TIMInstance {
   // --- internals: login state ---
 
   #loginData(userID, userSig) {
-    return {SDKAppID: this.#appID, userID, userSig};
+    return {SDKAppID: this.#appID, userID, userSig, instanceID: this.#instanceID};
   }
 
   async #login(userID, userSig) {
+    // One name per login() call, kept by its reconnects: the server refuses a
+    // reconnect of an instance it kicked while this page was away.
+    this.#instanceID = newInstanceID();
     await this.#ensureOpen();
     let data;
     try {
