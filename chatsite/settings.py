@@ -109,18 +109,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- channel layer ---
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Redis pub/sub: a push is one PUBLISH, heard by the processes that subscribed
+    # (each process's fan-out subscribes once per account or IM group it serves).
+    # Pushes are hints (clients catch up with syncMessages), so pub/sub's
+    # fire-and-forget delivery loses nothing a client keeps.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                # redis-py's default 5 s read timeout fires before channels_redis's 5 s
-                # blocking pop returns, killing idle consumers (close 1011); give it room.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                # Keys are namespaced so several deployments (or test runs) can share a Redis.
+                # Names are namespaced so several deployments (or test runs) can share a Redis.
                 "prefix": os.environ.get("HUTONG_CHANNEL_PREFIX", "hutong"),
-                # Each process's fan-out channel carries every push for its connections.
-                "capacity": 100_000,
-                "expiry": 60,
             },
         }
     }

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from im.errors import INVALID_PARAMS, SDKAPPID_DISABLED, IMError
 from im.models import Account, App
-from im.selectors import get_app
+from im.selectors import find_account, get_app
 from im.usersig import UserSigInfo, verify_usersig
 
 MAX_USER_ID_BYTES = 32
@@ -53,7 +53,7 @@ def check_login(
 
 def do_ensure_account(*, app: App, user_id: str, nick: str = "") -> Account:
     """Get or create ``user_id`` in ``app``; safe when two first logins race."""
-    account = Account.objects.filter(app=app, user_id=user_id).first()
+    account = find_account(app, user_id)
     if account is not None:  # every login but the first: no transaction needed
         account.app = app
         return account

@@ -15,6 +15,7 @@ from im.selectors import (
     message_seq,
     messages_before,
     messages_changed_after,
+    one_or_none,
     participant_with_unread,
     resolve_conversation,
 )
@@ -115,11 +116,10 @@ def get_conversation_profile(*, account: Account, conversation_id: str) -> dict[
 def _lock_participant(account: Account, ref: ConversationRef) -> Participant | None:
     if ref.conversation is None:
         return None
-    return (
+    return one_or_none(
         Participant.objects.select_for_update(of=("self",))
         .select_related("conversation")
         .filter(account=account, conversation=ref.conversation)
-        .first()
     )
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from im.errors import INVALID_PARAMS, KICKED_OUT, IMError
 from im.events import kick_channels_on_commit
 from im.models import Account, Instance
-from im.selectors import member_group_pks
+from im.selectors import member_group_pks, one_or_none
 from im.services.accounts import LoginResult, check_login
 
 # TIM's KICKED_OUT types (TIM.TYPES.KICKED_OUT_*).
@@ -50,11 +50,11 @@ def do_register_instance(
     limit = account.app.max_web_instances
     now = timezone.now()
     with transaction.atomic():
-        Account.objects.select_for_update().filter(pk=account.pk).first()
+        one_or_none(Account.objects.select_for_update().filter(pk=account.pk))
         Instance.objects.filter(account=account, sig_expires_at__lte=now).delete()
         row = None
         if instance_id:
-            row = Instance.objects.filter(account=account, instance_id=instance_id).first()
+            row = one_or_none(Instance.objects.filter(account=account, instance_id=instance_id))
         if row is not None:
             if row.kicked_reason:
                 raise InstanceKickedOut(row.kicked_reason)
@@ -133,7 +133,7 @@ def do_kick_account(*, account: Account, reason: str = KICKED_REST_API) -> int:
     """Log every session of ``account`` out (the admin's and the REST API's kick).
     Returns how many were kicked."""
     with transaction.atomic():
-        Account.objects.select_for_update().filter(pk=account.pk).first()
+        one_or_none(Account.objects.select_for_update().filter(pk=account.pk))
         pks = list(
             Instance.objects.filter(account=account, kicked_reason="").values_list("pk", flat=True)
         )

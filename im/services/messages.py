@@ -21,7 +21,13 @@ from im.errors import (
 )
 from im.events import send_event_on_commit, send_group_event_on_commit
 from im.models import Account, App, Conversation, Group, GroupMember, Message, Participant
-from im.selectors import access_member, get_account, get_message, resolve_conversation
+from im.selectors import (
+    access_member,
+    get_account,
+    get_message,
+    one_or_none,
+    resolve_conversation,
+)
 from im.serializers import message_to_dict
 from im.services.payloads import GROUP_SYSTEM_NOTICE, GROUP_TIP, MAX_BODY_BYTES, check_payload
 
@@ -99,7 +105,7 @@ def _c2c_conversation_for_update(a: Account, b: Account) -> Conversation:
     """The pair's conversation, row-locked; created (with both participants) on first use."""
     low, high = sorted((a, b), key=lambda acc: acc.pk)
     pair = {"kind": Conversation.Kind.C2C, "account_low": low, "account_high": high}
-    locked = Conversation.objects.select_for_update().filter(**pair).first()
+    locked = one_or_none(Conversation.objects.select_for_update().filter(**pair))
     if locked is None:
         conversation, created = Conversation.objects.get_or_create(**pair, defaults={"app": a.app})
         if created:
@@ -117,12 +123,14 @@ def _store(conversation: Conversation, sender: Account, draft: Draft) -> tuple[M
     A draft repeating a stored (sender, random, clientTime) returns the stored
     message and ``False``: a resend never makes a duplicate.
     """
-    stored = Message.objects.filter(
-        conversation=conversation,
-        sender=sender,
-        random=draft.random,
-        client_time=draft.client_time,
-    ).first()
+    stored = one_or_none(
+        Message.objects.filter(
+            conversation=conversation,
+            sender=sender,
+            random=draft.random,
+            client_time=draft.client_time,
+        )
+    )
     if stored is not None:
         stored.conversation, stored.sender = conversation, sender
         return stored, False
