@@ -12,7 +12,6 @@ loop; elsewhere (admin, commands) they are sent right away.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -72,26 +71,13 @@ def call_deferring_sends(
 
 
 async def deliver(sends: Iterable[Send]) -> None:
-    """Hand ``sends`` to the layer: in order for each target, the targets side by side
-    (each layer call is a Redis round trip or three; a C2C message has two targets)."""
     layer = get_channel_layer()
-    by_target: dict[str, list[Send]] = {}
     for send in sends:
-        by_target.setdefault(send.target, []).append(send)
-
-    async def in_order(queue: list[Send]) -> None:
-        for send in queue:
-            if send.to_channel:
-                await layer.send(send.target, send.message)
-            else:
-                # The receiving process's fan-out finds its local listeners by ``group``.
-                await layer.group_send(send.target, {**send.message, "group": send.target})
-
-    if len(by_target) == 1:
-        [queue] = by_target.values()
-        await in_order(queue)
-    elif by_target:
-        await asyncio.gather(*(in_order(queue) for queue in by_target.values()))
+        if send.to_channel:
+            await layer.send(send.target, send.message)
+        else:
+            # The receiving process's fan-out finds its local listeners by ``group``.
+            await layer.group_send(send.target, {**send.message, "group": send.target})
 
 
 def _on_commit(sends: list[Send]) -> None:
