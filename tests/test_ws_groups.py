@@ -32,6 +32,18 @@ async def create_group(
     return group
 
 
+async def group_with_admin() -> tuple[IMClient, IMClient, IMClient, str]:
+    """alice, bob and carol online, in a group alice owns with bob as Admin; its groupID."""
+    alice, bob, carol = await online("alice"), await online("bob"), await online("carol")
+    group = await create_group(
+        alice,
+        [],
+        joined=(bob, carol),
+        memberList=[{"userID": "bob", "role": "Admin"}, {"userID": "carol"}],
+    )
+    return alice, bob, carol, group["groupID"]
+
+
 def group_text(group_id: str, text: str, *, random: int = 1) -> dict:
     return text_message(text, to=group_id, random=random, conversationType="GROUP")
 
@@ -160,14 +172,7 @@ async def test_muted_member_cannot_send(cast):
 
 
 async def test_mute_all_silences_members_but_not_owner_or_admin(cast):
-    alice, bob, carol = await online("alice"), await online("bob"), await online("carol")
-    group = await create_group(
-        alice,
-        [],
-        joined=(bob, carol),
-        memberList=[{"userID": "bob", "role": "Admin"}, {"userID": "carol"}],
-    )
-    gid = group["groupID"]
+    alice, bob, carol, gid = await group_with_admin()
     await Group.objects.filter(group_id=gid).aupdate(mute_all_members=True)
     assert (await carol.request("sendMessage", group_text(gid, "x", random=1)))["code"] == 10017
     await alice.ok("sendMessage", group_text(gid, "owner", random=2))

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from im.models import App, Group, Message
-from tests.test_ws_groups import create_group, group_text
+from tests.test_ws_groups import create_group, group_text, group_with_admin
 from tests.wsclient import online, text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,14 +65,7 @@ async def test_c2c_recall_window(cast, im_app):
 
 
 async def test_group_recall_window_and_roles(cast):
-    alice, bob, carol = await online("alice"), await online("bob"), await online("carol")
-    group = await create_group(
-        alice,
-        [],
-        joined=(bob, carol),
-        memberList=[{"userID": "bob", "role": "Admin"}, {"userID": "carol"}],
-    )
-    gid = group["groupID"]
+    alice, bob, carol, gid = await group_with_admin()
     by_carol = (await carol.ok("sendMessage", group_text(gid, "c1", random=1)))["message"]
     by_alice = (await alice.ok("sendMessage", group_text(gid, "a1", random=2)))["message"]
     by_carol2 = (await carol.ok("sendMessage", group_text(gid, "c2", random=3)))["message"]
