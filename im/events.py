@@ -13,6 +13,7 @@ loop; elsewhere (admin, commands) they are sent right away.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 
 def account_group(account_id: int) -> str:
@@ -71,13 +74,22 @@ def call_deferring_sends(
 
 
 async def deliver(sends: Iterable[Send]) -> None:
+    """Hand committed sends to the layer.
+
+    The change they announce is already stored, so a layer that fails (Redis restarting)
+    must not turn the op into an error: the push is lost, as pushes may be, and clients
+    catch up with ``syncMessages``.
+    """
     layer = get_channel_layer()
     for send in sends:
-        if send.to_channel:
-            await layer.send(send.target, send.message)
-        else:
-            # The receiving process's fan-out finds its local listeners by ``group``.
-            await layer.group_send(send.target, {**send.message, "group": send.target})
+        try:
+            if send.to_channel:
+                await layer.send(send.target, send.message)
+            else:
+                # The receiving process's fan-out finds its local listeners by ``group``.
+                await layer.group_send(send.target, {**send.message, "group": send.target})
+        except Exception:
+            logger.warning("push to %s lost: the channel layer failed", send.target, exc_info=True)
 
 
 def _on_commit(sends: list[Send]) -> None:
