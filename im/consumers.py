@@ -240,7 +240,13 @@ class IMConsumer(AsyncWebsocketConsumer):
         account = session.login.account
         self.account = account
         self._groups = set(session.group_pks)
-        await get_fanout().subscribe(self, self._listening(account))
+        try:
+            await get_fanout().subscribe(self, self._listening(account))
+        except Exception:
+            # Not hearing pushes, so not logged in: undo the registration; the client
+            # may try again (the answer is an internal error).
+            await self._end_session(logout=True)
+            raise
         await deliver(kicks)
         self._login_timer.cancel()
         expires_at = session.login.usersig.expires_at

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bench.daphne import free_port
-from im.models import App, Message
+from im.models import App, Instance, Message
 from tests.conftest import SDKAPPID, make_sig
 from tests.live import LiveServer, redis_url
 from tests.netclient import NetClient, net_online
@@ -301,10 +301,19 @@ async def test_a_redis_restart_loses_no_answer_and_pushes_resume(cast):
         await alice.ok("sendMessage", text("bob", "before", random=1))
         assert (await bob.push("MESSAGE_RECEIVED"))["data"][0]["payload"]["text"] == "before"
 
+        carol = await NetClient(server.ws_url).connect()  # connected, not yet logged in
+
         await asyncio.to_thread(redis.stop)
         during = await alice.request("sendMessage", text("bob", "during", random=2))
         assert during["code"] == 0
+        # A login cannot subscribe to its pushes: refused, and nothing stays registered.
+        refused = await carol.request(
+            "login", {"SDKAppID": SDKAPPID, "userID": "carol", "userSig": make_sig("carol")}
+        )
+        assert refused["code"] == 70500
+        assert not await Instance.objects.filter(account=cast["carol"]).aexists()
         await asyncio.to_thread(redis.start)
+        await carol.login("carol", make_sig("carol"), SDKAPPID)
 
         # The layer reconnects (and subscribes again) on its own; a lost push is a hint,
         # so the test sends until one arrives, then checks each is answered and stored.
@@ -317,7 +326,7 @@ async def test_a_redis_restart_loses_no_answer_and_pushes_resume(cast):
         assert received, "pushes did not resume after Redis came back"
         stored = await Message.objects.filter(sender=cast["alice"]).acount()
         assert stored == n
-        for client in (alice, bob):
+        for client in (alice, bob, carol):
             await client.close()
     finally:
         server.stop()
