@@ -109,8 +109,8 @@ class Fanout:
         return asyncio.create_task(run())
 
     async def _open(self) -> None:
-        # The layer's default prefix: channels_redis receives for all of a process's
-        # channels through one key, named by that prefix.
+        # The layer's default prefix: channels_redis's list layer receives for all of a
+        # process's channels through one key named by it (another prefix waits its turn).
         self.channel = await self.layer.new_channel()
         self._tasks = [
             asyncio.create_task(self._receive(self.channel)),
