@@ -207,7 +207,13 @@ class IMConsumer(AsyncWebsocketConsumer):
             group_pk = message["group_pk"]
             if group_pk not in self._groups:
                 self._groups.add(group_pk)
-                await get_fanout().add_groups(self, [group_channel(group_pk)])
+                try:
+                    await get_fanout().add_groups(self, [group_channel(group_pk)])
+                except Exception:
+                    # No GROUP_JOINED then: the client learns of the group from its list.
+                    self._groups.discard(group_pk)
+                    get_fanout().remove_groups(self, [group_channel(group_pk)])
+                    raise
             await self.send(text_data=message["text"])
         elif message.get("exclude") != self.channel_name:
             if message.get("author_id") == self.account.pk:

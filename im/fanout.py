@@ -75,6 +75,13 @@ class Fanout:
 
     async def unsubscribe(self, listener: Listener, groups: Iterable[str]) -> None:
         """Stop delivering ``groups`` to ``listener``; the last listener stops the fan-out."""
+        self.remove_groups(listener, groups)
+        self._listeners -= 1
+        if self._listeners == 0:
+            self._close()
+
+    def remove_groups(self, listener: Listener, groups: Iterable[str]) -> None:
+        """Stop delivering ``groups`` to a listener that stays subscribed to others."""
         channel = self.channel
         for group in groups:
             sub = self._subscriptions.get(group)
@@ -84,9 +91,6 @@ class Fanout:
             if not sub.listeners and channel is not None:
                 sub.op = self._chain(sub.op, self.layer.group_discard(group, channel))
                 sub.op.add_done_callback(lambda _t, g=group, s=sub: self._forget(g, s))
-        self._listeners -= 1
-        if self._listeners == 0:
-            self._close()
 
     def _forget(self, group: str, sub: _Subscription) -> None:
         if not sub.listeners and self._subscriptions.get(group) is sub:
