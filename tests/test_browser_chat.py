@@ -14,11 +14,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
 from im.usersig import gen_usersig
-from tests.browser import PASSWORD, TIMEOUT_MS
-from tests.live import LiveServer
+from tests.browser import PASSWORD
+from tests.test_browser_messaging import sign_in
 
 # The TIM surface beside the repository (shared/ sits next to the checkout).
 CONSTANTS = Path(__file__).resolve().parents[2] / "shared" / "tim-api" / "constants.json"
@@ -27,20 +27,6 @@ CONSTANTS = Path(__file__).resolve().parents[2] / "shared" / "tim-api" / "consta
 @pytest.fixture
 def site_users(transactional_db) -> dict[str, User]:
     return {name: User.objects.create_user(name, password=PASSWORD) for name in ("alice", "bob")}
-
-
-def sign_in(browser: Browser, live: LiveServer, username: str) -> Page:
-    """A new browser context signed in as ``username``, on the chat with its SDK ready."""
-    context = browser.new_context(locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(f"{live.url}/accounts/login/?next=/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("[data-testid=login-submit]")
-    page.wait_for_url(f"{live.url}/")
-    expect(page.locator("[data-testid=chat]")).to_have_attribute("data-state", "ready")
-    return page
 
 
 # --- pages through the Django test client ---

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bench.client import text_message
 from bench.daphne import free_port
 from im.models import App, Instance, Message
 from tests.conftest import SDKAPPID, make_sig
@@ -35,14 +36,8 @@ async def set_limit(limit: int) -> None:
 
 
 def text(to: str, body: str, *, random: int, group: bool = False) -> dict:
-    return {
-        "to": to,
-        "conversationType": "GROUP" if group else "C2C",
-        "type": "TIMTextElem",
-        "payload": {"text": body},
-        "random": random,
-        "clientTime": 1764000000,
-    }
+    """sendMessage data with a fixed clientTime, so a resend is recognised as one."""
+    return text_message(to, body, random, group=group, client_time=1764000000)
 
 
 async def test_messages_cross_processes(servers):
