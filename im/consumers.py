@@ -1,7 +1,8 @@
-"""The WebSocket adapter for ``/ws/im/`` (docs/protocol.md).
+"""The WebSocket adapter for ``/ws/im/`` (docs/protocol.md): the Hutong protocol's framing.
 
-Parses frames, looks the op up in ``OPS``, runs one service call in a worker
-thread and answers. Rules live in ``im/services``.
+Parses frames, looks the op up in ``OPS``, runs it through the connection's
+``IMSession`` (which holds the login, the instance and the pushes) and answers.
+Rules live in ``im/services``, answers and pushes are shaped by ``im.serializers``.
 """
 
 from __future__ import annotations
@@ -14,44 +15,35 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from im import params
+from im import params, serializers
 from im.errors import (
-    ALREADY_LOGGED_IN,
     FRAME_TOO_LARGE,
+    INTERNAL_ERROR,
     INVALID_JSON,
     INVALID_PARAMS,
     NOT_LOGGED_IN,
     UNKNOWN_OP,
     IMError,
 )
-from im.events import account_group, call_deferring_sends, deliver, encode_push, group_channel
-from im.fanout import get_fanout
-from im.models import Account
-from im.ops import OPS, run_op
-from im.serializers import account_login_info
-from im.services.instances import (
-    KICKED_USERSIG_EXPIRED,
-    InstanceKickedOut,
-    check_open_session,
-    do_unregister_instance,
-)
+from im.ops import OPS
+from im.serializers import account_login_info, encode_push
+from im.services.instances import InstanceKickedOut
+from im.sessions import IMSession
 
 logger = logging.getLogger(__name__)
 
 CLOSE_KICKED_OUT = 4001
 CLOSE_LOGIN_TIMEOUT = 4401
 CLOSE_IDLE = 4408
-INTERNAL_ERROR = 70500
 
 OpHandler = Callable[["IMConsumer", dict], Awaitable[dict]]
 
 
 class IMConsumer(AsyncWebsocketConsumer):
-    account: Account | None = None
+    protocol = serializers.PROTOCOL
 
     async def dispatch(self, message: dict) -> None:
         """Channels' dispatch, less its ``aclose_old_connections()`` before every handler.
@@ -66,9 +58,7 @@ class IMConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def connect(self) -> None:
-        self.account = None
-        self._groups: set[int] = set()  # IM groups whose channel groups this connection is in
-        self._expiry_timer: asyncio.Task | None = None
+        self.session = IMSession(self)
         self._last_frame = time.monotonic()
         await self.accept()
         self._login_timer = asyncio.create_task(self._close_unless_logged_in())
@@ -77,29 +67,11 @@ class IMConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         self._login_timer.cancel()
         self._watchdog.cancel()
-        await self._end_session()
-
-    async def _end_session(self, *, logout: bool = False) -> None:
-        """Stop the account's pushes to this connection and tell the instance registry."""
-        if self.account is None:
-            return
-        account, self.account = self.account, None
-        if self._expiry_timer is not None:
-            self._expiry_timer.cancel()
-            self._expiry_timer = None
-        await get_fanout().unsubscribe(self, self._listening(account))
-        self._groups = set()
-        await database_sync_to_async(do_unregister_instance)(
-            channel_name=self.channel_name, logout=logout
-        )
-
-    def _listening(self, account: Account) -> list[str]:
-        """The layer groups whose pushes this connection takes: its account's and its IM groups'."""
-        return [account_group(account.pk), *(group_channel(pk) for pk in self._groups)]
+        await self.session.end()
 
     async def _close_unless_logged_in(self) -> None:
         await asyncio.sleep(settings.IM_LOGIN_TIMEOUT)
-        if self.account is None:
+        if self.session.account is None:
             await self.close(code=CLOSE_LOGIN_TIMEOUT)
 
     async def _close_when_idle(self) -> None:
@@ -108,24 +80,22 @@ class IMConsumer(AsyncWebsocketConsumer):
         while True:
             silent = time.monotonic() - self._last_frame
             if silent >= timeout:
-                await self._end_session()
+                await self.session.end()
                 await self.close(code=CLOSE_IDLE)
                 return
             await asyncio.sleep(timeout - silent)
 
-    async def _expire_sig(self, seconds: float) -> None:
-        await asyncio.sleep(max(seconds, 0))
-        await self._kicked_out(KICKED_USERSIG_EXPIRED)
+    # --- what the session needs of its connection (``im.sessions.Connection``) ---
 
-    async def _kicked_out(self, reason: str) -> None:
-        if self.account is None:
-            return
-        await self.send(text_data=encode_push("KICKED_OUT", {"type": reason}))
-        timer, self._expiry_timer = self._expiry_timer, None
-        if timer is not None and timer is not asyncio.current_task():
-            timer.cancel()
-        await self._end_session()
+    async def write(self, frame: str | bytes) -> None:
+        await self.send(text_data=frame)
+
+    async def close_kicked_out(self) -> None:
         await self.close(code=CLOSE_KICKED_OUT)
+
+    async def im_kick(self, event: dict) -> None:
+        """Kicks come to this connection's own channel: they name one connection."""
+        await self.session.kick(event["reason"])
 
     # --- frames ---
 
@@ -180,15 +150,12 @@ class IMConsumer(AsyncWebsocketConsumer):
             data = {}
         if not isinstance(data, dict):
             raise IMError(INVALID_PARAMS, "data must be an object")
-        if op not in ANONYMOUS_OPS and self.account is None:
+        account = self.session.account
+        if op not in ANONYMOUS_OPS and account is None:
             raise IMError(NOT_LOGGED_IN, f"log in before {op}")
         if op in SESSION_OPS:
             return await SESSION_OPS[op](self, data)
-        result, sends = await database_sync_to_async(run_op)(
-            op, self.account, data, self.channel_name
-        )
-        await deliver(sends)
-        return result
+        return await self.session.call(OPS[op], account, data, self.channel_name)
 
     async def _send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
@@ -197,72 +164,24 @@ class IMConsumer(AsyncWebsocketConsumer):
         logger.debug("refused: %r", error)
         await self._send_json({"id": request_id, **error.as_dict()})
 
-    # --- pushes ---
-
-    async def take(self, message: dict) -> None:
-        """A push for this connection's account or one of its IM groups (``im.fanout``)."""
-        if self.account is None:
-            return
-        if message["type"] == "im.join":
-            group_pk = message["group_pk"]
-            if group_pk not in self._groups:
-                self._groups.add(group_pk)
-                try:
-                    await get_fanout().add_groups(self, [group_channel(group_pk)])
-                except Exception:
-                    # No GROUP_JOINED then: the client learns of the group from its list.
-                    self._groups.discard(group_pk)
-                    get_fanout().remove_groups(self, [group_channel(group_pk)])
-                    raise
-            await self.send(text_data=message["text"])
-        elif message.get("exclude") != self.channel_name:
-            if message.get("author_id") == self.account.pk:
-                await self.send(text_data=message["author_text"])
-            else:
-                await self.send(text_data=message["text"])
-
-    async def im_kick(self, event: dict) -> None:
-        """Kicks come to this connection's own channel: they name one connection."""
-        await self._kicked_out(event["reason"])
-
     # --- session ops ---
 
     async def op_login(self, data: dict) -> dict:
-        if self.account is not None:
-            raise IMError(ALREADY_LOGGED_IN, f"already logged in as {self.account.user_id}")
-        try:
-            session, kicks = await database_sync_to_async(call_deferring_sends)(
-                check_open_session,
-                sdkappid=params.get_int(data, "SDKAppID", numeric_str=True),
-                user_id=params.get_str(data, "userID"),
-                user_sig=params.get_str(data, "userSig"),
-                channel_name=self.channel_name,
-                instance_id=params.get_str(data, "instanceID", default=""),
-            )
-        except InstanceKickedOut as kicked:
-            # The push first: a client that reads it knows why the login failed.
-            await self.send(text_data=encode_push("KICKED_OUT", {"type": kicked.reason}))
-            raise
-        account = session.login.account
-        self.account = account
-        self._groups = set(session.group_pks)
-        try:
-            await get_fanout().subscribe(self, self._listening(account))
-        except Exception:
-            # Not hearing pushes, so not logged in: undo the registration; the client
-            # may try again (the answer is an internal error).
-            await self._end_session(logout=True)
-            raise
-        await deliver(kicks)
+        self.session.check_can_open()
+        opened = await self.session.open(
+            sdkappid=params.get_int(data, "SDKAppID", numeric_str=True),
+            user_id=params.get_str(data, "userID"),
+            user_sig=params.get_str(data, "userSig"),
+            instance_id=params.get_str(data, "instanceID", default=""),
+        )
         self._login_timer.cancel()
-        expires_at = session.login.usersig.expires_at
-        self._expiry_timer = asyncio.create_task(self._expire_sig(expires_at - time.time()))
+        login = opened.login
         return account_login_info(
-            account, server_time=session.login.server_time, expires_at=expires_at
+            login.account, server_time=login.server_time, expires_at=login.usersig.expires_at
         )
 
     async def op_logout(self, data: dict) -> dict:
-        await self._end_session(logout=True)
+        await self.session.end(logout=True)
         self._login_timer = asyncio.create_task(self._close_unless_logged_in())
         return {}
 

@@ -1,23 +1,26 @@
-"""Pushes to connected clients. Only services call this, and only after commit.
+"""Events: what a service tells connected clients, as data, sent only after commit.
 
-Every connection of an account listens to the channel-layer group ``account_group``,
-and to the group ``group_channel`` of every IM group the account is in, through its
-process's ``im.fanout.Fanout``: a group message is one layer send, received once per
-server process, whatever the group's size. An event is encoded to JSON text once.
+A service schedules an ``Event`` (a name, a payload of models or small dataclasses, and
+explicit recipients) with ``send_event_on_commit``. Nothing here knows a wire format:
+each protocol adapter registers an ``Encoder`` (``register_encoder``) that turns an
+event into its own frame for one viewer. When the transaction commits, each event is
+encoded once per protocol and per point of view (its author's, everyone else's), and
+handed to the channel layer once per recipient account, or once for a whole IM group.
+Each server process's ``im.fanout.Fanout`` hears it once and writes the encoded frame
+to its local sessions (``im.sessions.IMSession.take``).
 
-Sends leave after commit. Inside ``deferred_sends`` (the WebSocket consumer's
-ops) they are handed back to the async caller, which awaits them on the event
-loop; elsewhere (admin, commands) they are sent right away.
+Inside ``deferred_events`` (the WebSocket adapters' ops) committed events are handed
+back to the async caller, which delivers them from the event loop; elsewhere (admin,
+commands) they are delivered right away. ``capture_events`` records them for tests.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
@@ -28,35 +31,108 @@ T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
+KICKED_OUT = "KICKED_OUT"
+
+
+@dataclass(frozen=True)
+class Kick:
+    """The payload of KICKED_OUT: TIM's reason (``multipleAccount``, ``userSigExpired``…)."""
+
+    reason: str
+
 
 def account_group(account_id: int) -> str:
+    """The layer group every session of an account listens to."""
     return f"acct.{account_id}"
 
 
 def group_channel(group_pk: int) -> str:
+    """The layer group every session of every member of an IM group listens to."""
     return f"grp.{group_pk}"
 
 
-def encode_push(event: str, data: Any) -> str:
-    return json.dumps({"event": event, "data": data}, ensure_ascii=False, separators=(",", ":"))
+@dataclass(frozen=True)
+class Event:
+    """One thing to tell clients, and exactly whom.
+
+    Recipients are ``account_ids`` (each of their sessions), and, with ``group_pk``,
+    every member of that IM group as the sessions listening to it stand when the push
+    arrives (members are computed by membership, so a service that removes someone
+    names them in ``account_ids`` before the removal). ``author_id`` is the account that
+    acted: encoders may show it another view (a message's ``flow: out``).
+    ``exclude_channel`` is the connection that acted; it has its answer instead.
+
+    ``joins_group``/``leaves_group`` make the recipients' sessions start or stop hearing
+    an IM group's pushes before this one is written to them.
+    """
+
+    name: str
+    payload: Any
+    account_ids: frozenset[int] = frozenset()
+    group_pk: int | None = None
+    author_id: int | None = None
+    exclude_channel: str | None = None
+    joins_group: int | None = None
+    leaves_group: int | None = None
+    # A kick names connections, not accounts: only these sessions end.
+    channels: frozenset[str] = field(default=frozenset())
+
+
+# An encoder turns an event into one protocol's frame as ``viewer_id`` sees it;
+# ``viewer_id`` None stands for any group member other than the author.
+Encoder = Callable[[Event, "int | None"], "str | bytes"]
+_encoders: dict[str, Encoder] = {}
+
+
+def register_encoder(protocol: str, encoder: Encoder) -> None:
+    """Have every push encoded for ``protocol``'s sessions too (an adapter calls this once)."""
+    _encoders[protocol] = encoder
+
+
+def encode(event: Event, viewer_id: int | None) -> dict[str, str | bytes]:
+    """The event's frame for each registered protocol, as ``viewer_id`` sees it."""
+    return {protocol: encoder(event, viewer_id) for protocol, encoder in _encoders.items()}
 
 
 @dataclass(frozen=True)
 class Send:
-    """One channel-layer message: to a group, or (``to_channel``) to one connection."""
+    """One channel-layer message: to a layer group, or (``to_channel``) to one connection."""
 
     target: str
     message: dict[str, Any]
     to_channel: bool = False
 
 
+def layer_sends(event: Event) -> list[Send]:
+    """The channel-layer messages that carry ``event`` to its recipients."""
+    if event.channels:
+        # Kicks: each named connection's session ends itself (and tells its client).
+        kick = {"type": "im.kick", "reason": event.payload.reason}
+        return [Send(name, kick, to_channel=True) for name in sorted(event.channels)]
+    base: dict[str, Any] = {"type": "im.push", "exclude": event.exclude_channel}
+    if event.joins_group is not None:
+        base["join"] = event.joins_group
+    if event.leaves_group is not None:
+        base["leave"] = event.leaves_group
+    sends = []
+    if event.group_pk is not None:
+        message = {**base, "texts": encode(event, None)}
+        if event.author_id is not None:
+            message["author_id"] = event.author_id
+            message["author_texts"] = encode(event, event.author_id)
+        sends.append(Send(group_channel(event.group_pk), message))
+    for account_id in event.account_ids:
+        sends.append(Send(account_group(account_id), {**base, "texts": encode(event, account_id)}))
+    return sends
+
+
 _local = threading.local()
 
 
 @contextmanager
-def deferred_sends() -> Iterator[list[Send]]:
-    """Collect the sends that commit inside this block instead of sending them."""
-    outbox: list[Send] = []
+def deferred_events() -> Iterator[list[Event]]:
+    """Collect the events that commit inside this block instead of delivering them."""
+    outbox: list[Event] = []
     _local.outbox = outbox
     try:
         yield outbox
@@ -64,96 +140,72 @@ def deferred_sends() -> Iterator[list[Send]]:
         _local.outbox = None
 
 
-def call_deferring_sends(
+def call_deferring_events(
     func: Callable[..., T], /, *args: Any, **kwargs: Any
-) -> tuple[T, list[Send]]:
-    """Call ``func``; return its result and the sends it committed, unsent."""
-    with deferred_sends() as sends:
+) -> tuple[T, list[Event]]:
+    """Call ``func``; return its result and the events it committed, undelivered."""
+    with deferred_events() as events:
         result = func(*args, **kwargs)
-    return result, sends
+    return result, events
 
 
-async def deliver(sends: Iterable[Send]) -> None:
-    """Hand committed sends to the layer.
+async def deliver(events: Iterable[Event]) -> None:
+    """Encode committed events and hand them to the layer.
 
     The change they announce is already stored, so a layer that fails (Redis restarting)
     must not turn the op into an error: the push is lost, as pushes may be, and clients
     catch up with ``syncMessages``.
     """
     layer = get_channel_layer()
-    for send in sends:
-        try:
-            if send.to_channel:
-                await layer.send(send.target, send.message)
-            else:
-                # The receiving process's fan-out finds its local listeners by ``group``.
-                await layer.group_send(send.target, {**send.message, "group": send.target})
-        except Exception:
-            logger.warning("push to %s lost: the channel layer failed", send.target, exc_info=True)
+    for event in events:
+        for send in layer_sends(event):
+            try:
+                if send.to_channel:
+                    await layer.send(send.target, send.message)
+                else:
+                    # The receiving process's fan-out finds its local listeners by ``group``.
+                    await layer.group_send(send.target, {**send.message, "group": send.target})
+            except Exception:
+                logger.warning(
+                    "push to %s lost: the channel layer failed", send.target, exc_info=True
+                )
 
 
-def _on_commit(sends: list[Send]) -> None:
+def send_event_on_commit(event: Event) -> None:
+    """Deliver ``event`` once the current transaction commits; a rollback drops it."""
+
     def release() -> None:
+        capture = getattr(_local, "capture", None)
+        if capture is not None:
+            capture.append(event)
+            return
         outbox = getattr(_local, "outbox", None)
         if outbox is not None:
-            outbox.extend(sends)
+            outbox.append(event)
         else:
-            async_to_sync(deliver)(sends)
+            async_to_sync(deliver)([event])
 
     transaction.on_commit(release)
 
 
-def send_event_on_commit(
-    event: str,
-    data: Any,
-    account_ids: Iterable[int],
-    *,
-    exclude_channel: str | None = None,
-) -> None:
-    """Push ``event`` to every connection of ``account_ids`` once the transaction commits.
+@contextmanager
+def capture_events() -> Iterator[list[Event]]:
+    """Record, instead of delivering, the events committed inside this block (tests).
 
-    ``exclude_channel`` skips the connection that made the change (it has the answer).
-    A rolled-back transaction sends nothing.
+    Only events whose transaction committed are recorded: ``on_commit`` callbacks of a
+    rolled-back block never run. Under a test's wrapping transaction, commit callbacks
+    are run at the end of the block, as a real commit would.
     """
-    message = {"type": "im.push", "text": encode_push(event, data), "exclude": exclude_channel}
-    _on_commit([Send(account_group(pk), message) for pk in account_ids])
+    from django.test import TestCase
 
-
-def send_group_event_on_commit(
-    event: str,
-    *,
-    group_pk: int,
-    data_for_others: Any,
-    data_for_author: Any,
-    author_id: int,
-    exclude_channel: str | None = None,
-) -> None:
-    """Push to every connection of every member of an IM group: one layer send.
-
-    The author's connections get ``data_for_author`` (``flow: out``), the rest
-    ``data_for_others``; both are encoded here, once.
-    """
-    message = {
-        "type": "im.push",
-        "text": encode_push(event, data_for_others),
-        "author_id": author_id,
-        "author_text": encode_push(event, data_for_author),
-        "exclude": exclude_channel,
-    }
-    _on_commit([Send(group_channel(group_pk), message)])
-
-
-def join_group_channel_on_commit(account_ids: Iterable[int], *, group_pk: int, group: Any) -> None:
-    """Have the accounts' connections join an IM group's channel group.
-
-    Each connection joins from its own process (what a pub/sub layer needs), then
-    pushes GROUP_JOINED with ``group``: from that push on, it hears the group.
-    """
-    message = {"type": "im.join", "group_pk": group_pk, "text": encode_push("GROUP_JOINED", group)}
-    _on_commit([Send(account_group(pk), message) for pk in account_ids])
-
-
-def kick_channels_on_commit(channel_names: Iterable[str], reason: str) -> None:
-    """Tell these connections, on whatever process holds them, that they are kicked out."""
-    message = {"type": "im.kick", "reason": reason}
-    _on_commit([Send(name, message, to_channel=True) for name in channel_names])
+    captured: list[Event] = []
+    previous = getattr(_local, "capture", None)
+    _local.capture = captured
+    try:
+        if transaction.get_connection().in_atomic_block:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                yield captured
+        else:
+            yield captured
+    finally:
+        _local.capture = previous

@@ -1,7 +1,8 @@
-"""The ops a logged-in connection may call, each: read typed fields, call one service.
+"""The Hutong protocol's ops for a logged-in connection, each: read typed fields, call one
+service or selector, serialise the result (``im.serializers``).
 
-Each op runs in a worker thread (``database_sync_to_async``) and returns the
-answer's ``data``. Session ops (login, logout, heartbeat) live in the consumer.
+Each op runs in the database thread (``IMSession.call``) and returns the answer's
+``data``. Session ops (login, logout, heartbeat) live in the consumer.
 """
 
 from __future__ import annotations
@@ -11,21 +12,21 @@ from typing import Any
 
 from im import params
 from im.errors import GROUP_INVALID_PARAMS, IMError
-from im.events import Send, call_deferring_sends
 from im.models import Account, GroupMember, Message
-from im.selectors import group_member_count, joined_groups
-from im.serializers import group_to_dict, message_to_dict
+from im.selectors import joined_groups
+from im.serializers import (
+    conversation_to_dict,
+    conversation_view_to_dict,
+    group_to_dict,
+    group_view_to_dict,
+    history_page_to_dict,
+    message_to_dict,
+    sync_page_to_dict,
+)
 from im.services import conversations, groups, messages
 
 Op = Callable[[Account, dict, str], dict[str, Any]]
 OPS: dict[str, Op] = {}
-
-
-def run_op(
-    name: str, account: Account, data: dict, channel: str
-) -> tuple[dict[str, Any], list[Send]]:
-    """Run one op; its pushes come back, to be sent from the event loop, not this thread."""
-    return call_deferring_sends(OPS[name], account, data, channel)
 
 
 def op(name: str) -> Callable[[Op], Op]:
@@ -54,7 +55,7 @@ def send_message(account: Account, data: dict, channel: str) -> dict[str, Any]:
         draft=draft,
         origin_channel=channel,
     )
-    return {"message": message_to_dict(message, viewer=account)}
+    return {"message": message_to_dict(message, viewer_id=account.pk)}
 
 
 @op("revokeMessage")
@@ -65,57 +66,66 @@ def revoke_message(account: Account, data: dict, channel: str) -> dict[str, Any]
         message_id=params.get_str(data, "ID"),
         origin_channel=channel,
     )
-    return {"message": message_to_dict(message, viewer=account)}
+    return {"message": message_to_dict(message, viewer_id=account.pk)}
 
 
 @op("getMessageList")
 def get_message_list(account: Account, data: dict, channel: str) -> dict[str, Any]:
-    return conversations.check_get_message_list(
+    page = conversations.check_get_message_list(
         account=account,
         conversation_id=params.get_str(data, "conversationID"),
         next_req_message_id=params.get_str(data, "nextReqMessageID", default="") or "",
         count=params.get_int(data, "count", default=conversations.MAX_PAGE),
     )
+    return history_page_to_dict(page, viewer_id=account.pk)
 
 
 @op("syncMessages")
 def sync_messages(account: Account, data: dict, channel: str) -> dict[str, Any]:
-    return conversations.check_sync_messages(
+    page = conversations.check_sync_messages(
         account=account,
         conversation_id=params.get_str(data, "conversationID"),
         after_change_seq=params.get_int(data, "changeSequence"),
         count=params.get_int(data, "count", default=conversations.MAX_SYNC_PAGE),
     )
+    return sync_page_to_dict(page, viewer_id=account.pk)
 
 
 @op("setMessageRead")
 def set_message_read(account: Account, data: dict, channel: str) -> dict[str, Any]:
-    return conversations.check_set_message_read(
+    conversations.check_set_message_read(
         account=account,
         conversation_id=params.get_str(data, "conversationID"),
         origin_channel=channel,
     )
+    return {}
 
 
 @op("getConversationList")
 def get_conversation_list(account: Account, data: dict, channel: str) -> dict[str, Any]:
-    return conversations.get_conversation_list(account=account)
+    participants = conversations.get_conversation_list(account=account)
+    return {
+        "conversationList": [conversation_to_dict(p) for p in participants],
+        "isSyncCompleted": True,
+    }
 
 
 @op("getConversationProfile")
 def get_conversation_profile(account: Account, data: dict, channel: str) -> dict[str, Any]:
-    return conversations.get_conversation_profile(
+    view = conversations.get_conversation_profile(
         account=account, conversation_id=params.get_str(data, "conversationID")
     )
+    return {"conversation": conversation_view_to_dict(view)}
 
 
 @op("deleteConversation")
 def delete_conversation(account: Account, data: dict, channel: str) -> dict[str, Any]:
-    return conversations.check_delete_conversation(
+    conversation_id = conversations.check_delete_conversation(
         account=account,
         conversation_id=params.get_str(data, "conversationID"),
         origin_channel=channel,
     )
+    return {"conversationID": conversation_id}
 
 
 def _member_list(data: dict) -> list[tuple[str, str]]:
@@ -137,7 +147,7 @@ def _member_list(data: dict) -> list[tuple[str, str]]:
 
 @op("createGroup")
 def create_group(account: Account, data: dict, channel: str) -> dict[str, Any]:
-    group, member = groups.check_create_group(
+    view = groups.check_create_group(
         owner=account,
         name=params.get_str(data, "name"),
         group_type=params.get_str(data, "type", default="Private"),
@@ -149,10 +159,7 @@ def create_group(account: Account, data: dict, channel: str) -> dict[str, Any]:
         join_option=params.get_str(data, "joinOption", default="FreeAccess"),
         max_member_num=params.get_int(data, "maxMemberNum", default=0),
     )
-    return {
-        "group": group_to_dict(group, member=member, member_count=group_member_count(group)),
-        "overLimitUserIDList": [],
-    }
+    return {"group": group_view_to_dict(view), "overLimitUserIDList": []}
 
 
 @op("getGroupList")
@@ -167,7 +174,5 @@ def get_group_list(account: Account, data: dict, channel: str) -> dict[str, Any]
 
 @op("getGroupProfile")
 def get_group_profile(account: Account, data: dict, channel: str) -> dict[str, Any]:
-    group, member = groups.check_group_profile(
-        account=account, group_id=params.get_str(data, "groupID")
-    )
-    return {"group": group_to_dict(group, member=member, member_count=group_member_count(group))}
+    view = groups.check_group_profile(account=account, group_id=params.get_str(data, "groupID"))
+    return {"group": group_view_to_dict(view)}

@@ -1,8 +1,10 @@
-"""Reads. Adapters and services fetch through these, never with ad-hoc queries."""
+"""Reads. Adapters and services fetch through these, never with ad-hoc queries.
+
+Selectors only read; who may read what is decided in ``im.permissions``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
@@ -10,10 +12,7 @@ from django.db.models.functions import Coalesce
 
 from im.errors import (
     C2C_INVALID_RECEIVER,
-    GROUP_NOT_FOUND,
-    INVALID_CONVERSATION,
     MESSAGE_NOT_FOUND,
-    NO_PERMISSION,
     SDKAPPID_NOT_FOUND,
     IMError,
 )
@@ -21,9 +20,6 @@ from im.models import Account, App, Conversation, Group, GroupMember, Message, P
 
 M = TypeVar("M")
 
-C2C_PREFIX = "C2C"
-GROUP_PREFIX = "GROUP"
-SYSTEM_CONVERSATION = "@TIM#SYSTEM"
 CONVERSATION_LIST_SIZE = 100
 
 
@@ -70,43 +66,6 @@ def group_member_count(group: Group) -> int:
     return GroupMember.objects.filter(group=group).count()
 
 
-def access_group(
-    account: Account, group_id: str, *, for_update: bool = False
-) -> tuple[Group, GroupMember | None]:
-    """The group and ``account``'s membership in it (None if not a member).
-
-    ``for_update`` takes the group's row lock (callers inside a transaction).
-    """
-    groups = Group.objects.filter(app_id=account.app_id, group_id=group_id)
-    if for_update:
-        groups = groups.select_for_update()
-    group = one_or_none(groups)
-    if group is None:
-        raise IMError(GROUP_NOT_FOUND, f"group {group_id!r} does not exist")
-    member = one_or_none(GroupMember.objects.filter(group=group, account=account))
-    return group, member
-
-
-def access_member(account: Account, group_id: str) -> tuple[Group, GroupMember]:
-    """Like ``access_group``, but only members pass."""
-    group, member = access_group(account, group_id)
-    if member is None:
-        raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
-    return group, member
-
-
-@dataclass(frozen=True)
-class ConversationRef:
-    """A conversationID resolved for one account; ``conversation`` is None before any message."""
-
-    conversation_id: str
-    kind: str
-    conversation: Conversation | None
-    peer: Account | None = None
-    group: Group | None = None
-    member: GroupMember | None = None
-
-
 def c2c_conversation(a: Account, b: Account) -> Conversation | None:
     """The pair's conversation, with both accounts attached (no join: we have them)."""
     low, high = sorted((a, b), key=lambda account: account.pk)
@@ -120,24 +79,12 @@ def c2c_conversation(a: Account, b: Account) -> Conversation | None:
     return conversation
 
 
-def resolve_conversation(account: Account, conversation_id: object) -> ConversationRef:
-    """Resolve a TIM conversationID for ``account``; only its own conversations resolve."""
-    if not isinstance(conversation_id, str):
-        raise IMError(INVALID_CONVERSATION, "conversationID must be a string")
-    if conversation_id.startswith(C2C_PREFIX) and len(conversation_id) > len(C2C_PREFIX):
-        peer = get_account(account.app, conversation_id[len(C2C_PREFIX) :])
-        return ConversationRef(
-            conversation_id, Conversation.Kind.C2C, c2c_conversation(account, peer), peer=peer
-        )
-    if conversation_id.startswith(GROUP_PREFIX) and len(conversation_id) > len(GROUP_PREFIX):
-        group, member = access_member(account, conversation_id[len(GROUP_PREFIX) :])
-        conversation = one_or_none(Conversation.objects.filter(group=group))
-        if conversation is not None:
-            conversation.group = group
-        return ConversationRef(
-            conversation_id, Conversation.Kind.GROUP, conversation, group=group, member=member
-        )
-    raise IMError(INVALID_CONVERSATION, f"invalid conversationID {conversation_id!r}")
+def group_conversation(group: Group) -> Conversation | None:
+    """The group's conversation, with the group attached."""
+    conversation = one_or_none(Conversation.objects.filter(group=group))
+    if conversation is not None:
+        conversation.group = group
+    return conversation
 
 
 def message_select(queryset: QuerySet[Message]) -> QuerySet[Message]:
@@ -216,7 +163,7 @@ def messages_before(
 ) -> list[Message]:
     """Up to ``limit`` messages older than ``before_seq`` (newest first); keyset, no OFFSET.
 
-    ``conversation`` must come with what serialising needs (see resolve_conversation).
+    ``conversation`` must come with what serialising needs (see permissions.access_conversation).
     """
     queryset = Message.objects.filter(conversation=conversation)
     if before_seq is not None:

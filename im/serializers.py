@@ -1,10 +1,26 @@
-"""The one place a model becomes the JSON the SDK sees (TIM's field names)."""
+"""The Hutong protocol's serialiser (docs/protocol.md): the one place a model, a
+service result or an event becomes the JSON that ``/ws/im/`` and the web SDK see, with
+TIM's field names. Another protocol brings its own serialiser.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
+from im.events import Event, Kick
 from im.models import Account, Conversation, Group, GroupMember, Message, Participant
+from im.results import (
+    ConversationDeleted,
+    ConversationView,
+    GroupJoined,
+    GroupView,
+    HistoryPage,
+    SyncPage,
+)
+
+PROTOCOL = "hutong"
 
 # What TIM's SDK shows for a non-text last message in a conversation list.
 MESSAGE_FOR_SHOW = {
@@ -31,16 +47,17 @@ def _c2c_receiver(message: Message) -> Account:
     return conversation.account_low
 
 
-def message_to_dict(message: Message, *, viewer: Account | None) -> dict[str, Any]:
-    """``message`` as ``viewer`` sees it: conversationID and flow depend on the side.
+def message_to_dict(message: Message, *, viewer_id: int | None) -> dict[str, Any]:
+    """``message`` as the account ``viewer_id`` sees it: conversationID and flow depend
+    on the side.
 
-    ``viewer=None`` stands for any group member other than the sender, so a group
+    ``viewer_id=None`` stands for any group member other than the sender, so a group
     message is serialised once for all of them. Expects what
     ``selectors.message_select`` loads.
     """
     sender = message.sender
     conversation = message.conversation
-    mine = viewer is not None and viewer.pk == sender.pk
+    mine = viewer_id == sender.pk
     if conversation.kind == Conversation.Kind.C2C:
         receiver = _c2c_receiver(message)
         peer = receiver if mine else sender
@@ -152,13 +169,56 @@ def conversation_to_dict(participant: Participant) -> dict[str, Any]:
     else:
         group = conversation.group
         data["conversationID"] = f"GROUP{group.group_id}"
-        data["groupProfile"] = {
-            "groupID": group.group_id,
-            "name": group.name,
-            "type": group.type,
-            "avatar": group.avatar,
-        }
+        data["groupProfile"] = group_brief(group)
     return data
+
+
+def group_brief(group: Group) -> dict[str, Any]:
+    """What a conversation shows of its group."""
+    return {
+        "groupID": group.group_id,
+        "name": group.name,
+        "type": group.type,
+        "avatar": group.avatar,
+    }
+
+
+def group_view_to_dict(view: GroupView) -> dict[str, Any]:
+    return group_to_dict(view.group, member=view.member, member_count=view.member_count)
+
+
+def conversation_view_to_dict(view: ConversationView) -> dict[str, Any]:
+    """A conversation; one that has no message yet looks as TIM shows it."""
+    if view.participant is not None:
+        return conversation_to_dict(view.participant)
+    return {
+        "conversationID": view.conversation_id,
+        "type": view.kind,
+        "unreadCount": 0,
+        "lastMessage": None,
+        "isPinned": False,
+        "messageRemindType": "",
+        "changeSequence": 0,
+        "userProfile": profile_to_dict(view.peer) if view.peer else None,
+        "groupProfile": group_brief(view.group) if view.group else None,
+    }
+
+
+def history_page_to_dict(page: HistoryPage, *, viewer_id: int) -> dict[str, Any]:
+    cursor = page.next_cursor
+    return {
+        "messageList": [message_to_dict(m, viewer_id=viewer_id) for m in page.messages],
+        "nextReqMessageID": message_id(cursor) if cursor is not None else "",
+        "isCompleted": page.is_completed,
+    }
+
+
+def sync_page_to_dict(page: SyncPage, *, viewer_id: int) -> dict[str, Any]:
+    return {
+        "messageList": [message_to_dict(m, viewer_id=viewer_id) for m in page.messages],
+        "changeSequence": page.change_seq,
+        "isCompleted": page.is_completed,
+    }
 
 
 def account_login_info(account: Account, *, server_time: int, expires_at: int) -> dict[str, Any]:
@@ -173,3 +233,47 @@ def account_login_info(account: Account, *, server_time: int, expires_at: int) -
         "serverTime": server_time,
         "userSigExpireTime": expires_at,
     }
+
+
+# --- pushes ---
+
+
+def encode_push(event: str, data: Any) -> str:
+    """A push frame: ``{"event": NAME, "data": ...}``."""
+    return json.dumps({"event": event, "data": data}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _message_push(message: Message, viewer_id: int | None) -> Any:
+    return [message_to_dict(message, viewer_id=viewer_id)]
+
+
+def _conversation_push(participant: Participant, viewer_id: int | None) -> Any:
+    return conversation_to_dict(participant)
+
+
+def _deleted_push(deleted: ConversationDeleted, viewer_id: int | None) -> Any:
+    return {"conversationID": deleted.conversation_id}
+
+
+def _joined_push(joined: GroupJoined, viewer_id: int | None) -> Any:
+    # changeSequence: where the joiner's catch-up (syncMessages) starts.
+    return {**group_view_to_dict(joined.group), "changeSequence": joined.change_seq}
+
+
+def _kick_push(kick: Kick, viewer_id: int | None) -> Any:
+    return {"type": kick.reason}
+
+
+PUSH_DATA: dict[str, Callable[[Any, int | None], Any]] = {
+    "MESSAGE_RECEIVED": _message_push,
+    "MESSAGE_REVOKED": _message_push,
+    "CONVERSATION_UPDATED": _conversation_push,
+    "CONVERSATION_DELETED": _deleted_push,
+    "GROUP_JOINED": _joined_push,
+    "KICKED_OUT": _kick_push,
+}
+
+
+def encode_event(event: Event, viewer_id: int | None) -> str:
+    """The Hutong protocol's encoder (``im.events.register_encoder``)."""
+    return encode_push(event.name, PUSH_DATA[event.name](event.payload, viewer_id))

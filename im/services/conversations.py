@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
 from im.errors import INVALID_CONVERSATION, INVALID_PARAMS, IMError
-from im.events import send_event_on_commit
+from im.events import Event, send_event_on_commit
 from im.models import Account, Conversation, Participant
+from im.permissions import ConversationRef, access_conversation
+from im.results import ConversationDeleted, ConversationView, HistoryPage, SyncPage
 from im.selectors import (
-    ConversationRef,
     conversation_list,
     message_seq,
     messages_before,
     messages_changed_after,
     one_or_none,
     participant_with_unread,
-    resolve_conversation,
 )
-from im.serializers import conversation_to_dict, message_to_dict, profile_to_dict
+from im.transactions import in_callers_transaction
 
 MAX_PAGE = 15
 MAX_SYNC_PAGE = 100
@@ -27,13 +25,13 @@ MAX_SYNC_PAGE = 100
 
 def check_get_message_list(
     *, account: Account, conversation_id: str, next_req_message_id: str = "", count: int = MAX_PAGE
-) -> dict[str, Any]:
+) -> HistoryPage:
     """A page of history, oldest first, ending before ``next_req_message_id`` (TIM's paging)."""
     if not 1 <= count <= MAX_PAGE:
         raise IMError(INVALID_PARAMS, f"count must be 1-{MAX_PAGE}")
-    ref = resolve_conversation(account, conversation_id)
+    ref = access_conversation(account, conversation_id)
     if ref.conversation is None:
-        return {"messageList": [], "nextReqMessageID": "", "isCompleted": True}
+        return HistoryPage(messages=[], is_completed=True)
     before_seq = None
     if next_req_message_id:
         before_seq = message_seq(ref.conversation, next_req_message_id)
@@ -41,19 +39,15 @@ def check_get_message_list(
     is_completed = len(page) <= count
     page = page[:count]
     page.reverse()
-    return {
-        "messageList": [message_to_dict(m, viewer=account) for m in page],
-        "nextReqMessageID": "" if is_completed else message_to_dict(page[0], viewer=account)["ID"],
-        "isCompleted": is_completed,
-    }
+    return HistoryPage(messages=page, is_completed=is_completed)
 
 
 def check_sync_messages(
     *, account: Account, conversation_id: str, after_change_seq: int, count: int = MAX_SYNC_PAGE
-) -> dict[str, Any]:
+) -> SyncPage:
     """What changed in a conversation since ``after_change_seq``: the catch-up after a reconnect.
 
-    New and recalled messages come in change order; ``changeSequence`` is where the
+    New and recalled messages come in change order; ``change_seq`` is where the
     next call starts. Changes are numbered under the conversation's row lock, so a
     client that has seen change N has seen every change before it.
     """
@@ -61,56 +55,36 @@ def check_sync_messages(
         raise IMError(INVALID_PARAMS, f"count must be 1-{MAX_SYNC_PAGE}")
     if after_change_seq < 0:
         raise IMError(INVALID_PARAMS, "changeSequence must not be negative")
-    ref = resolve_conversation(account, conversation_id)
+    ref = access_conversation(account, conversation_id)
     if ref.conversation is None:
-        return {"messageList": [], "changeSequence": after_change_seq, "isCompleted": True}
+        return SyncPage(messages=[], change_seq=after_change_seq, is_completed=True)
     page = messages_changed_after(
         ref.conversation, after_change_seq=after_change_seq, limit=count + 1
     )
     is_completed = len(page) <= count
     page = page[:count]
-    return {
-        "messageList": [message_to_dict(m, viewer=account) for m in page],
-        "changeSequence": page[-1].change_seq if page else after_change_seq,
-        "isCompleted": is_completed,
-    }
+    return SyncPage(
+        messages=page,
+        change_seq=page[-1].change_seq if page else after_change_seq,
+        is_completed=is_completed,
+    )
 
 
-def get_conversation_list(*, account: Account) -> dict[str, Any]:
-    return {
-        "conversationList": [conversation_to_dict(p) for p in conversation_list(account)],
-        "isSyncCompleted": True,
-    }
+def get_conversation_list(*, account: Account) -> list[Participant]:
+    """The account's most recent conversations, each with ``unread`` annotated."""
+    return conversation_list(account)
 
 
-def _stub(ref: ConversationRef) -> dict[str, Any]:
-    """A conversation that has no message yet, as TIM shows one."""
-    return {
-        "conversationID": ref.conversation_id,
-        "type": ref.kind,
-        "unreadCount": 0,
-        "lastMessage": None,
-        "isPinned": False,
-        "messageRemindType": "",
-        "changeSequence": 0,
-        "userProfile": profile_to_dict(ref.peer) if ref.peer else None,
-        "groupProfile": {
-            "groupID": ref.group.group_id,
-            "name": ref.group.name,
-            "type": ref.group.type,
-            "avatar": ref.group.avatar,
-        }
-        if ref.group
-        else None,
-    }
-
-
-def get_conversation_profile(*, account: Account, conversation_id: str) -> dict[str, Any]:
-    ref = resolve_conversation(account, conversation_id)
+def get_conversation_profile(*, account: Account, conversation_id: str) -> ConversationView:
+    ref = access_conversation(account, conversation_id)
     participant = participant_with_unread(account, ref.conversation) if ref.conversation else None
-    if participant is None:
-        return {"conversation": _stub(ref)}
-    return {"conversation": conversation_to_dict(participant)}
+    return ConversationView(
+        conversation_id=ref.conversation_id,
+        kind=ref.kind,
+        participant=participant,
+        peer=ref.peer,
+        group=ref.group,
+    )
 
 
 def _lock_participant(account: Account, ref: ConversationRef) -> Participant | None:
@@ -125,39 +99,50 @@ def _lock_participant(account: Account, ref: ConversationRef) -> Participant | N
 
 def check_set_message_read(
     *, account: Account, conversation_id: str, origin_channel: str | None = None
-) -> dict[str, Any]:
-    """Mark everything in the conversation read; the account's other connections follow."""
-    ref = resolve_conversation(account, conversation_id)
+) -> None:
+    """Mark everything in the conversation read, in a transaction of its own (an entry
+    point); the account's other connections follow."""
+    ref = access_conversation(account, conversation_id)
     with transaction.atomic():
         participant = _lock_participant(account, ref)
         if participant is None:
-            return {}  # nothing was ever received here: nothing to mark
-        last_seq = participant.conversation.last_seq
-        if participant.read_seq < last_seq:
-            participant.read_seq = last_seq
-            participant.save(update_fields=["read_seq"])
-            _push_conversation(account, participant.conversation, origin_channel)
-    return {}
+            return  # nothing was ever received here: nothing to mark
+        do_mark_read(account=account, participant=participant, origin_channel=origin_channel)
 
 
-def _push_conversation(
+@in_callers_transaction
+def do_mark_read(*, account: Account, participant: Participant, origin_channel: str | None) -> None:
+    """Move ``account``'s locked participant's read mark to the newest message; if it
+    moved, schedule CONVERSATION_UPDATED for the account's other connections."""
+    conversation = participant.conversation
+    if participant.read_seq >= conversation.last_seq:
+        return
+    participant.read_seq = conversation.last_seq
+    participant.save(update_fields=["read_seq"])
+    _schedule_conversation_update(account, conversation, origin_channel)
+
+
+def _schedule_conversation_update(
     account: Account, conversation: Conversation, origin_channel: str | None
 ) -> None:
     participant = participant_with_unread(account, conversation)
     if participant is not None and participant.conversation.last_message_id:
         send_event_on_commit(
-            "CONVERSATION_UPDATED",
-            conversation_to_dict(participant),
-            [account.pk],
-            exclude_channel=origin_channel,
+            Event(
+                "CONVERSATION_UPDATED",
+                participant,
+                account_ids=frozenset({account.pk}),
+                exclude_channel=origin_channel,
+            )
         )
 
 
 def check_delete_conversation(
     *, account: Account, conversation_id: str, origin_channel: str | None = None
-) -> dict[str, Any]:
-    """Hide a conversation from the list and mark it read; its messages stay."""
-    ref = resolve_conversation(account, conversation_id)
+) -> str:
+    """Hide a conversation from the list and mark it read, in a transaction of its own
+    (an entry point); its messages stay. Returns the conversationID."""
+    ref = access_conversation(account, conversation_id)
     with transaction.atomic():
         participant = _lock_participant(account, ref)
         if participant is None or participant.is_hidden:
@@ -166,9 +151,11 @@ def check_delete_conversation(
         participant.read_seq = max(participant.read_seq, participant.conversation.last_seq)
         participant.save(update_fields=["is_hidden", "read_seq"])
         send_event_on_commit(
-            "CONVERSATION_DELETED",
-            {"conversationID": conversation_id},
-            [account.pk],
-            exclude_channel=origin_channel,
+            Event(
+                "CONVERSATION_DELETED",
+                ConversationDeleted(conversation_id),
+                account_ids=frozenset({account.pk}),
+                exclude_channel=origin_channel,
+            )
         )
-    return {"conversationID": conversation_id}
+    return conversation_id

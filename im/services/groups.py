@@ -12,13 +12,14 @@ from im.errors import (
     GROUP_ID_INVALID,
     GROUP_INVALID_PARAMS,
     GROUP_MEMBER_ACCOUNT_MISSING,
-    NO_PERMISSION,
     IMError,
 )
-from im.events import join_group_channel_on_commit
+from im.events import Event, send_event_on_commit
 from im.models import Account, Conversation, Group, GroupMember, Participant
-from im.selectors import access_group
-from im.serializers import group_to_dict
+from im.permissions import access_group_profile
+from im.results import GroupJoined, GroupView
+from im.selectors import group_member_count
+from im.transactions import in_callers_transaction
 
 MAX_INITIAL_MEMBERS = 500
 # TIM's defaults when createGroup leaves maxMemberNum out.
@@ -36,12 +37,10 @@ COMMUNITY_PREFIX = "@TGS#_"
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 
 
-def check_group_profile(*, account: Account, group_id: str) -> tuple[Group, GroupMember | None]:
+def check_group_profile(*, account: Account, group_id: str) -> GroupView:
     """A group's profile: for its members, and for anyone when the group is not Private."""
-    group, member = access_group(account, group_id)
-    if member is None and group.type == Group.Type.PRIVATE:
-        raise IMError(NO_PERMISSION, f"group {group_id!r} is private")
-    return group, member
+    group, member = access_group_profile(account, group_id)
+    return GroupView(group=group, member=member, member_count=group_member_count(group))
 
 
 def _auto_group_id(group_type: str) -> str:
@@ -71,8 +70,9 @@ def check_create_group(
     avatar: str = "",
     join_option: str = "FreeAccess",
     max_member_num: int = 0,
-) -> tuple[Group, GroupMember]:
-    """Validate a createGroup; ``members`` are (userID, role) pairs besides the owner."""
+) -> GroupView:
+    """Validate a createGroup and create the group in a transaction of its own (an entry
+    point); ``members`` are (userID, role) pairs besides the owner."""
     if group_type not in Group.Type.values:
         raise IMError(GROUP_INVALID_PARAMS, f"type must be one of {Group.Type.values}")
     for field, value in (
@@ -106,20 +106,26 @@ def check_create_group(
         raise IMError(GROUP_MEMBER_ACCOUNT_MISSING, f"no such userIDs: {', '.join(missing)}")
     if group_type == Group.Type.AVCHATROOM:
         roles = {}  # TIM ignores memberList for AVChatRoom
-    return do_create_group(
-        owner=owner,
-        group_id=group_id or _auto_group_id(group_type),
-        name=name,
-        group_type=group_type,
-        members=[(accounts[uid], role) for uid, role in roles.items()],
-        introduction=introduction,
-        notification=notification,
-        avatar=avatar,
-        join_option=join_option,
-        max_member_num=max_member_num or DEFAULT_MAX_MEMBERS[group_type],
-    )
+    group_id = group_id or _auto_group_id(group_type)
+    try:
+        with transaction.atomic():
+            return do_create_group(
+                owner=owner,
+                group_id=group_id,
+                name=name,
+                group_type=group_type,
+                members=[(accounts[uid], role) for uid, role in roles.items()],
+                introduction=introduction,
+                notification=notification,
+                avatar=avatar,
+                join_option=join_option,
+                max_member_num=max_member_num or DEFAULT_MAX_MEMBERS[group_type],
+            )
+    except IntegrityError:
+        raise IMError(GROUP_ID_IN_USE, f"groupID {group_id!r} is already in use") from None
 
 
+@in_callers_transaction
 def do_create_group(
     *,
     owner: Account,
@@ -132,40 +138,40 @@ def do_create_group(
     avatar: str,
     join_option: str,
     max_member_num: int,
-) -> tuple[Group, GroupMember]:
-    try:
-        with transaction.atomic():
-            group = Group.objects.create(
-                app=owner.app,
-                group_id=group_id,
-                name=name,
-                type=group_type,
-                owner=owner,
-                introduction=introduction,
-                notification=notification,
-                avatar=avatar,
-                join_option=join_option,
-                max_member_num=max_member_num,
-            )
-            conversation = Conversation.objects.create(
-                app=owner.app, kind=Conversation.Kind.GROUP, group=group
-            )
-            rows = [GroupMember(group=group, account=owner, role=GroupMember.Role.OWNER)]
-            rows += [GroupMember(group=group, account=a, role=role) for a, role in members]
-            GroupMember.objects.bulk_create(rows)
-            Participant.objects.bulk_create(
-                [Participant(conversation=conversation, account=row.account) for row in rows]
-            )
-            join_group_channel_on_commit(
-                [row.account_id for row in rows],
-                group_pk=group.pk,
-                group={
-                    **group_to_dict(group, member_count=len(rows)),
-                    # Where the joiner's catch-up (syncMessages) starts.
-                    "changeSequence": conversation.change_seq,
-                },
-            )
-    except IntegrityError:
-        raise IMError(GROUP_ID_IN_USE, f"groupID {group_id!r} is already in use") from None
-    owner_member = GroupMember.objects.select_related("account").get(group=group, account=owner)
-    return group, owner_member
+) -> GroupView:
+    """Create the group, its conversation and its members; schedule GROUP_JOINED for
+    every member, which also makes their sessions hear the group from then on. A
+    groupID in use raises ``IntegrityError`` (the caller's transaction is then broken)."""
+    group = Group.objects.create(
+        app=owner.app,
+        group_id=group_id,
+        name=name,
+        type=group_type,
+        owner=owner,
+        introduction=introduction,
+        notification=notification,
+        avatar=avatar,
+        join_option=join_option,
+        max_member_num=max_member_num,
+    )
+    conversation = Conversation.objects.create(
+        app=owner.app, kind=Conversation.Kind.GROUP, group=group
+    )
+    owner_member = GroupMember(group=group, account=owner, role=GroupMember.Role.OWNER)
+    rows = [owner_member, *(GroupMember(group=group, account=a, role=r) for a, r in members)]
+    GroupMember.objects.bulk_create(rows)
+    Participant.objects.bulk_create(
+        [Participant(conversation=conversation, account=row.account) for row in rows]
+    )
+    send_event_on_commit(
+        Event(
+            "GROUP_JOINED",
+            GroupJoined(
+                group=GroupView(group=group, member=None, member_count=len(rows)),
+                change_seq=conversation.change_seq,
+            ),
+            account_ids=frozenset(row.account_id for row in rows),
+            joins_group=group.pk,
+        )
+    )
+    return GroupView(group=group, member=owner_member, member_count=len(rows))

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from im.errors import INVALID_PARAMS, KICKED_OUT, IMError
-from im.events import kick_channels_on_commit
+from im.events import KICKED_OUT as KICKED_OUT_EVENT
+from im.events import Event, Kick, send_event_on_commit
 from im.models import Account, Instance
 from im.selectors import member_group_pks, one_or_none
 from im.services.accounts import LoginResult, check_login
@@ -86,21 +87,29 @@ def _kick(account: Account, instance_pks: list[int], reason: str) -> list[str]:
     """
     rows = Instance.objects.filter(account=account, pk__in=instance_pks)
     channels = list(rows.filter(is_online=True).values_list("channel_name", flat=True))
-    kick_channels_on_commit(channels, reason)
+    if channels:
+        send_event_on_commit(
+            Event(
+                KICKED_OUT_EVENT,
+                Kick(reason),
+                account_ids=frozenset({account.pk}),
+                channels=frozenset(channels),
+            )
+        )
     rows.filter(instance_id="").delete()
     rows.update(kicked_reason=reason, is_online=False)
     return channels
 
 
 @dataclass(frozen=True)
-class Session:
+class OpenedSession:
     login: LoginResult
     group_pks: list[int]  # the IM groups whose pushes the connection must hear
 
 
 def check_open_session(
     *, sdkappid: int, user_id: str, user_sig: str, channel_name: str, instance_id: str = ""
-) -> Session:
+) -> OpenedSession:
     """Log a connection in: verify the UserSig, register the instance (kicking the
     oldest past the app's limit) and list the account's groups."""
     if len(instance_id) > MAX_INSTANCE_ID:
@@ -112,7 +121,7 @@ def check_open_session(
         sig_expires_at=datetime.fromtimestamp(login.usersig.expires_at, tz=UTC),
         instance_id=instance_id,
     )
-    return Session(login=login, group_pks=member_group_pks(login.account))
+    return OpenedSession(login=login, group_pks=member_group_pks(login.account))
 
 
 def do_unregister_instance(*, channel_name: str, logout: bool = False) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,30 +11,21 @@ from django.utils import timezone
 from im.errors import (
     C2C_REVOKE_TIME_LIMIT,
     GROUP_REVOKE_TIME_LIMIT,
-    GROUP_TYPE_NO_REVOKE,
     INVALID_CONVERSATION,
     INVALID_PARAMS,
     MESSAGE_NOT_REVOCABLE,
     MESSAGE_TOO_LONG,
-    NO_PERMISSION,
-    SENDER_MUTED,
     IMError,
 )
-from im.events import send_event_on_commit, send_group_event_on_commit
-from im.models import Account, App, Conversation, Group, GroupMember, Message, Participant
-from im.selectors import (
-    access_member,
-    get_account,
-    get_message,
-    one_or_none,
-    resolve_conversation,
-)
-from im.serializers import message_to_dict
+from im.events import Event, send_event_on_commit
+from im.models import Account, App, Conversation, Group, Message, Participant
+from im.permissions import access_conversation, access_member, check_can_revoke, check_can_speak
+from im.selectors import get_account, get_message, one_or_none
 from im.services.payloads import GROUP_SYSTEM_NOTICE, GROUP_TIP, MAX_BODY_BYTES, check_payload
+from im.transactions import in_callers_transaction
 
 MAX_RANDOM = 2**32 - 1
 PRIORITIES = frozenset(Message.Priority.values)
-PRIVILEGED_ROLES = frozenset({GroupMember.Role.OWNER, GroupMember.Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -71,13 +63,6 @@ def check_draft(
     return Draft(msg_type, clean, random, client_time, client_seq, priority, cloud_custom_data)
 
 
-def check_can_speak(group: Group, member: GroupMember) -> None:
-    if member.mute_until and member.mute_until > timezone.now():
-        raise IMError(SENDER_MUTED, f"you are muted in this group until {member.mute_until:%c} UTC")
-    if group.mute_all_members and member.role not in PRIVILEGED_ROLES:
-        raise IMError(SENDER_MUTED, "all members of this group are muted")
-
-
 def check_send_message(
     *,
     sender: Account,
@@ -86,22 +71,28 @@ def check_send_message(
     draft: Draft,
     origin_channel: str | None = None,
 ) -> Message:
-    """Authorise a send from ``sender`` to ``to`` and store it (see ``do_send_message``)."""
+    """Authorise a send from ``sender`` to ``to`` and store it, in one transaction of its
+    own (an entry point). A resend returns the message stored the first time."""
     if conversation_type == Conversation.Kind.C2C:
         receiver = get_account(sender.app, to)
-        return do_send_c2c_message(
-            sender=sender, receiver=receiver, draft=draft, origin_channel=origin_channel
-        )
+        with transaction.atomic():
+            conversation = lock_c2c_conversation(sender, receiver)
+            return do_send_message(
+                conversation=conversation, sender=sender, draft=draft, origin_channel=origin_channel
+            )
     if conversation_type == Conversation.Kind.GROUP:
         group, member = access_member(sender, to)
         check_can_speak(group, member)
-        return do_send_group_message(
-            sender=sender, group=group, draft=draft, origin_channel=origin_channel
-        )
+        with transaction.atomic():
+            conversation = lock_group_conversation(group)
+            return do_send_message(
+                conversation=conversation, sender=sender, draft=draft, origin_channel=origin_channel
+            )
     raise IMError(INVALID_CONVERSATION, f"conversationType {conversation_type!r} is not supported")
 
 
-def _c2c_conversation_for_update(a: Account, b: Account) -> Conversation:
+@in_callers_transaction
+def lock_c2c_conversation(a: Account, b: Account) -> Conversation:
     """The pair's conversation, row-locked; created (with both participants) on first use."""
     low, high = sorted((a, b), key=lambda acc: acc.pk)
     pair = {"kind": Conversation.Kind.C2C, "account_low": low, "account_high": high}
@@ -117,8 +108,20 @@ def _c2c_conversation_for_update(a: Account, b: Account) -> Conversation:
     return locked
 
 
-def _store(conversation: Conversation, sender: Account, draft: Draft) -> tuple[Message, bool]:
-    """Store ``draft`` under the conversation's next sequence; the caller holds its row lock.
+@in_callers_transaction
+def lock_group_conversation(group: Group) -> Conversation:
+    """The group's conversation, row-locked, with the group attached."""
+    conversation = Conversation.objects.select_for_update().get(group=group)
+    conversation.group = group
+    return conversation
+
+
+@in_callers_transaction
+def do_store_message(
+    *, conversation: Conversation, sender: Account, draft: Draft
+) -> tuple[Message, bool]:
+    """Store ``draft`` under the conversation's next sequence; the caller holds the
+    conversation's row lock (``lock_*_conversation``) in its transaction.
 
     A draft repeating a stored (sender, random, clientTime) returns the stored
     message and ``False``: a resend never makes a duplicate.
@@ -161,75 +164,46 @@ def _store(conversation: Conversation, sender: Account, draft: Draft) -> tuple[M
     return message, True
 
 
-def do_send_c2c_message(
-    *, sender: Account, receiver: Account, draft: Draft, origin_channel: str | None
+@in_callers_transaction
+def do_send_message(
+    *, conversation: Conversation, sender: Account, draft: Draft, origin_channel: str | None
 ) -> Message:
-    """Store a C2C message and push it to both sides after commit.
-
-    The receiver's connections and the sender's other connections get
-    MESSAGE_RECEIVED; the sending connection has its answer.
-    """
-    with transaction.atomic():
-        conversation = _c2c_conversation_for_update(sender, receiver)
-        message, created = _store(conversation, sender, draft)
-        if created:
-            _push("MESSAGE_RECEIVED", message, origin_channel)
+    """Store a message (once, however many group members) and schedule MESSAGE_RECEIVED
+    for everyone who can see it: both sides of a C2C conversation, every member of a
+    group. The sending connection (``origin_channel``) has its answer instead."""
+    message, created = do_store_message(conversation=conversation, sender=sender, draft=draft)
+    if created:
+        schedule_message_event("MESSAGE_RECEIVED", message, origin_channel)
     return message
 
 
-def do_send_group_message(
-    *, sender: Account, group: Group, draft: Draft, origin_channel: str | None
-) -> Message:
-    """Store a group message once and push it to every member's connections after commit."""
-    with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(group=group)
-        conversation.group = group
-        message, created = _store(conversation, sender, draft)
-        if created:
-            _push("MESSAGE_RECEIVED", message, origin_channel)
-    return message
-
-
-def _push(event: str, message: Message, origin_channel: str | None) -> None:
-    """Push ``message`` to every connection that can see it, but the one that acted.
-
-    A group message is one layer send and two encodings, whatever the group's size.
-    """
+def message_recipients(message: Message) -> dict[str, Any]:
+    """Who can see ``message``: the ``Event`` recipient fields."""
     conversation = message.conversation
-    sender = message.sender
     if conversation.kind == Conversation.Kind.GROUP:
-        send_group_event_on_commit(
-            event,
-            group_pk=conversation.group_id,
-            data_for_others=[message_to_dict(message, viewer=None)],
-            data_for_author=[message_to_dict(message, viewer=sender)],
-            author_id=sender.pk,
-            exclude_channel=origin_channel,
-        )
-        return
-    for account in {conversation.account_low, conversation.account_high}:
-        send_event_on_commit(
-            event,
-            [message_to_dict(message, viewer=account)],
-            [account.pk],
-            exclude_channel=origin_channel,
-        )
+        return {"group_pk": conversation.group_id, "author_id": message.sender_id}
+    return {
+        "account_ids": frozenset({conversation.account_low_id, conversation.account_high_id}),
+        "author_id": message.sender_id,
+    }
+
+
+def schedule_message_event(event: str, message: Message, origin_channel: str | None) -> None:
+    """Tell everyone who can see ``message`` of it after commit, but the connection that
+    acted. A group message is one layer send, whatever the group's size."""
+    send_event_on_commit(
+        Event(event, message, exclude_channel=origin_channel, **message_recipients(message))
+    )
 
 
 def check_revoke_message(
     *, account: Account, conversation_id: str, message_id: str, origin_channel: str | None = None
 ) -> Message:
-    """Recall a message: your own, or any group message as the group's owner or an admin,
-    within the app's revoke window."""
-    ref = resolve_conversation(account, conversation_id)
+    """Recall a message (see ``permissions.check_can_revoke``) within the app's revoke
+    window, in a transaction of its own (an entry point)."""
+    ref = access_conversation(account, conversation_id)
     message = get_message(ref.conversation, message_id)
-    may_revoke_others = False
-    if ref.group is not None:
-        if ref.group.type == Group.Type.AVCHATROOM:
-            raise IMError(GROUP_TYPE_NO_REVOKE, "messages in an AVChatRoom cannot be recalled")
-        may_revoke_others = ref.member is not None and ref.member.role in PRIVILEGED_ROLES
-    if message.sender_id != account.pk and not may_revoke_others:
-        raise IMError(NO_PERMISSION, "you may only recall your own messages")
+    check_can_revoke(account, ref, message)
     if message.is_revoked:
         raise IMError(MESSAGE_NOT_REVOCABLE, "this message has already been recalled")
     if message.type in (GROUP_TIP, GROUP_SYSTEM_NOTICE):
@@ -242,20 +216,21 @@ def check_revoke_message(
         raise IMError(
             code, f"messages can be recalled for {window} s; this one is {int(age)} s old"
         )
-    return do_revoke_message(message=message, revoker=account, origin_channel=origin_channel)
-
-
-def do_revoke_message(*, message: Message, revoker: Account, origin_channel: str | None) -> Message:
-    """Mark ``message`` recalled and push MESSAGE_REVOKED to everyone who can see it."""
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
-        change_seq = conversation.change_seq + 1
-        updated = Message.objects.filter(pk=message.pk, is_revoked=False).update(
-            is_revoked=True, revoked_by=revoker, change_seq=change_seq
-        )
-        if not updated:  # a concurrent recall won
-            raise IMError(MESSAGE_NOT_REVOCABLE, "this message has already been recalled")
-        Conversation.objects.filter(pk=conversation.pk).update(change_seq=change_seq)
-        message.is_revoked, message.revoked_by, message.change_seq = True, revoker, change_seq
-        _push("MESSAGE_REVOKED", message, origin_channel)
+        return do_revoke_message(message=message, revoker=account, origin_channel=origin_channel)
+
+
+@in_callers_transaction
+def do_revoke_message(*, message: Message, revoker: Account, origin_channel: str | None) -> Message:
+    """Mark ``message`` recalled and schedule MESSAGE_REVOKED for everyone who can see it."""
+    conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+    change_seq = conversation.change_seq + 1
+    updated = Message.objects.filter(pk=message.pk, is_revoked=False).update(
+        is_revoked=True, revoked_by=revoker, change_seq=change_seq
+    )
+    if not updated:  # a concurrent recall won
+        raise IMError(MESSAGE_NOT_REVOCABLE, "this message has already been recalled")
+    Conversation.objects.filter(pk=conversation.pk).update(change_seq=change_seq)
+    message.is_revoked, message.revoked_by, message.change_seq = True, revoker, change_seq
+    schedule_message_event("MESSAGE_REVOKED", message, origin_channel)
     return message

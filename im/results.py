@@ -1,0 +1,69 @@
+"""What services return and events carry, besides plain models: small frozen dataclasses.
+
+No field here is named for a wire format; each protocol's serialiser decides how a
+result looks on its wire (``im/serializers.py`` for the Hutong protocol).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from im.models import Account, Group, GroupMember, Message, Participant
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """A page of history, oldest first; ``next_cursor`` is the oldest message when more
+    remain before it (the next page ends before it)."""
+
+    messages: list[Message]
+    is_completed: bool
+
+    @property
+    def next_cursor(self) -> Message | None:
+        return None if self.is_completed or not self.messages else self.messages[0]
+
+
+@dataclass(frozen=True)
+class SyncPage:
+    """Changes after a change number, in change order; ``change_seq`` is where the next
+    page starts."""
+
+    messages: list[Message]
+    change_seq: int
+    is_completed: bool
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    """A conversation as one account sees it. ``participant`` (with ``unread``
+    annotated) is None before anything was sent there: then only the peer or group
+    is known."""
+
+    conversation_id: str
+    kind: str
+    participant: Participant | None
+    peer: Account | None = None
+    group: Group | None = None
+
+
+@dataclass(frozen=True)
+class ConversationDeleted:
+    conversation_id: str
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """A group as ``member`` sees it (``member`` None: someone outside it)."""
+
+    group: Group
+    member: GroupMember | None
+    member_count: int
+
+
+@dataclass(frozen=True)
+class GroupJoined:
+    """The payload of GROUP_JOINED: the group, and where the joiner's catch-up starts."""
+
+    group: GroupView
+    change_seq: int

@@ -1,0 +1,191 @@
+"""What a logged-in connection is, whatever protocol frames it.
+
+An ``IMSession`` holds the account, its instance registration, the UserSig expiry
+timer, kicks, the fan-out subscriptions (the account's and its IM groups') and their
+changes when the account joins or leaves a group. A protocol adapter (``IMConsumer``
+for ``/ws/im/``) owns one session per connection and gives it a ``Connection``: a way
+to write a frame and to close after a kick. Service calls go through ``call``, which
+runs them in the database thread and delivers their events after commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from channels.db import database_sync_to_async
+
+from im.errors import ALREADY_LOGGED_IN, IMError
+from im.events import (
+    KICKED_OUT,
+    Event,
+    Kick,
+    account_group,
+    call_deferring_events,
+    deliver,
+    encode,
+    group_channel,
+)
+from im.fanout import get_fanout
+from im.models import Account
+from im.services.instances import (
+    KICKED_USERSIG_EXPIRED,
+    InstanceKickedOut,
+    OpenedSession,
+    check_open_session,
+    do_unregister_instance,
+)
+
+T = TypeVar("T")
+
+
+class Connection(Protocol):
+    """What a protocol adapter gives its session."""
+
+    channel_name: str  # the connection's own layer channel: kicks name it
+    protocol: str  # the key of the adapter's encoder (``im.events.register_encoder``)
+
+    async def write(self, frame: str | bytes) -> None:
+        """Send one encoded frame to the client."""
+
+    async def close_kicked_out(self) -> None:
+        """Close the connection the protocol's way after a kick (already told and ended)."""
+
+
+class IMSession:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.channel_name = connection.channel_name
+        self.protocol = connection.protocol
+        self.account: Account | None = None
+        self._groups: set[int] = set()  # IM groups whose pushes this session hears
+        self._expiry_timer: asyncio.Task | None = None
+
+    # --- logging in and out ---
+
+    def check_can_open(self) -> None:
+        """One login per connection (an adapter may ask before it parses the login)."""
+        if self.account is not None:
+            raise IMError(ALREADY_LOGGED_IN, f"already logged in as {self.account.user_id}")
+
+    async def open(
+        self, *, sdkappid: int, user_id: str, user_sig: str, instance_id: str = ""
+    ) -> OpenedSession:
+        """Log in: verify, register the instance (kicking the oldest past the app's
+        limit), hear the account's pushes and its groups', and arm the expiry timer.
+
+        A session kicked while away is told (KICKED_OUT) before its refusal is raised.
+        """
+        self.check_can_open()
+        try:
+            opened, events = await database_sync_to_async(call_deferring_events)(
+                check_open_session,
+                sdkappid=sdkappid,
+                user_id=user_id,
+                user_sig=user_sig,
+                channel_name=self.channel_name,
+                instance_id=instance_id,
+            )
+        except InstanceKickedOut as kicked:
+            # The push first: a client that reads it knows why the login failed.
+            await self._tell_kicked(kicked.reason, viewer_id=None)
+            raise
+        self.account = opened.login.account
+        self._groups = set(opened.group_pks)
+        try:
+            await get_fanout().subscribe(self, self._listening(self.account))
+        except Exception:
+            # Not hearing pushes, so not logged in: undo the registration; the client
+            # may try again (the answer is an internal error).
+            await self.end(logout=True)
+            raise
+        await deliver(events)
+        expires_at = opened.login.usersig.expires_at
+        self._expiry_timer = asyncio.create_task(self._expire_sig(expires_at - time.time()))
+        return opened
+
+    async def end(self, *, logout: bool = False) -> None:
+        """Stop the account's pushes to this connection and tell the instance registry
+        (``logout``: the session ends for good; otherwise it waits for a reconnect)."""
+        if self.account is None:
+            return
+        account, self.account = self.account, None
+        timer, self._expiry_timer = self._expiry_timer, None
+        if timer is not None and timer is not asyncio.current_task():
+            timer.cancel()
+        await get_fanout().unsubscribe(self, self._listening(account))
+        self._groups = set()
+        await database_sync_to_async(do_unregister_instance)(
+            channel_name=self.channel_name, logout=logout
+        )
+
+    async def kick(self, reason: str) -> None:
+        """Kicked out (another login, an operator, the UserSig expiring): tell the
+        client, end the session, close."""
+        account = self.account
+        if account is None:
+            return
+        await self._tell_kicked(reason, viewer_id=account.pk)
+        await self.end()
+        await self.connection.close_kicked_out()
+
+    async def _tell_kicked(self, reason: str, *, viewer_id: int | None) -> None:
+        event = Event(KICKED_OUT, Kick(reason))
+        await self.connection.write(encode(event, viewer_id)[self.protocol])
+
+    async def _expire_sig(self, seconds: float) -> None:
+        await asyncio.sleep(max(seconds, 0))
+        await self.kick(KICKED_USERSIG_EXPIRED)
+
+    # --- service calls ---
+
+    async def call(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run one service call in the database thread; deliver the events it committed
+        from the event loop once it returns."""
+        result, events = await database_sync_to_async(call_deferring_events)(func, *args, **kwargs)
+        await deliver(events)
+        return result
+
+    # --- pushes (``im.fanout`` calls ``take``) ---
+
+    def _listening(self, account: Account) -> list[str]:
+        """The layer groups whose pushes this session takes: its account's and its groups'."""
+        return [account_group(account.pk), *(group_channel(pk) for pk in self._groups)]
+
+    async def take(self, message: dict[str, Any]) -> None:
+        """A push for this session's account or one of its IM groups."""
+        account = self.account
+        if account is None:
+            return
+        join = message.get("join")
+        if join is not None:
+            await self._join(join)
+        leave = message.get("leave")
+        if leave is not None:
+            self._leave(leave)
+        if message["exclude"] == self.channel_name:
+            return
+        if message.get("author_id") == account.pk:
+            await self.connection.write(message["author_texts"][self.protocol])
+        else:
+            await self.connection.write(message["texts"][self.protocol])
+
+    async def _join(self, group_pk: int) -> None:
+        """Hear the group from now on; the push that says so is written after."""
+        if group_pk in self._groups:
+            return
+        self._groups.add(group_pk)
+        try:
+            await get_fanout().add_groups(self, [group_channel(group_pk)])
+        except Exception:
+            # No GROUP_JOINED then: the client learns of the group from its list.
+            self._groups.discard(group_pk)
+            get_fanout().remove_groups(self, [group_channel(group_pk)])
+            raise
+
+    def _leave(self, group_pk: int) -> None:
+        if group_pk in self._groups:
+            self._groups.discard(group_pk)
+            get_fanout().remove_groups(self, [group_channel(group_pk)])
