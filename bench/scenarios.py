@@ -195,10 +195,10 @@ async def connect_users(
     async def one(i: int, user_id: str) -> None:
         async with gate:
             conn = Conn(target.url(url_index(i)), on_push(i) if on_push else None)
-            await conn.open()
+            await conn.connect()
             started = time.perf_counter()
             try:
-                await conn.login(target.sdkappid, user_id, target.sig(user_id))
+                await conn.login(user_id, target.sig(user_id), target.sdkappid)
             except BaseException:
                 await conn.close()
                 raise

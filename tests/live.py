@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.db import connection
 
+from bench.client import Conn, Pushes
 from bench.daphne import DaphneProcess
 
 # One channel-layer namespace per test run, so runs sharing a Redis never hear each other.
@@ -48,3 +49,13 @@ class LiveServer(DaphneProcess):
     def start(self, timeout: float = 30) -> LiveServer:
         super().start(timeout)
         return self
+
+
+async def net_online(url: str, user_id: str) -> Conn:
+    """A connection to a live server, logged in as ``user_id`` of the test app, its
+    pushes kept to be awaited by event name."""
+    from tests.conftest import SDKAPPID, make_sig
+
+    client = await Conn(url, Pushes()).connect()
+    await client.login(user_id, make_sig(user_id), SDKAPPID)
+    return client

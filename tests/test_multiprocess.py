@@ -10,12 +10,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bench.client import text_message
+from bench.client import Conn, ErrorAnswer, Pushes, text_message
 from bench.daphne import free_port
 from im.models import App, Instance, Message
 from tests.conftest import SDKAPPID, make_sig
-from tests.live import LiveServer, redis_url
-from tests.netclient import NetClient, net_online
+from tests.live import LiveServer, net_online, redis_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,7 +106,7 @@ async def test_limit_two_across_processes(servers):
 
 async def test_usersig_expiry_kicks_on_the_process_holding_the_instance(servers):
     _, two = servers
-    client = await NetClient(two.ws_url).connect()
+    client = await Conn(two.ws_url, Pushes()).connect()
     await client.login("alice", make_sig("alice", expire=2, now=int(time.time()) - 1), SDKAPPID)
     assert (await client.push("KICKED_OUT", timeout=5))["data"] == {"type": "userSigExpired"}
     assert await client.wait_closed() == 4001
@@ -131,11 +130,11 @@ async def test_nothing_lost_when_connections_drop_and_a_process_dies(servers):
     urls = [one.ws_url, two.ws_url]
     per_sender = 100
 
-    async def connect_any(user_id: str, start: int) -> NetClient:
+    async def connect_any(user_id: str, start: int) -> Conn:
         for attempt in range(200):
             try:
                 return await net_online(urls[(start + attempt) % 2], user_id)
-            except (OSError, ConnectionError, TimeoutError, AssertionError):
+            except (OSError, ConnectionError, TimeoutError, ErrorAnswer):
                 await asyncio.sleep(0.1)
         raise AssertionError(f"{user_id} could not reconnect")
 
@@ -160,9 +159,9 @@ async def test_nothing_lost_when_connections_drop_and_a_process_dies(servers):
     held: dict[str, dict] = {}
     seen_change = 0
     conversation_id = f"GROUP{group_id}"
-    receiver: NetClient | None = None
+    receiver: Conn | None = None
 
-    async def catch_up(client: NetClient) -> None:
+    async def catch_up(client: Conn) -> None:
         nonlocal seen_change
         while True:
             page = await client.ok(
@@ -296,7 +295,7 @@ async def test_a_redis_restart_loses_no_answer_and_pushes_resume(cast):
         await alice.ok("sendMessage", text("bob", "before", random=1))
         assert (await bob.push("MESSAGE_RECEIVED"))["data"][0]["payload"]["text"] == "before"
 
-        carol = await NetClient(server.ws_url).connect()  # connected, not yet logged in
+        carol = await Conn(server.ws_url, Pushes()).connect()  # connected, not yet logged in
 
         await asyncio.to_thread(redis.stop)
         during = await alice.request("sendMessage", text("bob", "during", random=2))

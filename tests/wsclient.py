@@ -1,21 +1,24 @@
-"""A protocol client over Channels' WebsocketCommunicator, for the consumer tests."""
+"""bench.client's protocol client over Channels' WebsocketCommunicator, for the consumer tests."""
 
 from __future__ import annotations
 
 import asyncio
-import json
+import time
 from typing import Any
 
 from channels.testing import WebsocketCommunicator
 
+from bench.client import Client, Pushes
 from chatsite.asgi import application
 
 
-class IMClient:
+class IMClient(Client):
+    """Frames are read only while a caller waits, so a test may read ``comm`` itself
+    (a close, a raw frame) without a reader task taking it first."""
+
     def __init__(self) -> None:
+        super().__init__(Pushes())
         self.comm = WebsocketCommunicator(application, "/ws/im/")
-        self.pushes: list[dict] = []
-        self._next_id = 0
 
     async def connect(self) -> IMClient:
         connected, _ = await self.comm.connect()
@@ -25,57 +28,25 @@ class IMClient:
     async def close(self) -> None:
         await self.comm.disconnect()
 
+    async def _send(self, text: str) -> None:
+        await self.comm.send_to(text_data=text)
+
+    async def _until(self, future: asyncio.Future, timeout: float) -> Any:
+        # The timeout is per frame, as the communicator takes it. Its expiry also stops
+        # the application under test (Channels cancels it), so it fails the test.
+        while not future.done():
+            self.receive(await self.comm.receive_from(timeout=timeout), time.perf_counter())
+        return future.result()
+
     async def send_raw(self, text: str | None = None, data: bytes | None = None) -> None:
         if data is not None:
             await self.comm.send_to(bytes_data=data)
         else:
             await self.comm.send_to(text_data=text)
 
-    async def frame(self, timeout: float = 3) -> dict:
-        return json.loads(await self.comm.receive_from(timeout=timeout))
-
-    async def answer(self, request_id: Any, timeout: float = 3) -> dict:
-        """The answer to ``request_id``; pushes that arrive first are kept."""
-        while True:
-            frame = await self.frame(timeout)
-            if "event" in frame:
-                self.pushes.append(frame)
-            elif frame.get("id") == request_id:
-                return frame
-
-    async def request(self, op: str, data: dict | None = None) -> dict:
-        self._next_id += 1
-        frame: dict[str, Any] = {"id": self._next_id, "op": op}
-        if data is not None:
-            frame["data"] = data
-        await self.comm.send_to(text_data=json.dumps(frame))
-        return await self.answer(self._next_id)
-
-    async def ok(self, op: str, data: dict | None = None) -> dict:
-        reply = await self.request(op, data)
-        assert reply["code"] == 0, reply
-        return reply["data"]
-
-    async def push(self, event: str, timeout: float = 3) -> dict:
-        for i, frame in enumerate(self.pushes):
-            if frame["event"] == event:
-                return self.pushes.pop(i)
-        while True:
-            frame = await self.frame(timeout)
-            if frame.get("event") == event:
-                return frame
-            self.pushes.append(frame)
-
     async def assert_silent(self, timeout: float = 0.3) -> None:
         assert not self.pushes, self.pushes
         assert await self.comm.receive_nothing(timeout=timeout)
-
-    async def login(self, user_id: str, user_sig: str, sdkappid: int) -> dict:
-        data = await self.ok(
-            "login", {"SDKAppID": sdkappid, "userID": user_id, "userSig": user_sig}
-        )
-        await self.push("SDK_READY")
-        return data
 
 
 async def wait_for(predicate, timeout: float = 3) -> None:
