@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from im import events
-from im.errors import SENDER_MUTED, IMError
+from im.errors import MESSAGE_NOT_REVOCABLE, SENDER_MUTED, IMError
 from im.models import Account, App, GroupMember, Instance, Message, Participant
 from im.serializers import PROTOCOL, message_id
-from im.services import conversations, groups, instances, messages
+from im.services import conversations, groups, instances, messages, tips
 from im.transactions import NoTransaction
 from tests.events import capture
 
@@ -233,3 +233,63 @@ def test_composable_writes_refuse_to_run_outside_a_transaction(cast):
             conversation=conversation, sender=cast["alice"], draft=draft(), origin_channel=None
         )
     assert Message.objects.count() == 0
+
+
+def _member_joins_with_tip(cast: dict[str, Account], group_id: str) -> None:
+    """What issue 10's join will do: a membership and its tip, in one transaction."""
+    from im.models import Group
+
+    group = Group.objects.get(group_id=group_id)
+    with transaction.atomic():
+        conversation = messages.lock_group_conversation(group)
+        GroupMember.objects.create(group=group, account=cast["carol"])
+        Participant.objects.create(conversation=conversation, account=cast["carol"])
+        tips.do_send_group_tip(
+            conversation=conversation,
+            operator=cast["carol"],
+            operation_type=tips.TIP_MEMBER_JOIN,
+        )
+        tips.do_send_group_tip(
+            conversation=conversation,
+            operator=cast["alice"],
+            operation_type=tips.TIP_MEMBER_SET_ADMIN,
+            user_ids=["carol"],
+        )
+
+
+def test_writes_compose_an_action_and_its_tips_into_one_commit(cast):
+    group_id = tea_house(cast, bob="Member")
+    with capture() as told:
+        _member_joins_with_tip(cast, group_id)
+    # The new member is among those told, since it joined in the same commit.
+    assert [(t.name, t.user_ids) for t in told] == [
+        ("MESSAGE_RECEIVED", {"alice", "bob", "carol"}),
+        ("MESSAGE_RECEIVED", {"alice", "bob", "carol"}),
+    ]
+    shown = [frame(t.event, cast["bob"])["data"][0] for t in told]
+    assert [(m["type"], m["sequence"]) for m in shown] == [
+        ("TIMGroupTipElem", 1),
+        ("TIMGroupTipElem", 2),
+    ]
+    assert shown[0]["payload"] == {
+        "operationType": 1,
+        "operatorID": "carol",
+        "userIDList": ["carol"],
+        "groupProfile": {"groupID": group_id, "groupName": "茶馆"},
+    }
+    assert shown[1]["payload"]["userIDList"] == ["carol"]
+    with pytest.raises(IMError) as refused:
+        messages.check_revoke_message(
+            account=cast["alice"], conversation_id=f"GROUP{group_id}", message_id=shown[0]["ID"]
+        )
+    assert refused.value.code == MESSAGE_NOT_REVOCABLE
+
+
+def test_a_composed_action_rolled_back_tells_nobody_and_stores_nothing(cast):
+    group_id = tea_house(cast, bob="Member")
+    with capture() as told, pytest.raises(Rollback), transaction.atomic():
+        _member_joins_with_tip(cast, group_id)
+        raise Rollback
+    assert told == []
+    assert not Message.objects.exists()
+    assert not GroupMember.objects.filter(account=cast["carol"]).exists()
