@@ -9,9 +9,10 @@ handed to the channel layer once per recipient account, or once for a whole IM g
 Each server process's ``im.fanout.Fanout`` hears it once and writes the encoded frame
 to its local sessions (``im.sessions.IMSession.take``).
 
-Inside ``deferred_events`` (the WebSocket adapters' ops) committed events are handed
-back to the async caller, which delivers them from the event loop; elsewhere (admin,
-commands) they are delivered right away. ``capture_events`` records them for tests.
+Events are encoded on commit, in the thread that committed them. Inside
+``deferred_sends`` (the WebSocket adapters' ops) their layer sends are handed back to the
+async caller, which sends them from the event loop; elsewhere (admin, commands) they are
+sent right away. ``capture_events`` records the events instead, for tests.
 """
 
 from __future__ import annotations
@@ -130,9 +131,10 @@ _local = threading.local()
 
 
 @contextmanager
-def deferred_events() -> Iterator[list[Event]]:
-    """Collect the events that commit inside this block instead of delivering them."""
-    outbox: list[Event] = []
+def deferred_sends() -> Iterator[list[Send]]:
+    """Collect the layer sends of the events that commit inside this block instead of
+    sending them (an async caller sends them from its event loop)."""
+    outbox: list[Send] = []
     _local.outbox = outbox
     try:
         yield outbox
@@ -140,50 +142,52 @@ def deferred_events() -> Iterator[list[Event]]:
         _local.outbox = None
 
 
-def call_deferring_events(
+def call_deferring_sends(
     func: Callable[..., T], /, *args: Any, **kwargs: Any
-) -> tuple[T, list[Event]]:
-    """Call ``func``; return its result and the events it committed, undelivered."""
-    with deferred_events() as events:
+) -> tuple[T, list[Send]]:
+    """Call ``func``; return its result and the sends of the events it committed, unsent."""
+    with deferred_sends() as sends:
         result = func(*args, **kwargs)
-    return result, events
+    return result, sends
 
 
-async def deliver(events: Iterable[Event]) -> None:
-    """Encode committed events and hand them to the layer.
+async def deliver(sends: Iterable[Send]) -> None:
+    """Hand committed events' sends to the layer.
 
     The change they announce is already stored, so a layer that fails (Redis restarting)
     must not turn the op into an error: the push is lost, as pushes may be, and clients
     catch up with ``syncMessages``.
     """
     layer = get_channel_layer()
-    for event in events:
-        for send in layer_sends(event):
-            try:
-                if send.to_channel:
-                    await layer.send(send.target, send.message)
-                else:
-                    # The receiving process's fan-out finds its local listeners by ``group``.
-                    await layer.group_send(send.target, {**send.message, "group": send.target})
-            except Exception:
-                logger.warning(
-                    "push to %s lost: the channel layer failed", send.target, exc_info=True
-                )
+    for send in sends:
+        try:
+            if send.to_channel:
+                await layer.send(send.target, send.message)
+            else:
+                # The receiving process's fan-out finds its local listeners by ``group``.
+                await layer.group_send(send.target, {**send.message, "group": send.target})
+        except Exception:
+            logger.warning("push to %s lost: the channel layer failed", send.target, exc_info=True)
 
 
 def send_event_on_commit(event: Event) -> None:
-    """Deliver ``event`` once the current transaction commits; a rollback drops it."""
+    """Deliver ``event`` once the current transaction commits; a rollback drops it.
+
+    It is encoded on commit, in the thread that made it, where its payload's models may
+    still be read (an encoder on the event loop could not touch the database).
+    """
 
     def release() -> None:
         capture = getattr(_local, "capture", None)
         if capture is not None:
             capture.append(event)
             return
+        sends = layer_sends(event)
         outbox = getattr(_local, "outbox", None)
         if outbox is not None:
-            outbox.append(event)
+            outbox.extend(sends)
         else:
-            async_to_sync(deliver)([event])
+            async_to_sync(deliver)(sends)
 
     transaction.on_commit(release)
 

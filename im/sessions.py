@@ -23,7 +23,7 @@ from im.events import (
     Event,
     Kick,
     account_group,
-    call_deferring_events,
+    call_deferring_sends,
     deliver,
     encode,
     group_channel,
@@ -80,7 +80,7 @@ class IMSession:
         """
         self.check_can_open()
         try:
-            opened, events = await database_sync_to_async(call_deferring_events)(
+            opened, sends = await database_sync_to_async(call_deferring_sends)(
                 check_open_session,
                 sdkappid=sdkappid,
                 user_id=user_id,
@@ -101,7 +101,7 @@ class IMSession:
             # may try again (the answer is an internal error).
             await self.end(logout=True)
             raise
-        await deliver(events)
+        await deliver(sends)
         expires_at = opened.login.usersig.expires_at
         self._expiry_timer = asyncio.create_task(self._expire_sig(expires_at - time.time()))
         return opened
@@ -142,10 +142,10 @@ class IMSession:
     # --- service calls ---
 
     async def call(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run one service call in the database thread; deliver the events it committed
-        from the event loop once it returns."""
-        result, events = await database_sync_to_async(call_deferring_events)(func, *args, **kwargs)
-        await deliver(events)
+        """Run one service call in the database thread; send the events it committed
+        (encoded there) from the event loop once it returns."""
+        result, sends = await database_sync_to_async(call_deferring_sends)(func, *args, **kwargs)
+        await deliver(sends)
         return result
 
     # --- pushes (``im.fanout`` calls ``take``) ---
