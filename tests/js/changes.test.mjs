@@ -88,7 +88,7 @@ test('a catch-up never moves the run backwards, and starts one for a new convers
   assert.equal(changes.seen('C2Ccarol'), 2);
 });
 
-test('the server list: a followed conversation is behind when its latest change is not held', (t) => {
+test('the server list: a followed conversation is behind when it misses changes', (t) => {
   const {changes} = tracker(t);
   changes.note('C2Cbob', 5);
   assert.equal(changes.learn('C2Cbob', 5), false);

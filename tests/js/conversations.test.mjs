@@ -28,7 +28,9 @@ const snapshot = (conversationID, unreadCount, lastSequence, lastTime = 1000 + l
   conversationID,
   type: conversationID.startsWith('GROUP') ? 'GROUP' : 'C2C',
   unreadCount,
-  lastMessage: lastSequence ? {lastSequence, lastTime, fromAccount: 'bob', messageForShow: ''} : null,
+  lastMessage: lastSequence
+    ? {lastSequence, lastTime, fromAccount: 'bob', messageForShow: ''}
+    : null,
 });
 
 function setup() {
@@ -69,7 +71,8 @@ test('a message at or below the last known sequence is not counted again', () =>
 test('an incoming message brings its sender\'s nick and avatar to a C2C conversation', () => {
   const {list, receive} = setup();
   receive(incoming('C2Cbob', 1, {nick: 'Bobby', avatar: 'b2.png'}));
-  assert.deepEqual(list.get('C2Cbob').userProfile, {userID: 'bob', nick: 'Bobby', avatar: 'b2.png'});
+  const profile = {userID: 'bob', nick: 'Bobby', avatar: 'b2.png'};
+  assert.deepEqual(list.get('C2Cbob').userProfile, profile);
 });
 
 test('reading zeroes the count at once and announces it; the total follows', () => {
@@ -90,7 +93,12 @@ test('the system conversation does not count towards the total', () => {
   const {list} = setup();
   list.replace(
     [
-      {conversationID: '@TIM#SYSTEM', type: '@TIM#SYSTEM', unreadCount: 5, lastMessage: {lastSequence: 1, lastTime: 1}},
+      {
+        conversationID: '@TIM#SYSTEM',
+        type: '@TIM#SYSTEM',
+        unreadCount: 5,
+        lastMessage: {lastSequence: 1, lastTime: 1},
+      },
       snapshot('C2Cbob', 2, 1),
     ],
     list.stamp(),
@@ -165,7 +173,12 @@ test('a recall of the last message shows on the conversation', () => {
 
 test('newest first; a message here outranks the server\'s order within one second', () => {
   const {list, receive} = setup();
-  list.replace([snapshot('C2Cbob', 0, 1, 500), snapshot('C2Ccarol', 0, 1, 500), snapshot('C2Cdave', 0, 1, 900)], list.stamp());
+  const server = [
+    snapshot('C2Cbob', 0, 1, 500),
+    snapshot('C2Ccarol', 0, 1, 500),
+    snapshot('C2Cdave', 0, 1, 900),
+  ];
+  list.replace(server, list.stamp());
   assert.deepEqual(list.sorted().map((c) => c.conversationID), ['C2Cdave', 'C2Cbob', 'C2Ccarol']);
   receive(incoming('C2Ccarol', 2, {time: 500}));
   assert.deepEqual(list.sorted().map((c) => c.conversationID), ['C2Cdave', 'C2Ccarol', 'C2Cbob']);
@@ -183,7 +196,12 @@ test('clear forgets conversations, reads and the announced total', () => {
 });
 
 test('makeConversation fills TIM\'s fields and ignores the server\'s nulls', () => {
-  const c = makeConversation({conversationID: 'GROUPg1', type: 'GROUP', userProfile: null, groupProfile: {groupID: 'g1', name: 'G', type: 'Public'}});
+  const c = makeConversation({
+    conversationID: 'GROUPg1',
+    type: 'GROUP',
+    userProfile: null,
+    groupProfile: {groupID: 'g1', name: 'G', type: 'Public'},
+  });
   assert.equal(c.userProfile, undefined);
   assert.equal(c.toAccount, 'g1');
   assert.equal(c.subType, 'Public');

@@ -5,10 +5,9 @@ import {readFileSync} from 'node:fs';
 import TIM from '../../static/im/tim.js';
 import {ERROR} from '../../static/im/tim/errors.js';
 
+const errorsPy = readFileSync(new URL('../../im/errors.py', import.meta.url), 'utf8');
 const serverCodes = Object.fromEntries(
-  [...readFileSync(new URL('../../im/errors.py', import.meta.url), 'utf8').matchAll(/^([A-Z_0-9]+) = (\d+)/gm)].map(
-    ([, name, code]) => [name, Number(code)],
-  ),
+  [...errorsPy.matchAll(/^([A-Z_0-9]+) = (\d+)/gm)].map(([, name, code]) => [name, Number(code)]),
 );
 
 test('the SDK exports the one frozen table as TIM.ERROR', () => {

@@ -11,7 +11,10 @@ test('a catch-up\'s messages are put in the order they were sent', () => {
 });
 
 test('conversations: newest last message first, ties broken by rank, empty ones last', () => {
-  const c = (conversationID, lastTime) => ({conversationID, lastMessage: lastTime === null ? null : {lastTime}});
+  const c = (conversationID, lastTime) => ({
+    conversationID,
+    lastMessage: lastTime === null ? null : {lastTime},
+  });
   const ranks = new Map([['a', 1], ['b', 2], ['c', 3]]);
   const sorted = [c('a', 10), c('empty', null), c('b', 10), c('c', 5)].sort(newestFirst(ranks));
   assert.deepEqual(sorted.map((x) => x.conversationID), ['b', 'a', 'c', 'empty']);
@@ -26,7 +29,7 @@ test('priorities: TIM\'s names and the numbers 1-4, nothing else', () => {
 });
 
 test('a conversation shows text as it is and anything else by TIM\'s label', () => {
-  const text = new Message({type: TYPES.MSG_TEXT, payload: {text: 'hi'}, sequence: 4, time: 9, from: 'bob'});
+  const text = new Message({type: TYPES.MSG_TEXT, payload: {text: 'hi'}, sequence: 4, time: 9});
   assert.equal(lastMessageOf(text).messageForShow, 'hi');
   assert.equal(lastMessageOf(text).lastSequence, 4);
   const face = new Message({type: TYPES.MSG_FACE, payload: {index: 1}});

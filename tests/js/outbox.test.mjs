@@ -11,7 +11,7 @@ const settled = (promise) =>
     (error) => ({error}),
   );
 
-test('waiting messages go out oldest first, one at a time, and resolve as sendMessage', async () => {
+test('waiting messages go out oldest first, one at a time, resolving as sendMessage', async () => {
   const outbox = new Outbox();
   const [a, b] = [message('a'), message('b')];
   const results = [outbox.add(a), outbox.add(b)];
@@ -119,7 +119,7 @@ test('the end of the session fails every waiting message', async () => {
   }
 });
 
-test('a message failed while in flight is not shifted twice; a resend queued meanwhile goes next', async () => {
+test('a message failed in flight is not shifted twice; a resend queued then goes', async () => {
   const outbox = new Outbox();
   const [a, b] = [message('a'), message('b')];
   const first = settled(outbox.add(a));
@@ -139,7 +139,8 @@ test('a message failed while in flight is not shifted twice; a resend queued mea
   assert.equal(outbox.size, 1);
   release();
   await flushing;
-  assert.equal((await first).error.code, ERROR.REQUEST_FAILED, 'the late answer does not undo the failure');
+  const late = (await first).error.code;
+  assert.equal(late, ERROR.REQUEST_FAILED, 'the late answer does not undo the failure');
   assert.deepEqual(sent, ['a', 'b'], 'b was not dropped in place of a');
   assert.equal((await second).data.message, b);
   assert.equal(outbox.size, 0);

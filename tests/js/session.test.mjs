@@ -1,20 +1,33 @@
 // The session's rules: kicks, which re-login failures end it, the reconnect backoff.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {Backoff, Deadline, endsSession, kickOutcome, reconnectDelay} from '../../static/im/tim/session.js';
+import {
+  Backoff,
+  Deadline,
+  endsSession,
+  kickOutcome,
+  reconnectDelay,
+} from '../../static/im/tim/session.js';
 import {ERROR} from '../../static/im/tim/errors.js';
 import {TYPES} from '../../static/im/tim/constants.js';
 
 test('reconnect waits double from 1 s to 16 s, in the upper half of each range', () => {
   const low = () => 0;
   const high = () => 0.999999;
-  assert.deepEqual([0, 1, 2, 3, 4, 5, 40].map((a) => reconnectDelay(a, low)), [500, 1000, 2000, 4000, 8000, 8000, 8000]);
+  const waits = [0, 1, 2, 3, 4, 5, 40].map((attempt) => reconnectDelay(attempt, low));
+  assert.deepEqual(waits, [500, 1000, 2000, 4000, 8000, 8000, 8000]);
   assert.ok(reconnectDelay(0, high) < 1000 && reconnectDelay(0, high) > 999);
   assert.ok(reconnectDelay(40, high) < 16000);
 });
 
 test('a refused sig or app ends the session; anything else is tried again', () => {
-  for (const code of [ERROR.USERSIG_EXPIRED, ERROR.USERSIG_BAD_SIGNATURE, ERROR.ACCOUNT_NOT_FOUND, ERROR.SDKAPPID_DISABLED]) {
+  const refused = [
+    ERROR.USERSIG_EXPIRED,
+    ERROR.USERSIG_BAD_SIGNATURE,
+    ERROR.ACCOUNT_NOT_FOUND,
+    ERROR.SDKAPPID_DISABLED,
+  ];
+  for (const code of refused) {
     assert.equal(endsSession(code), true, code);
   }
   for (const code of [ERROR.REQUEST_FAILED, ERROR.KICKED_OUT, 70500, 50000, ERROR.INVALID_JSON]) {

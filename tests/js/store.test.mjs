@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import {MessageStore} from '../../static/im/tim/store.js';
 import {Message} from '../../static/im/tim/message.js';
 
-const fields = (ID, extra = {}) => ({ID, conversationID: 'C2Cbob', from: 'bob', sequence: 1, ...extra});
+const fields = (ID, extra = {}) => ({
+  ID,
+  conversationID: 'C2Cbob',
+  from: 'bob',
+  sequence: 1,
+  ...extra,
+});
 
 test('a later copy updates the object already handed out', () => {
   const store = new MessageStore();
@@ -40,7 +46,8 @@ test('incomingAfter counts only delivered messages from others after the sequenc
   store.adopt(fields('a', {sequence: 3}), 'alice');
   store.adopt(fields('b', {sequence: 4}), 'alice');
   store.adopt(fields('c', {sequence: 5, from: 'alice'}), 'alice');
-  store.remember(new Message({ID: 'd', conversationID: 'C2Cbob', flow: 'in', sequence: 6, status: 'fail'}));
+  const failed = {ID: 'd', conversationID: 'C2Cbob', flow: 'in', sequence: 6, status: 'fail'};
+  store.remember(new Message(failed));
   store.adopt(fields('e', {sequence: 9, conversationID: 'C2Ccarol'}), 'alice');
   assert.equal(store.incomingAfter('C2Cbob', 3), 1);
   assert.equal(store.incomingAfter('C2Cbob', 2), 2);

@@ -42,7 +42,7 @@ const KICKS = {
   },
 };
 
-/** The code and text a kick of `type` leaves for later calls (an unknown type counts as a login elsewhere). */
+/** The code and text a kick leaves for later calls; an unknown kind counts as a login elsewhere. */
 export function kickOutcome(type) {
   return KICKS[type] ?? KICKS[TYPES.KICKED_OUT_MULT_ACCOUNT];
 }

@@ -83,7 +83,7 @@ export class Transport {
     return guarded;
   }
 
-  /** Close on purpose: cleans up now, so the close handler neither repeats it nor reports a loss. */
+  /** Close on purpose: clean up now, so the close handler neither repeats it nor reports a loss. */
   close() {
     const socket = this.#socket;
     if (!socket) return;
