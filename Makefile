@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hutong
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: run test lint messages chromium migrate
+.PHONY: run test lint jstest messages chromium migrate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,9 +41,13 @@ run: $(VENV)/.runtime messages migrate
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
+# The SDK's pure logic (static/im/tim/*.js) under Node's own test runner; no npm packages.
+jstest:
+	node --test tests/js/
+
 # Each test run gets its own channel-layer namespace, so runs sharing a Redis never mix.
 test: export HUTONG_CHANNEL_PREFIX = hutong-test-$(shell date +%s%N)
-test: $(VENV)/.dev chromium messages lint
+test: $(VENV)/.dev chromium messages lint jstest
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py
 	@echo "=== pass 1: embedded defaults (SQLite, in-memory channel layer, local files) ==="
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest

@@ -83,7 +83,7 @@ function setStatus(text, kind = 'info') {
 /** A failed action's error; one caused by the connection goes when the connection is back. */
 function showError(error) {
   setStatus(errorText(error), 'error');
-  if (error?.code === 6010) el.status.dataset.cause = 'network';
+  if (error?.code === TIM.ERROR.REQUEST_FAILED) el.status.dataset.cause = 'network';
 }
 
 function setState(name) {
@@ -102,34 +102,34 @@ function updateComposer() {
 
 function errorText(error) {
   switch (error?.code) {
-    case 20003:
+    case TIM.ERROR.C2C_INVALID_RECEIVER:
       return gettext('There is no user with that ID.');
-    case 80002:
+    case TIM.ERROR.MESSAGE_TOO_LONG:
       return gettext('This message is too long.');
-    case 6010:
+    case TIM.ERROR.REQUEST_FAILED:
       return gettext('The server cannot be reached. Check your connection and try again.');
-    case 6013:
-    case 6014:
-    case 6206:
-    case 6208:
+    case TIM.ERROR.NOT_INITIALISED:
+    case TIM.ERROR.NOT_LOGGED_IN:
+    case TIM.ERROR.SESSION_EXPIRED:
+    case TIM.ERROR.KICKED_OUT:
       return gettext('You are not signed in to chat. Reload the page.');
-    case 10004:
+    case TIM.ERROR.GROUP_INVALID_PARAMS:
       return gettext('Check the group: its name must be 1 to 30 bytes long.');
-    case 10007:
+    case TIM.ERROR.NO_PERMISSION:
       return gettext('You are not allowed to do that in this group.');
-    case 10010:
+    case TIM.ERROR.GROUP_NOT_FOUND:
       return gettext('This group does not exist.');
-    case 10017:
+    case TIM.ERROR.SENDER_MUTED:
       return gettext('You are muted in this group.');
-    case 10019:
+    case TIM.ERROR.GROUP_MEMBER_ACCOUNT_MISSING:
       return gettext('Some of those user IDs do not exist.');
-    case 10021:
+    case TIM.ERROR.GROUP_ID_IN_USE:
       return gettext('That group ID is already taken.');
-    case 10031:
-    case 20016:
+    case TIM.ERROR.GROUP_REVOKE_TIME_LIMIT:
+    case TIM.ERROR.C2C_REVOKE_TIME_LIMIT:
       return gettext('It is too late to recall this message.');
-    case 10032:
-    case 10030:
+    case TIM.ERROR.MESSAGE_NOT_REVOCABLE:
+    case TIM.ERROR.MESSAGE_NOT_FOUND:
       return gettext('This message cannot be recalled.');
     default:
       return interpolate(gettext('Something went wrong (error %s).'), [error?.code ?? '?']);
@@ -482,7 +482,12 @@ async function fetchProfile(conversationID) {
   } catch (error) {
     if (state.activeID !== conversationID) return;
     showError(error);
-    if (error.code === 20003 || error.code === 10010 || error.code === 10007) {
+    const gone = [
+      TIM.ERROR.C2C_INVALID_RECEIVER,
+      TIM.ERROR.GROUP_NOT_FOUND,
+      TIM.ERROR.NO_PERMISSION,
+    ];
+    if (gone.includes(error.code)) {
       state.activeID = null;
     }
   }

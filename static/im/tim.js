@@ -8,364 +8,60 @@
  *   tim.on(TIM.EVENT.SDK_READY, () => { ... });
  *   await tim.login({userID, userSig});
  *
- * An ES module without a build step. It holds no secret: the page gets its
- * UserSig from its own server.
+ * ES modules without a build step. It holds no secret: the page gets its UserSig
+ * from its own server.
+ *
+ * This file is the facade: TIM's API (argument checks, results, events) and the
+ * orchestration of login, reconnect and catch-up, over the modules in ./tim/:
+ *
+ *   constants.js      TIM.TYPES, TIM.EVENT, TIM.VERSION
+ *   errors.js         TIM.ERROR (every code, named once) and IMError
+ *   transport.js      the socket, request ids, answers, timeouts, heartbeat
+ *   session.js        kicks, which failures end a session, reconnect backoff, the sig's deadline
+ *   message.js        the Message object, priorities, message order
+ *   store.js          every message handed out, by ID, so later copies update it
+ *   changes.js        gap tracking of each conversation's numbered changes
+ *   outbox.js         sends waiting for the connection, failed and resent ones
+ *   conversations.js  the conversation list, its order and unread arithmetic
+ *   groups.js         the group list
+ *   throttle.js       the one throttle of list announcements
+ *   listeners.js, log.js, checks.js   on/off/emit, console output, argument checks
+ *
+ * Only transport.js and this file touch browser objects (WebSocket, window,
+ * document), and only when called: the rest is imported by the node tests in
+ * tests/js/ as it is.
  */
 
-// TIM's constants, copied name for name and value for value from TIM Web SDK v2
-// (shared/tim-api/constants.json), so code that compares against them works unchanged.
-const TYPES = Object.freeze({
-  MSG_TEXT: 'TIMTextElem',
-  MSG_IMAGE: 'TIMImageElem',
-  MSG_SOUND: 'TIMSoundElem',
-  MSG_AUDIO: 'TIMSoundElem',
-  MSG_FILE: 'TIMFileElem',
-  MSG_FACE: 'TIMFaceElem',
-  MSG_VIDEO: 'TIMVideoFileElem',
-  MSG_GEO: 'TIMLocationElem',
-  MSG_LOCATION: 'TIMLocationElem',
-  MSG_GRP_TIP: 'TIMGroupTipElem',
-  MSG_GRP_SYS_NOTICE: 'TIMGroupSystemNoticeElem',
-  MSG_CUSTOM: 'TIMCustomElem',
-  MSG_MERGER: 'TIMRelayElem',
-  MSG_PRIORITY_HIGH: 'High',
-  MSG_PRIORITY_NORMAL: 'Normal',
-  MSG_PRIORITY_LOW: 'Low',
-  MSG_PRIORITY_LOWEST: 'Lowest',
-  CONV_C2C: 'C2C',
-  CONV_GROUP: 'GROUP',
-  CONV_TOPIC: 'TOPIC',
-  CONV_SYSTEM: '@TIM#SYSTEM',
-  CONV_AT_ME: 1,
-  CONV_AT_ALL: 2,
-  CONV_AT_ALL_AT_ME: 3,
-  CONV_MARK_TYPE_STAR: 1,
-  CONV_MARK_TYPE_UNREAD: 2,
-  CONV_MARK_TYPE_FOLD: 4,
-  CONV_MARK_TYPE_HIDE: 8,
-  GRP_PRIVATE: 'Private',
-  GRP_WORK: 'Private',
-  GRP_PUBLIC: 'Public',
-  GRP_CHATROOM: 'ChatRoom',
-  GRP_MEETING: 'ChatRoom',
-  GRP_AVCHATROOM: 'AVChatRoom',
-  GRP_COMMUNITY: 'Community',
-  GRP_MBR_ROLE_OWNER: 'Owner',
-  GRP_MBR_ROLE_ADMIN: 'Admin',
-  GRP_MBR_ROLE_MEMBER: 'Member',
-  GRP_MBR_ROLE_CUSTOM: 'Custom',
-  GRP_TIP_MBR_JOIN: 1,
-  GRP_TIP_MBR_QUIT: 2,
-  GRP_TIP_MBR_KICKED_OUT: 3,
-  GRP_TIP_MBR_SET_ADMIN: 4,
-  GRP_TIP_MBR_CANCELED_ADMIN: 5,
-  GRP_TIP_GRP_PROFILE_UPDATED: 6,
-  GRP_TIP_MBR_PROFILE_UPDATED: 7,
-  GRP_TIP_BAN_AVCHATROOM_MEMBER: 10,
-  GRP_TIP_UNBAN_AVCHATROOM_MEMBER: 11,
-  MSG_REMIND_ACPT_AND_NOTE: 'AcceptAndNotify',
-  MSG_REMIND_ACPT_NOT_NOTE: 'AcceptNotNotify',
-  MSG_REMIND_DISCARD: 'Discard',
-  GENDER_UNKNOWN: 'Gender_Type_Unknown',
-  GENDER_FEMALE: 'Gender_Type_Female',
-  GENDER_MALE: 'Gender_Type_Male',
-  KICKED_OUT_MULT_ACCOUNT: 'multipleAccount',
-  KICKED_OUT_MULT_DEVICE: 'multipleDevice',
-  KICKED_OUT_USERSIG_EXPIRED: 'userSigExpired',
-  KICKED_OUT_REST_API: 'REST_API_Kick',
-  ALLOW_TYPE_ALLOW_ANY: 'AllowType_Type_AllowAny',
-  ALLOW_TYPE_NEED_CONFIRM: 'AllowType_Type_NeedConfirm',
-  ALLOW_TYPE_DENY_ANY: 'AllowType_Type_DenyAny',
-  FORBID_TYPE_NONE: 'AdminForbid_Type_None',
-  FORBID_TYPE_SEND_OUT: 'AdminForbid_Type_SendOut',
-  JOIN_OPTIONS_FREE_ACCESS: 'FreeAccess',
-  JOIN_OPTIONS_NEED_PERMISSION: 'NeedPermission',
-  JOIN_OPTIONS_DISABLE_APPLY: 'DisableApply',
-  JOIN_STATUS_SUCCESS: 'JoinedSuccess',
-  JOIN_STATUS_ALREADY_IN_GROUP: 'AlreadyInGroup',
-  JOIN_STATUS_WAIT_APPROVAL: 'WaitAdminApproval',
-  INVITE_OPTIONS_DISABLE_INVITE: 'DisableInvite',
-  INVITE_OPTIONS_NEED_PERMISSION: 'NeedPermission',
-  INVITE_OPTIONS_FREE_ACCESS: 'FreeAccess',
-  GRP_PROFILE_OWNER_ID: 'ownerID',
-  GRP_PROFILE_CREATE_TIME: 'createTime',
-  GRP_PROFILE_LAST_INFO_TIME: 'lastInfoTime',
-  GRP_PROFILE_MEMBER_NUM: 'memberNum',
-  GRP_PROFILE_MAX_MEMBER_NUM: 'maxMemberNum',
-  GRP_PROFILE_JOIN_OPTION: 'joinOption',
-  GRP_PROFILE_INVITE_OPTION: 'inviteOption',
-  GRP_PROFILE_INTRODUCTION: 'introduction',
-  GRP_PROFILE_NOTIFICATION: 'notification',
-  GRP_PROFILE_MUTE_ALL_MBRS: 'muteAllMembers',
-  SNS_ADD_TYPE_SINGLE: 'Add_Type_Single',
-  SNS_ADD_TYPE_BOTH: 'Add_Type_Both',
-  SNS_DELETE_TYPE_SINGLE: 'Delete_Type_Single',
-  SNS_DELETE_TYPE_BOTH: 'Delete_Type_Both',
-  SNS_APPLICATION_TYPE_BOTH: 'Pendency_Type_Both',
-  SNS_APPLICATION_SENT_TO_ME: 'Pendency_Type_ComeIn',
-  SNS_APPLICATION_SENT_BY_ME: 'Pendency_Type_SendOut',
-  SNS_APPLICATION_AGREE: 'Response_Action_Agree',
-  SNS_APPLICATION_AGREE_AND_ADD: 'Response_Action_AgreeAndAdd',
-  SNS_CHECK_TYPE_BOTH: 'CheckResult_Type_Both',
-  SNS_CHECK_TYPE_SINGLE: 'CheckResult_Type_Single',
-  SNS_TYPE_NO_RELATION: 'CheckResult_Type_NoRelation',
-  SNS_TYPE_A_WITH_B: 'CheckResult_Type_AWithB',
-  SNS_TYPE_B_WITH_A: 'CheckResult_Type_BWithA',
-  SNS_TYPE_BOTH_WAY: 'CheckResult_Type_BothWay',
-  NET_STATE_CONNECTED: 'connected',
-  NET_STATE_CONNECTING: 'connecting',
-  NET_STATE_DISCONNECTED: 'disconnected',
-  MSG_AT_ALL: '__kImSDK_MesssageAtALL__',
-  READ_ALL_C2C_MSG: 'readAllC2CMessage',
-  READ_ALL_GROUP_MSG: 'readAllGroupMessage',
-  READ_ALL_MSG: 'readAllMessage',
-  USER_STATUS_UNKNOWN: 0,
-  USER_STATUS_ONLINE: 1,
-  USER_STATUS_OFFLINE: 2,
-  USER_STATUS_UNLOGINED: 3,
-});
+import {EVENT, TYPES, VERSION} from './tim/constants.js';
+import {ERROR, IMError} from './tim/errors.js';
+import {invalidParam, isPlainObject} from './tim/checks.js';
+import {Logger} from './tim/log.js';
+import {Listeners} from './tim/listeners.js';
+import {Throttle} from './tim/throttle.js';
+import {Transport} from './tim/transport.js';
+import {
+  Backoff,
+  CLOSE_KICKED_OUT,
+  Deadline,
+  NOT_LOGGED_IN_TEXT,
+  endsSession,
+  kickOutcome,
+  newInstanceID,
+} from './tim/session.js';
+import {Message, bySequence, priorityOf} from './tim/message.js';
+import {MessageStore} from './tim/store.js';
+import {ChangeTracker} from './tim/changes.js';
+import {Outbox} from './tim/outbox.js';
+import {ConversationList} from './tim/conversations.js';
+import {GroupList, makeGroup} from './tim/groups.js';
 
-const EVENT = Object.freeze({
-  SDK_READY: 'sdkStateReady',
-  SDK_NOT_READY: 'sdkStateNotReady',
-  SDK_DESTROY: 'sdkDestroy',
-  MESSAGE_RECEIVED: 'onMessageReceived',
-  MESSAGE_MODIFIED: 'onMessageModified',
-  MESSAGE_REVOKED: 'onMessageRevoked',
-  MESSAGE_READ_BY_PEER: 'onMessageReadByPeer',
-  MESSAGE_READ_RECEIPT_RECEIVED: 'onMessageReadReceiptReceived',
-  MESSAGE_EXTENSIONS_UPDATED: 'onMessageExtensionsUpdated',
-  MESSAGE_EXTENSIONS_DELETED: 'onMessageExtensionsDeleted',
-  CONVERSATION_LIST_UPDATED: 'onConversationListUpdated',
-  TOTAL_UNREAD_MESSAGE_COUNT_UPDATED: 'onTotalUnreadMessageCountUpdated',
-  CONVERSATION_GROUP_LIST_UPDATED: 'onConversationGroupListUpdated',
-  CONVERSATION_IN_GROUP_UPDATED: 'onConversationInGroupUpdated',
-  GROUP_LIST_UPDATED: 'onGroupListUpdated',
-  GROUP_SYSTEM_NOTICE_RECEIVED: 'receiveGroupSystemNotice',
-  GROUP_ATTRIBUTES_UPDATED: 'groupAttributesUpdated',
-  GROUP_COUNTER_UPDATED: 'onGroupCounterUpdated',
-  TOPIC_CREATED: 'onTopicCreated',
-  TOPIC_DELETED: 'onTopicDeleted',
-  TOPIC_UPDATED: 'onTopicUpdated',
-  PROFILE_UPDATED: 'onProfileUpdated',
-  USER_STATUS_UPDATED: 'onUserStatusUpdated',
-  BLACKLIST_UPDATED: 'blacklistUpdated',
-  FRIEND_LIST_UPDATED: 'onFriendListUpdated',
-  FRIEND_GROUP_LIST_UPDATED: 'onFriendGroupListUpdated',
-  FRIEND_APPLICATION_LIST_UPDATED: 'onFriendApplicationListUpdated',
-  KICKED_OUT: 'kickedOut',
-  ERROR: 'error',
-  NET_STATE_CHANGE: 'netStateChange',
-  SDK_RELOAD: 'sdkReload',
-});
-
-// The TIM release whose API this SDK follows; pages sometimes branch on it.
-const VERSION = '2.27.6';
-
-// Codes of the errors the SDK raises itself. They are the numbers of the seed's
-// table (native TIM codes), not the web SDK's 2xxx/3xxx ones; see API.md §6.3.
-const ERR = Object.freeze({
-  INVALID_CONVERSATION: 6004,
-  REQUEST_FAILED: 6010,
-  NOT_INITIALISED: 6013,
-  NOT_LOGGED_IN: 6014,
-  IN_PROGRESS: 6015,
-  USERSIG_EXPIRED: 6206,
-  KICKED_OUT: 6208,
-  // Not the SDK's own: the server's code for a frame over its cap, raised here
-  // because the server could not tell which request such a frame was.
-  FRAME_TOO_LARGE: 93000,
-});
-
-const NOT_LOGGED_IN_TEXT = 'not logged in: call login() and wait for SDK_READY';
-
-// What a kick leaves behind: the code later calls reject with, and why. A kicked
-// instance stays logged out until the page calls login() again.
-const KICKS = {
-  [TYPES.KICKED_OUT_MULT_ACCOUNT]: {
-    code: ERR.KICKED_OUT,
-    text: 'kicked out by a login of this account on another page: log in again',
-  },
-  [TYPES.KICKED_OUT_MULT_DEVICE]: {
-    code: ERR.KICKED_OUT,
-    text: 'kicked out by a login of this account on another device: log in again',
-  },
-  [TYPES.KICKED_OUT_USERSIG_EXPIRED]: {
-    code: ERR.USERSIG_EXPIRED,
-    text: 'the UserSig expired: log in again with a new one',
-  },
-  // TIM's native table has no code of its own for an operator's kick; 6014 is
-  // "not logged in, or forced offline".
-  [TYPES.KICKED_OUT_REST_API]: {
-    code: ERR.NOT_LOGGED_IN,
-    text: 'signed out by the server (an operator kicked this account): log in again',
-  },
-};
-
-const REQUEST_TIMEOUT_MS = 15000;
-const HEARTBEAT_MS = 30000;
-// A heartbeat unanswered this long means a dead connection (protocol.md): reconnect.
-const HEARTBEAT_TIMEOUT_MS = 10000;
-const MAX_FRAME_BYTES = 65536; // the server's cap (protocol.md)
 const LIST_THROTTLE_MS = 200; // TIM waits 1 s; a chat page feels slow with that
-// Reconnecting waits twice as long after each failed attempt, from 1 s up to 16 s,
-// each wait drawn at random from the upper half of its range: pages that one
-// server restart cut off together do not all come back in the same instant.
-const RECONNECT_BASE_MS = 1000;
-const RECONNECT_MAX_MS = 16000;
-const MAX_TIMEOUT_MS = 2 ** 31 - 1; // setTimeout fires at once past this
-// The server closes a kicked instance with this code, after its KICKED_OUT push.
-const CLOSE_KICKED_OUT = 4001;
 // getMessageList's default and largest page, TIM's (and the server's) 15.
 const MAX_MESSAGE_PAGE = 15;
 // syncMessages' largest page.
 const MAX_SYNC_PAGE = 100;
-// A conversation's changes can arrive a little out of order (the answer to this
-// connection's own send may overtake another member's push); a gap that lasts
-// this long is a lost push, and the SDK fetches what it missed.
-const GAP_GRACE_MS = 1000;
 // deleteConversation's list form: TIM uses the first 100.
 const MAX_DELETE_CONVERSATIONS = 100;
-
-const PRIORITY_BY_NUMBER = {
-  1: TYPES.MSG_PRIORITY_HIGH,
-  2: TYPES.MSG_PRIORITY_NORMAL,
-  3: TYPES.MSG_PRIORITY_LOW,
-  4: TYPES.MSG_PRIORITY_LOWEST,
-};
-
-/** A random name for one login() (crypto.getRandomValues works on plain http too). */
-function newInstanceID() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** How long to wait before reconnect attempt `attempt` (0 for the first), in ms. */
-function reconnectDelay(attempt) {
-  const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** Math.min(attempt, 30));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
-/**
- * Whether a failed login on reconnecting means the session is over. The sig or the
- * app being refused will not change by trying again; anything else (the network,
- * a server still starting, an internal error) might, so the SDK keeps trying.
- */
-function endsSession(code) {
-  return code === 60016 || (code >= 70000 && code < 70500);
-}
-
-/** A priority as TIM.TYPES names it (numbers 1-4 accepted, as TIM does), or undefined. */
-function priorityOf(value) {
-  if (Object.values(PRIORITY_BY_NUMBER).includes(value)) return value;
-  return Object.hasOwn(PRIORITY_BY_NUMBER, value) ? PRIORITY_BY_NUMBER[value] : undefined;
-}
-
-// What a conversation shows as its last message when that is not text. These are
-// the labels the server puts in its conversation list (TIM's own), so an entry
-// reads the same whether the server sent it or a push updated it here.
-const LABELS = {
-  [TYPES.MSG_IMAGE]: '[图片]',
-  [TYPES.MSG_AUDIO]: '[语音]',
-  [TYPES.MSG_VIDEO]: '[视频]',
-  [TYPES.MSG_FILE]: '[文件]',
-  [TYPES.MSG_FACE]: '[动画表情]',
-  [TYPES.MSG_LOCATION]: '[位置]',
-  [TYPES.MSG_CUSTOM]: '[自定义消息]',
-  [TYPES.MSG_MERGER]: '[聊天记录]',
-  [TYPES.MSG_GRP_TIP]: '[群提示消息]',
-  [TYPES.MSG_GRP_SYS_NOTICE]: '[群系统通知]',
-};
-
-/** What every failed promise of the SDK rejects with: an Error with `code` and `data`. */
-class IMError extends Error {
-  constructor(code, message, data = {}) {
-    super(message);
-    this.code = code;
-    this.data = data;
-  }
-}
-
-class Logger {
-  level = 1;
-
-  debug(...args) {
-    if (this.level <= 0) console.debug('[TIM]', ...args);
-  }
-
-  info(...args) {
-    if (this.level <= 1) console.info('[TIM]', ...args);
-  }
-
-  warn(...args) {
-    if (this.level <= 2) console.warn('[TIM]', ...args);
-  }
-
-  error(...args) {
-    if (this.level <= 3) console.error('[TIM]', ...args);
-  }
-}
-
-/**
- * A message, with the fields of TIM's Message. Made by the `create*Message`
- * methods or from what the server sends; `sendMessage` only accepts instances.
- */
-class Message {
-  constructor(fields) {
-    this.ID = '';
-    this.type = '';
-    this.payload = {};
-    this.conversationID = '';
-    this.conversationType = '';
-    this.conversationSubType = undefined;
-    this.to = '';
-    this.from = '';
-    this.flow = 'in';
-    this.time = 0;
-    this.status = 'success';
-    this.sequence = 0;
-    this.clientSequence = 0;
-    this.random = 0;
-    this.priority = TYPES.MSG_PRIORITY_NORMAL;
-    this.nick = '';
-    this.avatar = '';
-    this.nameCard = '';
-    this.isPeerRead = false;
-    this.isRead = false;
-    this.isRevoked = false;
-    this.revoker = null;
-    this.isDeleted = false;
-    this.isModified = false;
-    this.version = 0;
-    this.isResend = false;
-    this.isSystemMessage = false;
-    this.isPlaceMessage = false;
-    this.isBroadcastMessage = false;
-    this.atUserList = [];
-    this.cloudCustomData = '';
-    this.needReadReceipt = false;
-    this.readReceiptInfo = {readCount: 0, unreadCount: 0, isPeerRead: false};
-    this.isSupportExtension = false;
-    this.clientTime = 0;
-    this.senderTinyID = '';
-    this.protocol = 'JSON';
-    Object.assign(this, fields);
-  }
-}
-
-/** TIM's rule for a bad argument: a synchronous throw, with the culprit on the console. */
-function invalidParam(log, name, expected) {
-  log.error(`${name} must be ${expected}`);
-  return new Error('Params validate failed.');
-}
-
-function isPlainObject(value) {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function byteLength(text) {
-  return new TextEncoder().encode(text).length;
-}
 
 function defaultServerURL() {
   if (typeof location === 'undefined') return null;
@@ -373,123 +69,17 @@ function defaultServerURL() {
   return `${scheme}://${location.host}/ws/im/`;
 }
 
-/** A conversation's `lastMessage` made from a Message (TIM's fields). */
-function lastMessageOf(message) {
-  const isText = message.type === TYPES.MSG_TEXT;
-  return {
-    lastTime: message.time,
-    lastSequence: message.sequence,
-    fromAccount: message.from,
-    messageForShow: isText ? message.payload.text : LABELS[message.type] ?? '[Message]',
-    payload: message.payload,
-    type: message.type,
-    isRevoked: message.isRevoked,
-    cloudCustomData: message.cloudCustomData,
-    onlineOnlyFlag: false,
-    nick: message.nick,
-    nameCard: message.nameCard,
-    version: message.version,
-    isPeerRead: message.isPeerRead,
-    revoker: message.revoker,
-  };
-}
-
-/**
- * A Conversation with every field TIM's has, filled from `fields` (the server's
- * object, or just `{conversationID, type}` for one a push revealed).
- */
-function makeConversation(fields) {
-  const {conversationID, type} = fields;
-  const peer = type === TYPES.CONV_SYSTEM ? '' : conversationID.slice(type.length);
-  const conversation = {
-    conversationID,
-    type,
-    subType: undefined,
-    unreadCount: 0,
-    lastMessage: null,
-    userProfile: type === TYPES.CONV_C2C ? {userID: peer, nick: '', avatar: ''} : undefined,
-    groupProfile:
-      type === TYPES.CONV_GROUP ? {groupID: peer, name: '', type: '', avatar: ''} : undefined,
-    groupAtInfoList: [],
-    remark: '',
-    isPinned: false,
-    messageRemindType: '',
-    markList: [],
-    customData: '',
-    conversationGroupList: [],
-    peerReadTime: 0,
-    toAccount: peer,
-  };
-  // The server sends null for what does not apply (a C2C conversation's groupProfile);
-  // TIM leaves those undefined, so nulls do not overwrite the defaults.
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== null && value !== undefined) conversation[key] = value;
-  }
-  if (conversation.lastMessage) {
-    conversation.lastMessage = {
-      onlineOnlyFlag: false,
-      nameCard: '',
-      version: 0,
-      isPeerRead: false,
-      ...conversation.lastMessage,
-    };
-  }
-  conversation.subType = conversation.groupProfile?.type || undefined;
-  return conversation;
-}
-
-/** A Group with TIM's fields; the server's values win, TIM leaves unset ones "". */
-function makeGroup(fields) {
-  return {
-    groupID: '',
-    name: '',
-    avatar: '',
-    type: '',
-    introduction: '',
-    notification: '',
-    ownerID: '',
-    createTime: 0,
-    infoSequence: 0,
-    lastInfoTime: 0,
-    selfInfo: {},
-    lastMessage: {lastTime: 0, lastSequence: 0, fromAccount: '', messageForShow: ''},
-    nextMessageSeq: 0,
-    memberCount: 0,
-    maxMemberCount: fields.maxMemberNum ?? 0,
-    joinOption: '',
-    inviteOption: '',
-    groupCustomField: [],
-    muteAllMembers: false,
-    isSupportTopic: false,
-    ...fields,
-  };
-}
-
-/** TIM's conversation-list order; `rank` breaks ties of messages sent in the same second. */
-function newestFirst(rank) {
-  return (a, b) =>
-    (b.lastMessage?.lastTime ?? 0) - (a.lastMessage?.lastTime ?? 0) ||
-    (rank.get(b.conversationID) ?? 0) - (rank.get(a.conversationID) ?? 0);
-}
-
 /** One SDK instance: one socket, one logged-in account. Made by `TIM.create`. */
 class TIMInstance {
   #appID;
-  #url;
   #log = new Logger();
   #plugins = {};
-  #listeners = new Map(); // event name → [{handler, ctx, once}]
+  #listeners = new Listeners(this.#log);
   #destroyed = false;
-
-  #socket = null;
-  #opening = null; // the promise of the socket being opened, while it is
+  #transport;
   #netState = null;
-  #nextRequestID = 1;
-  #pending = new Map(); // request id → {op, socket, resolve, reject, timer}
-  #heartbeatTimer = null;
-  #reconnectTimer = null;
+  #backoff = new Backoff();
   #instanceID = '';
-  #reconnectAttempt = 0;
 
   // {userID, userSig, tinyID, nick, avatar} from a successful login until logout or a kick;
   // kept while the socket reconnects, so the SDK can log in again by itself.
@@ -497,45 +87,27 @@ class TIMInstance {
   #loginPromise = null;
   #ready = false;
   #readying = false; // the first conversation sync after login is running
-  #notReadyCode = ERR.NOT_LOGGED_IN;
+  #notReadyCode = ERROR.NOT_LOGGED_IN;
   #notReadyText = NOT_LOGGED_IN_TEXT;
-  #sigTimer = null;
+  #sigDeadline = new Deadline();
   #clientSequence = 0;
 
-  #conversations = new Map(); // conversationID → Conversation
-  // conversationID → a number that grows each time the conversation gets a newer last
-  // message here: orders conversations whose last messages carry the same second.
-  #ranks = new Map();
-  #nextRank = 1;
+  #store = new MessageStore();
+  #listThrottle = new Throttle(LIST_THROTTLE_MS, () => this.#announceList());
+  #conversations = new ConversationList({
+    incomingAfter: (id, sequence) => this.#store.incomingAfter(id, sequence),
+    onChange: () => this.#listThrottle.schedule(),
+  });
   #syncing = null; // the conversation-list fetch in flight
-  // conversationID → {stamp, answered} of the last setMessageRead, to tell whether a
-  // server snapshot of the conversation was taken before that read or after it.
-  #reads = new Map();
-  #stamp = 0; // orders this instance's requests
-  #listTimer = null;
-  #totalUnread = 0;
-
-  // conversationID → Map(message ID → Message): every message handed out, so a later
-  // copy (a recall, a history page) updates the object a page already holds.
-  #messages = new Map();
-
-  // conversationID → {seen, ahead}: the server numbers each conversation's changes (a
-  // new message, a recall) 1, 2, 3... `seen` ends the unbroken run applied here;
-  // `ahead` holds later ones that came early. What the run misses is fetched with
-  // syncMessages: after a reconnect, or when a push was lost.
-  #changes = new Map();
+  #changes = new ChangeTracker((id) =>
+    this.#catchUp(id).catch((error) => this.#log.warn(`could not catch up on ${id}`, error)),
+  );
   #catchingUp = new Map(); // conversationID → the syncMessages run in flight
-  #gapTimers = new Map(); // conversationID → the timer of a gap check
+  #outbox = new Outbox();
 
-  // Messages sent while the connection is down (or still catching up), oldest first:
-  // [{message, resolve, reject}]. They go out in this order once it is back.
-  #outbox = [];
-  #flushing = false;
-
-  #groups = new Map(); // groupID → Group, the groups this account is in
+  #groupThrottle = new Throttle(LIST_THROTTLE_MS, () => this.#announceGroups());
+  #groups = new GroupList(() => this.#groupThrottle.schedule());
   #groupsFetch = null; // the group-list fetch in flight
-  #groupTimer = null;
-  #announcedGroups = null; // the JSON of the last GROUP_LIST_UPDATED, to skip repeats
 
   // The browser saying the network is back, or the page being looked at again
   // (a laptop waking up): a reason to check the connection now rather than wait.
@@ -546,7 +118,13 @@ class TIMInstance {
 
   constructor(appID, url) {
     this.#appID = appID;
-    this.#url = url;
+    this.#transport = new Transport(url, this.#log, {
+      onConnecting: () => this.#setNetState(TYPES.NET_STATE_CONNECTING),
+      onGone: () => this.#setNetState(TYPES.NET_STATE_DISCONNECTED),
+      onPush: (event, data) => this.#onPush(event, data),
+      onStrayError: (error) => this.#emit(EVENT.ERROR, error),
+      onLost: (code) => this.#onConnectionLost(code),
+    });
     if (typeof window !== 'undefined') window.addEventListener('online', this.#onWake);
     if (typeof document !== 'undefined') {
       document.addEventListener('visibilitychange', this.#onVisible);
@@ -582,7 +160,7 @@ class TIMInstance {
    * @param {*} [ctx] `this` for the handler
    */
   on(name, handler, ctx) {
-    this.#addListener(name, handler, ctx, false);
+    this.#listeners.add(name, handler, ctx, false);
   }
 
   /**
@@ -592,7 +170,7 @@ class TIMInstance {
    * @param {*} [ctx]
    */
   once(name, handler, ctx) {
-    this.#addListener(name, handler, ctx, true);
+    this.#listeners.add(name, handler, ctx, true);
   }
 
   /**
@@ -603,14 +181,7 @@ class TIMInstance {
    * @param {boolean} [once] only remove listeners added with `once`
    */
   off(name, handler, ctx, once) {
-    this.#checkListener(name, handler);
-    const kept = (this.#listeners.get(name) ?? []).filter(
-      (l) =>
-        l.handler !== handler ||
-        (ctx !== undefined && l.ctx !== ctx) ||
-        (once !== undefined && l.once !== once),
-    );
-    this.#listeners.set(name, kept);
+    this.#listeners.remove(name, handler, ctx, once);
   }
 
   // --- session ---
@@ -630,12 +201,12 @@ class TIMInstance {
     if (typeof userSig !== 'string') throw invalidParam(this.#log, 'userSig', 'a string');
     if (this.#destroyed) return Promise.reject(this.#destroyedError());
     if (this.#loginPromise) {
-      return Promise.reject(new IMError(ERR.IN_PROGRESS, 'a login is already in progress'));
+      return Promise.reject(new IMError(ERROR.IN_PROGRESS, 'a login is already in progress'));
     }
     if (this.#session) {
       if (this.#session.userID !== userID) {
         const text = `logged in as ${this.#session.userID}: call logout() first`;
-        return Promise.reject(new IMError(ERR.IN_PROGRESS, text));
+        return Promise.reject(new IMError(ERROR.IN_PROGRESS, text));
       }
       const data = {actionStatus: 'OK', errorCode: 0, errorInfo: '', repeatLogin: true};
       return Promise.resolve({code: 0, data});
@@ -653,7 +224,7 @@ class TIMInstance {
   logout() {
     if (this.#destroyed) return Promise.reject(this.#destroyedError());
     if (!this.#session) {
-      return Promise.reject(new IMError(ERR.NOT_LOGGED_IN, 'not logged in'));
+      return Promise.reject(new IMError(ERROR.NOT_LOGGED_IN, 'not logged in'));
     }
     return this.#logout().then(() => ({code: 0, data: {}}));
   }
@@ -667,9 +238,9 @@ class TIMInstance {
     if (this.#destroyed) return {code: 0, data: {}};
     if (this.#session) await this.#logout();
     this.#destroyed = true;
-    this.#closeSocket();
-    clearTimeout(this.#listTimer);
-    clearTimeout(this.#groupTimer);
+    this.#transport.close();
+    this.#listThrottle.cancel();
+    this.#groupThrottle.cancel();
     if (typeof window !== 'undefined') window.removeEventListener('online', this.#onWake);
     if (typeof document !== 'undefined') {
       document.removeEventListener('visibilitychange', this.#onVisible);
@@ -805,10 +376,7 @@ class TIMInstance {
     const refusal = this.#notReady();
     if (refusal) return this.#refuse(refusal);
     if (typeof messageID !== 'string') throw invalidParam(this.#log, 'messageID', 'a string');
-    for (const byID of this.#messages.values()) {
-      if (byID.has(messageID)) return byID.get(messageID);
-    }
-    return null;
+    return this.#store.find(messageID);
   }
 
   // --- history and read state ---
@@ -869,7 +437,7 @@ class TIMInstance {
       throw invalidParam(this.#log, 'filter', 'an array of conversationIDs or {type}');
     }
     return this.#syncConversations().then(() => {
-      let list = this.#sortedConversations();
+      let list = this.#conversations.sorted();
       if (Array.isArray(filter)) list = list.filter((c) => filter.includes(c.conversationID));
       else if (filter?.type) list = list.filter((c) => c.type === filter.type);
       return {code: 0, data: {conversationList: list, isSyncCompleted: true}};
@@ -929,7 +497,7 @@ class TIMInstance {
   getTotalUnreadMessageCount() {
     const refusal = this.#notReady();
     if (refusal) return this.#refuse(refusal);
-    return this.#countUnread();
+    return this.#conversations.totalUnread();
   }
 
   // --- groups ---
@@ -980,7 +548,7 @@ class TIMInstance {
     }
     return this.#request('createGroup', data).then((result) => {
       const group = makeGroup(result.group ?? {});
-      if (this.#session && group.groupID) this.#putGroup(group);
+      if (this.#session && group.groupID) this.#groups.put(group);
       return {code: 0, data: {group, overLimitUserIDList: result.overLimitUserIDList ?? []}};
     });
   }
@@ -1001,7 +569,7 @@ class TIMInstance {
     }
     return this.#refreshGroups().then(() => ({
       code: 0,
-      data: {groupList: [...this.#groups.values()]},
+      data: {groupList: this.#groups.list()},
     }));
   }
 
@@ -1021,36 +589,15 @@ class TIMInstance {
     const {groupID} = options;
     return this.#request('getGroupProfile', {groupID}).then((data) => {
       const group = makeGroup(data.group ?? {});
-      if (this.#session && this.#groups.has(groupID)) this.#putGroup(group);
+      if (this.#session && this.#groups.has(groupID)) this.#groups.put(group);
       return {code: 0, data: {group}};
     });
   }
 
   // --- internals: events ---
 
-  #checkListener(name, handler) {
-    if (typeof name !== 'string' || !name) throw invalidParam(this.#log, 'name', 'an event name');
-    if (typeof handler !== 'function') throw invalidParam(this.#log, 'handler', 'a function');
-  }
-
-  #addListener(name, handler, ctx, once) {
-    this.#checkListener(name, handler);
-    if (!this.#listeners.has(name)) this.#listeners.set(name, []);
-    this.#listeners.get(name).push({handler, ctx, once});
-  }
-
   #emit(name, data) {
-    const listeners = this.#listeners.get(name);
-    if (!listeners?.length) return;
-    this.#listeners.set(name, listeners.filter((l) => !l.once));
-    for (const {handler, ctx} of listeners) {
-      // One failing handler must not stop the others, nor the SDK's own bookkeeping.
-      try {
-        handler.call(ctx, {name, data});
-      } catch (error) {
-        this.#log.error(`a handler of ${name} threw`, error);
-      }
-    }
+    this.#listeners.emit(name, data);
   }
 
   #setNetState(state) {
@@ -1062,7 +609,7 @@ class TIMInstance {
   // --- internals: the not-ready gate ---
 
   #destroyedError() {
-    return new IMError(ERR.NOT_INITIALISED, 'this SDK instance was destroyed: call TIM.create()');
+    return new IMError(ERROR.NOT_INITIALISED, 'this SDK instance was destroyed: call TIM.create()');
   }
 
   /** Why a method that needs SDK_READY cannot run now, or null if it can. */
@@ -1078,104 +625,19 @@ class TIMInstance {
     return Promise.reject(error);
   }
 
-  // --- internals: the socket ---
+  // --- internals: the connection ---
 
-  #ensureOpen() {
-    if (this.#socket?.readyState === WebSocket.OPEN) return Promise.resolve();
-    if (this.#opening) return this.#opening;
-    const url = this.#url;
-    const opening = new Promise((resolve, reject) => {
-      let socket;
-      try {
-        socket = new WebSocket(url);
-      } catch (error) {
-        reject(new IMError(ERR.REQUEST_FAILED, `cannot connect to ${url}: ${error.message}`));
-        return;
-      }
-      this.#socket = socket;
-      this.#setNetState(TYPES.NET_STATE_CONNECTING);
-      socket.onopen = () => {
-        resolve();
-        // Still 'connecting': the state turns 'connected' once the socket is logged in,
-        // the first moment requests can succeed on it.
-        if (this.#socket !== socket) return;
-        this.#heartbeatTimer = setInterval(() => this.#heartbeat(), HEARTBEAT_MS);
-      };
-      socket.onmessage = (event) => {
-        if (this.#socket === socket) this.#onFrame(event.data);
-      };
-      socket.onclose = (event) => {
-        // No-op if the socket had opened; otherwise the connection attempt failed.
-        reject(new IMError(ERR.REQUEST_FAILED, `cannot connect to ${url}`));
-        this.#onSocketClosed(socket, event);
-      };
-    });
-    const guarded = opening.finally(() => {
-      if (this.#opening === guarded) this.#opening = null;
-    });
-    this.#opening = guarded;
-    return guarded;
+  #request(op, data, timeout) {
+    return this.#transport.request(op, data, timeout);
   }
 
-  /** Close on purpose: cleans up now, so the close handler neither repeats it nor reconnects. */
-  #closeSocket() {
-    const socket = this.#socket;
-    if (!socket) return;
-    this.#socket = null;
-    this.#opening = null;
-    this.#socketGone();
-    socket.close(1000);
-  }
-
-  #onSocketClosed(socket, event) {
-    for (const [id, entry] of this.#pending) {
-      if (entry.socket !== socket) continue;
-      this.#pending.delete(id);
-      clearTimeout(entry.timer);
-      entry.reject(new IMError(ERR.REQUEST_FAILED, `connection closed before the ${entry.op} answer`));
-    }
-    if (this.#socket !== socket) return; // closed on purpose; already cleaned up
-    this.#log.warn(`connection closed (code ${event.code})`);
-    this.#socket = null;
-    this.#socketGone();
+  /** The socket closed, not on purpose. */
+  #onConnectionLost(closeCode) {
     if (!this.#session) return;
     // Kicked, and the KICKED_OUT push went missing: reconnecting would kick the
     // newer instance in turn.
-    if (event.code === CLOSE_KICKED_OUT) this.#kick(TYPES.KICKED_OUT_MULT_ACCOUNT);
-    else this.#scheduleReconnect();
-  }
-
-  /**
-   * Give up on a socket that stopped answering (or cannot be trusted): treat it as
-   * closed now and reconnect, without waiting for its close handshake, which a dead
-   * network never completes.
-   */
-  #dropSocket(socket) {
-    if (this.#socket !== socket) return;
-    socket.close(4000);
-    this.#onSocketClosed(socket, {code: 4000});
-  }
-
-  #socketGone() {
-    clearInterval(this.#heartbeatTimer);
-    this.#heartbeatTimer = null;
-    this.#setNetState(TYPES.NET_STATE_DISCONNECTED);
-  }
-
-  #heartbeat() {
-    // A heartbeat without an answer means a dead connection the browser has not
-    // noticed yet; closing it makes the SDK reconnect now rather than much later.
-    const socket = this.#socket;
-    this.#request('heartbeat', undefined, HEARTBEAT_TIMEOUT_MS).catch(() => {
-      if (socket) this.#dropSocket(socket);
-    });
-  }
-
-  #scheduleReconnect() {
-    const delay = reconnectDelay(this.#reconnectAttempt);
-    this.#reconnectAttempt += 1;
-    clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = setTimeout(() => this.#reconnect(), delay);
+    if (closeCode === CLOSE_KICKED_OUT) this.#kick(TYPES.KICKED_OUT_MULT_ACCOUNT);
+    else this.#backoff.schedule(() => this.#reconnect());
   }
 
   /**
@@ -1185,11 +647,9 @@ class TIMInstance {
    */
   #probe() {
     if (!this.#session || this.#destroyed) return;
-    if (this.#socket?.readyState === WebSocket.OPEN) {
-      if (this.#netState === TYPES.NET_STATE_CONNECTED) this.#heartbeat();
-    } else if (this.#reconnectTimer) {
-      clearTimeout(this.#reconnectTimer);
-      this.#reconnectAttempt = 0;
+    if (this.#transport.isOpen) {
+      if (this.#netState === TYPES.NET_STATE_CONNECTED) this.#transport.heartbeat();
+    } else if (this.#backoff.hurry()) {
       this.#reconnect();
     }
   }
@@ -1200,33 +660,32 @@ class TIMInstance {
    * only then report 'connected' and send what waits in the outbox.
    */
   async #reconnect() {
-    this.#reconnectTimer = null;
     const session = this.#session;
     if (!session || this.#destroyed) return;
     try {
-      await this.#ensureOpen();
+      await this.#transport.open();
       await this.#request('login', this.#loginData(session.userID, session.userSig));
     } catch (error) {
       if (this.#session !== session) return; // logged out or kicked meanwhile
-      if (error.code === 70001) {
+      if (error.code === ERROR.USERSIG_EXPIRED) {
         this.#kick(TYPES.KICKED_OUT_USERSIG_EXPIRED);
-      } else if (error.code === ERR.KICKED_OUT) {
+      } else if (error.code === ERROR.KICKED_OUT) {
         // Kicked while away; the KICKED_OUT push with the reason normally came first.
         this.#kick(TYPES.KICKED_OUT_MULT_ACCOUNT);
       } else if (endsSession(error.code)) {
         this.#emit(EVENT.ERROR, {code: error.code, message: error.message});
-        this.#endSession(ERR.NOT_LOGGED_IN);
-        this.#closeSocket();
-      } else if (this.#socket) {
-        this.#dropSocket(this.#socket); // which schedules the next attempt
-      } else if (!this.#reconnectTimer) {
-        this.#scheduleReconnect();
+        this.#endSession(ERROR.NOT_LOGGED_IN);
+        this.#transport.close();
+      } else if (this.#transport.socket) {
+        this.#transport.drop(); // which schedules the next attempt
+      } else if (!this.#backoff.waiting) {
+        this.#backoff.schedule(() => this.#reconnect());
       }
       return;
     }
     this.#log.info('reconnected; catching up');
-    const socket = this.#socket;
-    const current = () => this.#session === session && this.#socket === socket && socket;
+    const socket = this.#transport.socket;
+    const current = () => this.#session === session && this.#transport.socket === socket && socket;
     // A list fetch started before the drop answers for the old socket's moment.
     await this.#syncing?.catch(() => {});
     try {
@@ -1235,65 +694,16 @@ class TIMInstance {
       this.#log.warn('could not catch up after reconnecting', error);
       // Reporting 'connected' now would claim a catch-up that did not happen; a
       // fresh connection tries again.
-      if (current()) this.#dropSocket(socket);
+      if (current()) this.#transport.drop(socket);
       return;
     }
     if (!current()) return;
-    this.#reconnectAttempt = 0;
+    this.#backoff.reset();
     this.#setNetState(TYPES.NET_STATE_CONNECTED);
     this.#flushOutbox();
   }
 
-  // --- internals: requests and frames ---
-
-  #request(op, data, timeout = REQUEST_TIMEOUT_MS) {
-    const socket = this.#socket;
-    if (socket?.readyState !== WebSocket.OPEN) {
-      return Promise.reject(new IMError(ERR.REQUEST_FAILED, `not connected: ${op} not sent`));
-    }
-    const id = this.#nextRequestID++;
-    const frame = JSON.stringify(data === undefined ? {id, op} : {id, op, data});
-    const size = byteLength(frame);
-    if (size > MAX_FRAME_BYTES) {
-      const text = `${op} frame is ${size} bytes; the limit is ${MAX_FRAME_BYTES}`;
-      return Promise.reject(new IMError(ERR.FRAME_TOO_LARGE, text));
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new IMError(ERR.REQUEST_FAILED, `no answer to ${op} within ${timeout / 1000} s`));
-      }, timeout);
-      this.#pending.set(id, {op, socket, resolve, reject, timer});
-      this.#log.debug('→', op === 'login' ? {id, op} : frame);
-      socket.send(frame);
-    });
-  }
-
-  #onFrame(text) {
-    let frame;
-    try {
-      frame = JSON.parse(text);
-    } catch {
-      this.#log.warn('ignored a frame that is not JSON');
-      return;
-    }
-    if (!isPlainObject(frame)) return;
-    this.#log.debug('←', frame);
-    if (typeof frame.event === 'string') {
-      this.#onPush(frame.event, frame.data);
-      return;
-    }
-    const entry = this.#pending.get(frame.id);
-    if (!entry) {
-      // An answer to no request of ours (the server could not read the frame).
-      if (frame.code) this.#emit(EVENT.ERROR, {code: frame.code, message: frame.message ?? ''});
-      return;
-    }
-    this.#pending.delete(frame.id);
-    clearTimeout(entry.timer);
-    if (frame.code === 0) entry.resolve(frame.data ?? {});
-    else entry.reject(new IMError(frame.code, frame.message ?? ''));
-  }
+  // --- internals: pushes ---
 
   #onPush(event, data) {
     switch (event) {
@@ -1323,31 +733,25 @@ class TIMInstance {
       const messages = [];
       const fresh = []; // a message that a catch-up delivered already is not news again
       for (const fields of data.filter(isPlainObject)) {
-        const known = this.#isCached(fields);
+        const known = Boolean(this.#store.get(fields));
         const message = this.#adopt(fields);
         messages.push(message);
         if (!known) fresh.push(message);
-        this.#noteChange(message.conversationID, message.changeSequence);
+        this.#changes.note(message.conversationID, message.changeSequence);
       }
       if (event === 'MESSAGE_RECEIVED') {
         this.#noteMessages(messages);
         if (fresh.length) this.#emit(EVENT.MESSAGE_RECEIVED, fresh);
       } else {
-        this.#noteRevoked(messages);
+        this.#conversations.noteRevoked(messages);
         this.#emit(EVENT.MESSAGE_REVOKED, messages);
       }
     } else if (event === 'CONVERSATION_UPDATED') {
       // Another connection of this account read it (Hutong's own push).
       if (!isPlainObject(data) || typeof data.conversationID !== 'string') return;
-      const local = this.#conversations.get(data.conversationID);
-      const read = this.#reads.get(data.conversationID);
-      // A read of ours still on its way to the server will leave the count at zero,
-      // whatever the other connection saw.
-      const keepCount = Boolean(read && !read.answered);
-      const conversation = this.#mergeServerConversation(data, local, {keepCount});
-      this.#putConversation(conversation, !local);
+      this.#conversations.applyPush(data);
     } else if (event === 'CONVERSATION_DELETED') {
-      if (typeof data?.conversationID === 'string') this.#forgetConversation(data.conversationID);
+      if (typeof data?.conversationID === 'string') this.#conversations.forget(data.conversationID);
     } else if (event === 'GROUP_JOINED') {
       // Hutong's own: this connection hears the group's messages from now on. One
       // sent in the moment before (a member writing right after createGroup) never
@@ -1355,10 +759,10 @@ class TIMInstance {
       if (typeof data?.groupID !== 'string') return;
       const group = makeGroup(data);
       delete group.changeSequence; // the push's, not the group's
-      this.#putGroup(group);
+      this.#groups.put(group);
       const id = `${TYPES.CONV_GROUP}${data.groupID}`;
-      if (this.#changes.has(id)) return;
-      this.#changes.set(id, {seen: 0, ahead: new Set()});
+      if (this.#changes.follows(id)) return;
+      this.#changes.follow(id, 0);
       this.#catchUp(id).catch((error) => this.#log.warn(`could not catch up on ${id}`, error));
     }
   }
@@ -1373,13 +777,13 @@ class TIMInstance {
     // One name per login() call, kept by its reconnects: the server refuses a
     // reconnect of an instance it kicked while this page was away.
     this.#instanceID = newInstanceID();
-    await this.#ensureOpen();
+    await this.#transport.open();
     let data;
     try {
       data = await this.#request('login', this.#loginData(userID, userSig));
     } catch (error) {
       // Nothing to do on a connection that is not logged in; the server would close it.
-      this.#closeSocket();
+      this.#transport.close();
       throw error;
     }
     if (this.#destroyed) throw this.#destroyedError(); // destroyed while waiting
@@ -1390,13 +794,14 @@ class TIMInstance {
       nick: data.nick ?? '',
       avatar: data.avatar ?? '',
     };
-    this.#notReadyCode = ERR.NOT_LOGGED_IN;
+    this.#notReadyCode = ERROR.NOT_LOGGED_IN;
     this.#notReadyText = NOT_LOGGED_IN_TEXT;
-    this.#reconnectAttempt = 0;
+    this.#backoff.reset();
     this.#setNetState(TYPES.NET_STATE_CONNECTED);
     if (Number.isFinite(data.userSigExpireTime) && Number.isFinite(data.serverTime)) {
       // Server clock minus server clock: right even when the browser's clock is off.
-      this.#armSigTimer(Date.now() + (data.userSigExpireTime - data.serverTime) * 1000);
+      const deadline = Date.now() + (data.userSigExpireTime - data.serverTime) * 1000;
+      this.#sigDeadline.arm(deadline, () => this.#kick(TYPES.KICKED_OUT_USERSIG_EXPIRED));
     }
     this.#log.info(`logged in as ${userID}`);
     return {code: 0, data};
@@ -1422,30 +827,19 @@ class TIMInstance {
       if (this.#session !== session || this.#ready) return;
       this.#ready = true;
       this.#emit(EVENT.SDK_READY);
-      this.#flushListUpdate();
-      this.#flushGroupUpdate();
+      this.#listThrottle.flush();
+      this.#groupThrottle.flush();
     });
   }
 
   async #logout() {
-    this.#endSession(ERR.NOT_LOGGED_IN);
+    this.#endSession(ERROR.NOT_LOGGED_IN);
     try {
       await this.#request('logout');
     } catch (error) {
       this.#log.warn('the server did not confirm the logout', error);
     }
-    this.#closeSocket();
-  }
-
-  /** The sig's end: TIM's server kicks the session then; Hutong's SDK does it itself. */
-  #armSigTimer(deadline) {
-    clearTimeout(this.#sigTimer);
-    const wait = deadline - Date.now();
-    if (wait <= 0) {
-      this.#kick(TYPES.KICKED_OUT_USERSIG_EXPIRED);
-      return;
-    }
-    this.#sigTimer = setTimeout(() => this.#armSigTimer(deadline), Math.min(wait, MAX_TIMEOUT_MS));
+    this.#transport.close();
   }
 
   /**
@@ -1455,10 +849,10 @@ class TIMInstance {
    */
   #kick(type) {
     if (!this.#session) return;
-    const {code, text} = KICKS[type] ?? KICKS[TYPES.KICKED_OUT_MULT_ACCOUNT];
+    const {code, text} = kickOutcome(type);
     this.#log.warn(`kicked out: ${type}`);
     this.#endSession(code, type, text);
-    this.#closeSocket();
+    this.#transport.close();
   }
 
   /**
@@ -1471,30 +865,19 @@ class TIMInstance {
     this.#readying = false;
     this.#notReadyCode = code;
     this.#notReadyText = text;
-    clearTimeout(this.#sigTimer);
-    clearTimeout(this.#reconnectTimer);
-    clearTimeout(this.#listTimer);
-    this.#sigTimer = this.#reconnectTimer = this.#listTimer = null;
-    this.#reconnectAttempt = 0;
+    this.#sigDeadline.cancel();
+    this.#backoff.cancel();
+    this.#listThrottle.cancel();
+    this.#groupThrottle.cancel();
     this.#conversations.clear();
-    this.#ranks.clear();
-    this.#reads.clear();
-    this.#messages.clear();
+    this.#store.clear();
     this.#changes.clear();
-    for (const timer of this.#gapTimers.values()) clearTimeout(timer);
-    this.#gapTimers.clear();
-    this.#totalUnread = 0;
-    clearTimeout(this.#groupTimer);
-    this.#groupTimer = null;
     this.#groups.clear();
-    this.#announcedGroups = null;
-    // TIM's rule for a message that could not go out: it fails. Only a session that
-    // ends fails the outbox; a connection that drops only delays it.
-    for (const {message, reject} of this.#outbox.splice(0)) {
-      message.status = 'fail';
-      const text = 'the session ended before the message could be sent';
-      reject(new IMError(ERR.REQUEST_FAILED, text, {message}));
-    }
+    // Only a session that ends fails the outbox; a connection that drops only delays it.
+    this.#outbox.failAll(
+      ERROR.REQUEST_FAILED,
+      'the session ended before the message could be sent',
+    );
     if (kickedOutType) this.#emit(EVENT.KICKED_OUT, {type: kickedOutType});
     this.#emit(EVENT.SDK_NOT_READY);
   }
@@ -1517,9 +900,9 @@ class TIMInstance {
     }
     if (conversationType !== TYPES.CONV_C2C && conversationType !== TYPES.CONV_GROUP) {
       const text = `conversationType must be TIM.TYPES.CONV_C2C or CONV_GROUP, not ${conversationType}`;
-      throw new IMError(ERR.INVALID_CONVERSATION, text);
+      throw new IMError(ERROR.INVALID_CONVERSATION, text);
     }
-    if (!to) throw new IMError(ERR.INVALID_CONVERSATION, 'to must name the receiver');
+    if (!to) throw new IMError(ERROR.INVALID_CONVERSATION, 'to must name the receiver');
   }
 
   #createMessage(options, type, payload) {
@@ -1561,11 +944,11 @@ class TIMInstance {
    */
   #sendMessage(message) {
     message.status = 'unSend';
-    if (this.#outbox.length || !this.#isConnected()) {
+    if (this.#outbox.size || !this.#isConnected()) {
       // Known by its ID from now on: should an earlier attempt have reached the server
       // after all, the catch-up updates this object instead of announcing a copy.
-      if (this.#session) this.#remember(message);
-      return new Promise((resolve, reject) => this.#outbox.push({message, resolve, reject}));
+      if (this.#session) this.#store.remember(message);
+      return this.#outbox.add(message);
     }
     return this.#transmit(message).then(
       () => ({code: 0, data: {message}}),
@@ -1593,8 +976,8 @@ class TIMInstance {
     });
     Object.assign(message, data.message, {status: 'success', flow: 'out', isRead: true});
     if (this.#session) {
-      this.#remember(message);
-      this.#noteChange(message.conversationID, message.changeSequence);
+      this.#store.remember(message);
+      this.#changes.note(message.conversationID, message.changeSequence);
       this.#noteMessages([message]);
     }
   }
@@ -1604,43 +987,30 @@ class TIMInstance {
     return (
       Boolean(this.#session) &&
       this.#netState === TYPES.NET_STATE_CONNECTED &&
-      this.#socket?.readyState === WebSocket.OPEN
+      this.#transport.isOpen
     );
   }
 
   /**
-   * Send what waits in the outbox, oldest first and one at a time, so the server
-   * numbers them in the order they were written.
+   * Send what waits in the outbox. A connection that fails under a message keeps it
+   * first in line for after the reconnect; if that attempt did reach the server, its
+   * random and clientTime make the server answer with the stored copy. No answer on
+   * an open socket means a dead one: it is dropped, to reconnect now.
    */
-  async #flushOutbox() {
-    if (this.#flushing) return;
-    this.#flushing = true;
-    try {
-      while (this.#outbox.length && this.#isConnected()) {
-        const entry = this.#outbox[0];
-        const socket = this.#socket;
-        try {
-          await this.#transmit(entry.message);
-        } catch (error) {
-          if (error.code === ERR.REQUEST_FAILED && this.#session) {
-            // The connection failed under it: it stays first in line and goes again
-            // after the reconnect; if this attempt did reach the server, its random
-            // and clientTime make the server answer with the stored copy. No answer
-            // on an open socket means a dead one: close it to reconnect now.
-            if (socket) this.#dropSocket(socket);
-            break;
-          }
-          if (this.#outbox[0] === entry) this.#outbox.shift();
-          entry.message.status = 'fail';
-          entry.reject(new IMError(error.code, error.message, {message: entry.message}));
-          continue;
-        }
-        if (this.#outbox[0] === entry) this.#outbox.shift();
-        entry.resolve({code: 0, data: {message: entry.message}});
-      }
-    } finally {
-      this.#flushing = false;
-    }
+  #flushOutbox() {
+    let socket = null;
+    return this.#outbox.flush({
+      canSend: () => this.#isConnected(),
+      send: (message) => {
+        socket = this.#transport.socket;
+        return this.#transmit(message);
+      },
+      keep: (error) => {
+        if (error.code !== ERROR.REQUEST_FAILED || !this.#session) return false;
+        if (socket) this.#transport.drop(socket);
+        return true;
+      },
+    });
   }
 
   async #revokeMessage(message) {
@@ -1659,9 +1029,9 @@ class TIMInstance {
       message.changeSequence = data.message.changeSequence;
     }
     if (this.#session) {
-      this.#remember(message);
-      this.#noteChange(message.conversationID, message.changeSequence);
-      this.#noteRevoked([message]);
+      this.#store.remember(message);
+      this.#changes.note(message.conversationID, message.changeSequence);
+      this.#conversations.noteRevoked([message]);
     }
     return {code: 0, data: {message}};
   }
@@ -1681,14 +1051,8 @@ class TIMInstance {
   }
 
   async #setMessageRead(conversationID) {
-    const read = {stamp: ++this.#stamp, answered: false};
-    this.#reads.set(conversationID, read);
-    const conversation = this.#conversations.get(conversationID);
-    if (conversation?.unreadCount) {
-      conversation.unreadCount = 0;
-      this.#scheduleListUpdate();
-    }
-    for (const message of this.#messages.get(conversationID)?.values() ?? []) message.isRead = true;
+    const read = this.#conversations.markRead(conversationID);
+    this.#store.markRead(conversationID);
     try {
       await this.#request('setMessageRead', {conversationID});
     } finally {
@@ -1697,157 +1061,27 @@ class TIMInstance {
     return {code: 0, data: {}};
   }
 
-  // --- internals: the message cache ---
-
-  /** Make `message` the object handed out for its ID from now on. */
-  #remember(message) {
-    let byID = this.#messages.get(message.conversationID);
-    if (!byID) {
-      byID = new Map();
-      this.#messages.set(message.conversationID, byID);
-    }
-    byID.set(message.ID, message);
-    return message;
-  }
-
-  #isCached(fields) {
-    return Boolean(this.#messages.get(fields.conversationID)?.has(fields.ID));
-  }
-
-  /**
-   * The Message for server `fields`: the one already handed out for that ID,
-   * updated, or a new one. Flow is the viewer's: this account's own messages from
-   * its other connections are 'out'.
-   */
+  /** The Message for server `fields`, as the store keeps it for this account. */
   #adopt(fields) {
-    const mine = fields.from === this.#session?.userID;
-    const known = this.#messages.get(fields.conversationID)?.get(fields.ID);
-    const message = known ?? this.#remember(new Message(fields));
-    Object.assign(message, fields, {
-      flow: mine ? 'out' : 'in',
-      isRead: mine || message.isRead || Boolean(fields.isRead),
-    });
-    return message;
-  }
-
-  /** How many messages from others this instance holds in a conversation after `sequence`. */
-  #incomingAfter(conversationID, sequence) {
-    let count = 0;
-    for (const message of this.#messages.get(conversationID)?.values() ?? []) {
-      if (message.flow === 'in' && message.status === 'success' && message.sequence > sequence) {
-        count += 1;
-      }
-    }
-    return count;
+    return this.#store.adopt(fields, this.#session?.userID);
   }
 
   // --- internals: conversations ---
 
-  /** New messages (pushed, or sent from here): last message, unread count, order. */
+  /** New messages: the list notes them; a conversation they reveal is asked about. */
   #noteMessages(messages) {
-    for (const message of messages) {
-      const id = message.conversationID;
-      let conversation = this.#conversations.get(id);
-      if (!conversation) {
-        conversation = makeConversation({conversationID: id, type: message.conversationType});
-        this.#conversations.set(id, conversation);
-        // A push says little about its conversation: not the group's name, nor how
-        // many older messages are unread. The server's profile does.
-        this.#fetchConversation(id).catch((error) =>
-          this.#log.warn(`could not fetch conversation ${id}`, error),
-        );
-      }
-      // Each conversation numbers its messages and delivers them in order: one at or
-      // below the last known sequence is already counted (by the server's list, which
-      // may have been taken just after it was stored, or by an earlier push).
-      if (conversation.lastMessage && message.sequence <= conversation.lastMessage.lastSequence) {
-        continue;
-      }
-      conversation.lastMessage = lastMessageOf(message);
-      this.#ranks.set(id, this.#nextRank++);
-      if (message.flow === 'in') {
-        conversation.unreadCount += 1;
-        if (conversation.userProfile) {
-          const {nick, avatar} = message;
-          conversation.userProfile = {...conversation.userProfile, nick, avatar};
-        }
-      }
+    for (const id of this.#conversations.noteMessages(messages)) {
+      this.#fetchConversation(id).catch((error) =>
+        this.#log.warn(`could not fetch conversation ${id}`, error),
+      );
     }
-    this.#scheduleListUpdate();
-  }
-
-  /** Recalled messages: a conversation whose last message it was shows the recall. */
-  #noteRevoked(messages) {
-    let changed = false;
-    for (const message of messages) {
-      const conversation = this.#conversations.get(message.conversationID);
-      const last = conversation?.lastMessage;
-      if (last && last.lastSequence === message.sequence && last.fromAccount === message.from) {
-        conversation.lastMessage = {...last, isRevoked: true, revoker: message.revoker};
-        changed = true;
-      }
-    }
-    if (changed) this.#scheduleListUpdate();
-  }
-
-  /**
-   * Whether this instance asked to read a conversation after asking for a snapshot
-   * of it at `stamp`: requests on one socket are handled in order, so that read
-   * reached the server after the snapshot was taken, and the snapshot's count is stale.
-   */
-  #readAfter(id, stamp) {
-    const read = this.#reads.get(id);
-    return Boolean(read && read.stamp > stamp);
-  }
-
-  /**
-   * A server snapshot of a conversation (list, profile or push), reconciled with
-   * what this instance saw since the snapshot was taken.
-   * @param {Object} fields the server's Conversation
-   * @param {Object|undefined} local this instance's version
-   * @param {{keepCount?: boolean}} [options] keep the local unread count (a read
-   *   of ours the snapshot does not reflect)
-   */
-  #mergeServerConversation(fields, local, {keepCount = false} = {}) {
-    const conversation = makeConversation(fields);
-    if (!local) return conversation;
-    const serverSequence = conversation.lastMessage?.lastSequence ?? 0;
-    if ((local.lastMessage?.lastSequence ?? 0) > serverSequence) {
-      // Messages that reached this instance after the snapshot: count them on top.
-      conversation.lastMessage = local.lastMessage;
-      conversation.unreadCount += this.#incomingAfter(conversation.conversationID, serverSequence);
-    }
-    if (keepCount) conversation.unreadCount = local.unreadCount;
-    return conversation;
-  }
-
-  /** Put a conversation in the list (or replace it) and schedule the announcement. */
-  #putConversation(conversation, isNew) {
-    const id = conversation.conversationID;
-    // An empty conversation has no place in TIM's list; it joins with its first message.
-    if (isNew && !conversation.lastMessage) return;
-    this.#conversations.set(id, conversation);
-    if (isNew) this.#ranks.set(id, this.#nextRank++);
-    this.#scheduleListUpdate();
-  }
-
-  #forgetConversation(id) {
-    if (!this.#conversations.delete(id)) return;
-    this.#ranks.delete(id);
-    this.#scheduleListUpdate();
   }
 
   /** The server's version of one conversation; merged into the list if it is there. */
   async #fetchConversation(id) {
-    const stamp = ++this.#stamp;
+    const stamp = this.#conversations.stamp();
     const data = await this.#request('getConversationProfile', {conversationID: id});
-    const local = this.#conversations.get(id);
-    const keepCount = this.#readAfter(id, stamp);
-    const conversation = this.#mergeServerConversation(data.conversation, local, {keepCount});
-    // Only conversations already listed are updated: the server has a profile for a
-    // deleted conversation too, and fetching it must not bring it back.
-    if (local && this.#session) this.#putConversation(conversation, false);
-    return conversation;
+    return this.#conversations.applyProfile(id, data.conversation, stamp, Boolean(this.#session));
   }
 
   /**
@@ -1862,37 +1096,17 @@ class TIMInstance {
     if (this.#syncing) return this.#syncing;
     const session = this.#session;
     const run = async () => {
-      const stamp = ++this.#stamp;
+      const stamp = this.#conversations.stamp();
       const data = await this.#request('getConversationList');
       if (this.#session !== session) return;
       const valid = (c) =>
         isPlainObject(c) && typeof c.conversationID === 'string' && typeof c.type === 'string';
       const list = Array.isArray(data.conversationList) ? data.conversationList.filter(valid) : [];
-      const before = this.#conversations;
-      const conversations = new Map();
-      const ranks = new Map();
-      const behind = [];
-      list.forEach((fields, index) => {
-        const id = fields.conversationID;
-        const keepCount = this.#readAfter(id, stamp);
-        conversations.set(id, this.#mergeServerConversation(fields, before.get(id), {keepCount}));
-        ranks.set(id, list.length - index); // the server's order, below anything newer
-        const change = fields.changeSequence;
-        const followed = this.#changes.get(id);
-        if (!Number.isInteger(change)) return;
-        if (!followed && catchUpNew) {
-          this.#changes.set(id, {seen: Math.max(0, change - MAX_SYNC_PAGE), ahead: new Set()});
-          if (change > 0) behind.push(id);
-        } else if (!followed) {
-          // Nothing of it is held here: its history is getMessageList's business.
-          this.#changes.set(id, {seen: change, ahead: new Set()});
-        } else if (change > followed.seen) {
-          behind.push(id);
-        }
-      });
-      this.#conversations = conversations;
-      this.#ranks = ranks;
-      this.#nextRank = list.length + 1;
+      this.#conversations.replace(list, stamp);
+      const recent = catchUpNew ? MAX_SYNC_PAGE : undefined;
+      const behind = list
+        .map((c) => c.conversationID)
+        .filter((id, i) => this.#changes.learn(id, list[i].changeSequence, {recent}));
       // The list's counts already include what the catch-up brings: no refresh.
       await Promise.all(
         behind.map((id) =>
@@ -1901,42 +1115,12 @@ class TIMInstance {
           ),
         ),
       );
-      if (announce) this.#flushListUpdate();
+      if (announce) this.#listThrottle.flush();
     };
     this.#syncing = run().finally(() => {
       this.#syncing = null;
     });
     return this.#syncing;
-  }
-
-  /**
-   * Record that a conversation's change number `change` has been applied. A gap
-   * before it that does not close soon is a lost push: fetch what is missing.
-   */
-  #noteChange(id, change) {
-    if (!Number.isInteger(change) || change <= 0) return;
-    const followed = this.#changes.get(id);
-    if (!followed) {
-      this.#changes.set(id, {seen: change, ahead: new Set()});
-      return;
-    }
-    if (change <= followed.seen) return;
-    followed.ahead.add(change);
-    this.#closeRun(followed);
-    if (followed.ahead.size && !this.#gapTimers.has(id)) {
-      const timer = setTimeout(() => {
-        this.#gapTimers.delete(id);
-        if (this.#changes.get(id)?.ahead.size) {
-          this.#catchUp(id).catch((error) => this.#log.warn(`could not catch up on ${id}`, error));
-        }
-      }, GAP_GRACE_MS);
-      this.#gapTimers.set(id, timer);
-    }
-  }
-
-  #closeRun(followed) {
-    for (const change of followed.ahead) if (change <= followed.seen) followed.ahead.delete(change);
-    while (followed.ahead.delete(followed.seen + 1)) followed.seen += 1;
   }
 
   /**
@@ -1950,7 +1134,7 @@ class TIMInstance {
     if (running) return running;
     const session = this.#session;
     const run = async () => {
-      let from = this.#changes.get(id)?.seen ?? 0;
+      let from = this.#changes.seen(id);
       const received = [];
       const revoked = [];
       for (;;) {
@@ -1962,7 +1146,7 @@ class TIMInstance {
         if (this.#session !== session) return;
         const list = Array.isArray(data.messageList) ? data.messageList.filter(isPlainObject) : [];
         for (const fields of list) {
-          const known = this.#messages.get(fields.conversationID)?.get(fields.ID);
+          const known = this.#store.get(fields);
           const wasRevoked = known?.isRevoked;
           const message = this.#adopt(fields);
           if (!known) received.push(message);
@@ -1971,12 +1155,8 @@ class TIMInstance {
         if (Number.isInteger(data.changeSequence)) from = Math.max(from, data.changeSequence);
         if (data.isCompleted || !list.length) break;
       }
-      const followed = this.#changes.get(id) ?? {seen: 0, ahead: new Set()};
-      followed.seen = Math.max(followed.seen, from);
-      this.#closeRun(followed);
-      this.#changes.set(id, followed);
-      // Changes come in the order they were made; a page wants messages in theirs.
-      received.sort((a, b) => a.sequence - b.sequence);
+      this.#changes.caughtUp(id, from);
+      received.sort(bySequence);
       // A conversation new here fetches its profile (and count) as it is noted.
       const listed = this.#conversations.has(id);
       if (received.length) {
@@ -1984,7 +1164,7 @@ class TIMInstance {
         this.#emit(EVENT.MESSAGE_RECEIVED, received);
       }
       if (revoked.length) {
-        this.#noteRevoked(revoked);
+        this.#conversations.noteRevoked(revoked);
         this.#emit(EVENT.MESSAGE_REVOKED, revoked);
       }
       if (refresh && received.length && listed) await this.#fetchConversation(id);
@@ -1992,53 +1172,6 @@ class TIMInstance {
     const promise = run().finally(() => this.#catchingUp.delete(id));
     this.#catchingUp.set(id, promise);
     return promise;
-  }
-
-  // --- internals: groups ---
-
-  /** Replace the group list with the server's. Shared by callers that overlap. */
-  #refreshGroups({announce = true} = {}) {
-    if (this.#groupsFetch) return this.#groupsFetch;
-    const session = this.#session;
-    const run = async () => {
-      const data = await this.#request('getGroupList');
-      if (this.#session !== session) return;
-      const list = Array.isArray(data.groupList) ? data.groupList : [];
-      this.#groups = new Map(
-        list
-          .filter((g) => isPlainObject(g) && typeof g.groupID === 'string')
-          .map((g) => [g.groupID, makeGroup(g)]),
-      );
-      // At once, not throttled: a reconnect reports 'connected' only after this.
-      if (announce) this.#flushGroupUpdate();
-    };
-    this.#groupsFetch = run().finally(() => {
-      this.#groupsFetch = null;
-    });
-    return this.#groupsFetch;
-  }
-
-  #putGroup(group) {
-    this.#groups.set(group.groupID, group);
-    this.#scheduleGroupUpdate();
-  }
-
-  /** The same throttle as the conversation list's. */
-  #scheduleGroupUpdate() {
-    if (this.#groupTimer) return;
-    this.#groupTimer = setTimeout(() => this.#flushGroupUpdate(), LIST_THROTTLE_MS);
-  }
-
-  /** Announce the group list, unless it is what the last announcement said. */
-  #flushGroupUpdate() {
-    clearTimeout(this.#groupTimer);
-    this.#groupTimer = null;
-    if (!this.#ready) return; // SDK_READY comes first; it announces the list itself
-    const list = [...this.#groups.values()];
-    const json = JSON.stringify(list);
-    if (json === this.#announcedGroups) return;
-    this.#announcedGroups = json;
-    this.#emit(EVENT.GROUP_LIST_UPDATED, list);
   }
 
   async #deleteConversations(ids) {
@@ -2052,41 +1185,44 @@ class TIMInstance {
         continue;
       }
       deleted.push(id);
-      this.#forgetConversation(id);
+      this.#conversations.forget(id);
     }
     if (!deleted.length) throw firstError;
     return deleted;
   }
 
-  #sortedConversations() {
-    return [...this.#conversations.values()].sort(newestFirst(this.#ranks));
-  }
-
-  #countUnread() {
-    let total = 0;
-    for (const c of this.#conversations.values()) {
-      if (c.type !== TYPES.CONV_SYSTEM) total += c.unreadCount;
-    }
-    return total;
-  }
-
-  /** TIM's throttle: the full list at most once per interval, after the last change. */
-  #scheduleListUpdate() {
-    if (this.#listTimer) return;
-    this.#listTimer = setTimeout(() => this.#flushListUpdate(), LIST_THROTTLE_MS);
-  }
-
-  /** Announce the list (and the total, when it changed) now. */
-  #flushListUpdate() {
-    clearTimeout(this.#listTimer);
-    this.#listTimer = null;
+  /** Announce the list (and the total, when it changed). */
+  #announceList() {
     if (!this.#ready) return; // SDK_READY announces the first list itself
-    this.#emit(EVENT.CONVERSATION_LIST_UPDATED, this.#sortedConversations());
-    const total = this.#countUnread();
-    if (total !== this.#totalUnread) {
-      this.#totalUnread = total;
-      this.#emit(EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, total);
-    }
+    this.#emit(EVENT.CONVERSATION_LIST_UPDATED, this.#conversations.sorted());
+    const total = this.#conversations.takeTotalChange();
+    if (total !== null) this.#emit(EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, total);
+  }
+
+  // --- internals: groups ---
+
+  /** Replace the group list with the server's. Shared by callers that overlap. */
+  #refreshGroups({announce = true} = {}) {
+    if (this.#groupsFetch) return this.#groupsFetch;
+    const session = this.#session;
+    const run = async () => {
+      const data = await this.#request('getGroupList');
+      if (this.#session !== session) return;
+      this.#groups.replace(Array.isArray(data.groupList) ? data.groupList : []);
+      // At once, not throttled: a reconnect reports 'connected' only after this.
+      if (announce) this.#groupThrottle.flush();
+    };
+    this.#groupsFetch = run().finally(() => {
+      this.#groupsFetch = null;
+    });
+    return this.#groupsFetch;
+  }
+
+  /** Announce the group list, unless it is what the last announcement said. */
+  #announceGroups() {
+    if (!this.#ready) return; // SDK_READY comes first; it announces the list itself
+    const list = this.#groups.takeChange();
+    if (list) this.#emit(EVENT.GROUP_LIST_UPDATED, list);
   }
 }
 
@@ -2122,6 +1258,6 @@ function create(options) {
   return instance;
 }
 
-const TIM = {create, TYPES, EVENT, VERSION};
+const TIM = {create, TYPES, EVENT, VERSION, ERROR};
 
 export default TIM;

@@ -1,0 +1,286 @@
+import {TYPES} from './constants.js';
+import {lastMessageOf} from './message.js';
+
+/**
+ * The conversation list this instance keeps between server snapshots: TIM's
+ * Conversation objects, their order, and the unread arithmetic that reconciles a
+ * snapshot with what happened here after it was taken (messages that arrived, a
+ * read still on its way to the server).
+ */
+
+/**
+ * A Conversation with every field TIM's has, filled from `fields` (the server's
+ * object, or just `{conversationID, type}` for one a push revealed).
+ */
+export function makeConversation(fields) {
+  const {conversationID, type} = fields;
+  const peer = type === TYPES.CONV_SYSTEM ? '' : conversationID.slice(type.length);
+  const conversation = {
+    conversationID,
+    type,
+    subType: undefined,
+    unreadCount: 0,
+    lastMessage: null,
+    userProfile: type === TYPES.CONV_C2C ? {userID: peer, nick: '', avatar: ''} : undefined,
+    groupProfile:
+      type === TYPES.CONV_GROUP ? {groupID: peer, name: '', type: '', avatar: ''} : undefined,
+    groupAtInfoList: [],
+    remark: '',
+    isPinned: false,
+    messageRemindType: '',
+    markList: [],
+    customData: '',
+    conversationGroupList: [],
+    peerReadTime: 0,
+    toAccount: peer,
+  };
+  // The server sends null for what does not apply (a C2C conversation's groupProfile);
+  // TIM leaves those undefined, so nulls do not overwrite the defaults.
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== null && value !== undefined) conversation[key] = value;
+  }
+  if (conversation.lastMessage) {
+    conversation.lastMessage = {
+      onlineOnlyFlag: false,
+      nameCard: '',
+      version: 0,
+      isPeerRead: false,
+      ...conversation.lastMessage,
+    };
+  }
+  conversation.subType = conversation.groupProfile?.type || undefined;
+  return conversation;
+}
+
+/** TIM's conversation-list order; `rank` breaks ties of messages sent in the same second. */
+export function newestFirst(rank) {
+  return (a, b) =>
+    (b.lastMessage?.lastTime ?? 0) - (a.lastMessage?.lastTime ?? 0) ||
+    (rank.get(b.conversationID) ?? 0) - (rank.get(a.conversationID) ?? 0);
+}
+
+export class ConversationList {
+  #incomingAfter;
+  #onChange;
+  #byID = new Map(); // conversationID → Conversation
+  // conversationID → a number that grows each time the conversation gets a newer last
+  // message here: orders conversations whose last messages carry the same second.
+  #ranks = new Map();
+  #nextRank = 1;
+  // conversationID → {stamp, answered} of the last markRead, to tell whether a
+  // server snapshot of the conversation was taken before that read or after it.
+  #reads = new Map();
+  #stamp = 0; // orders this instance's requests
+  #announcedTotal = 0;
+
+  /**
+   * @param {{incomingAfter: function(string, number): number, onChange: function(): void}} deps
+   *   `incomingAfter(id, sequence)`: how many messages from others are held after
+   *   `sequence`; `onChange()`: the list changed and wants announcing
+   */
+  constructor({incomingAfter, onChange}) {
+    this.#incomingAfter = incomingAfter;
+    this.#onChange = onChange;
+  }
+
+  get(id) {
+    return this.#byID.get(id);
+  }
+
+  has(id) {
+    return this.#byID.has(id);
+  }
+
+  /** Newest first, TIM's order. */
+  sorted() {
+    return [...this.#byID.values()].sort(newestFirst(this.#ranks));
+  }
+
+  /** The sum of the unread counts; the system conversation's do not count (TIM's rule). */
+  totalUnread() {
+    let total = 0;
+    for (const c of this.#byID.values()) {
+      if (c.type !== TYPES.CONV_SYSTEM) total += c.unreadCount;
+    }
+    return total;
+  }
+
+  /** The total if it differs from the one last taken here, else null: announce only changes. */
+  takeTotalChange() {
+    const total = this.totalUnread();
+    if (total === this.#announcedTotal) return null;
+    this.#announcedTotal = total;
+    return total;
+  }
+
+  /**
+   * A stamp for a request about to ask the server for a snapshot. Requests on one
+   * socket are handled in order, so comparing stamps tells which came first.
+   */
+  stamp() {
+    return ++this.#stamp;
+  }
+
+  /**
+   * New messages (pushed, or sent from here): last message, unread count, order.
+   * @returns {string[]} the conversations this revealed, which the server should be
+   *   asked about (a push says little: not the group's name, nor older unread ones)
+   */
+  noteMessages(messages) {
+    const revealed = [];
+    for (const message of messages) {
+      const id = message.conversationID;
+      let conversation = this.#byID.get(id);
+      if (!conversation) {
+        conversation = makeConversation({conversationID: id, type: message.conversationType});
+        this.#byID.set(id, conversation);
+        revealed.push(id);
+      }
+      // Each conversation numbers its messages and delivers them in order: one at or
+      // below the last known sequence is already counted (by the server's list, which
+      // may have been taken just after it was stored, or by an earlier push).
+      if (conversation.lastMessage && message.sequence <= conversation.lastMessage.lastSequence) {
+        continue;
+      }
+      conversation.lastMessage = lastMessageOf(message);
+      this.#ranks.set(id, this.#nextRank++);
+      if (message.flow === 'in') {
+        conversation.unreadCount += 1;
+        if (conversation.userProfile) {
+          const {nick, avatar} = message;
+          conversation.userProfile = {...conversation.userProfile, nick, avatar};
+        }
+      }
+    }
+    this.#onChange();
+    return revealed;
+  }
+
+  /** Recalled messages: a conversation whose last message it was shows the recall. */
+  noteRevoked(messages) {
+    let changed = false;
+    for (const message of messages) {
+      const last = this.#byID.get(message.conversationID)?.lastMessage;
+      if (last && last.lastSequence === message.sequence && last.fromAccount === message.from) {
+        this.#byID.get(message.conversationID).lastMessage = {
+          ...last,
+          isRevoked: true,
+          revoker: message.revoker,
+        };
+        changed = true;
+      }
+    }
+    if (changed) this.#onChange();
+  }
+
+  /**
+   * The page read a conversation: its count is 0 here at once.
+   * @returns {{stamp: number, answered: boolean}} set `answered` once the server
+   *   has confirmed; until then a snapshot from elsewhere does not bring the count back
+   */
+  markRead(id) {
+    const read = {stamp: this.stamp(), answered: false};
+    this.#reads.set(id, read);
+    const conversation = this.#byID.get(id);
+    if (conversation?.unreadCount) {
+      conversation.unreadCount = 0;
+      this.#onChange();
+    }
+    return read;
+  }
+
+  /**
+   * The server's profile of one conversation, asked for at `stamp`: merged, and put
+   * in the list only if the conversation is there already (the server has a profile
+   * for a deleted conversation too, and fetching it must not bring it back).
+   * @param {boolean} keep whether the list may change (the session is still the one
+   *   that asked)
+   */
+  applyProfile(id, fields, stamp, keep) {
+    const local = this.#byID.get(id);
+    const conversation = this.#merge(fields, local, {keepCount: this.#readAfter(id, stamp)});
+    if (local && keep) this.#put(conversation, false);
+    return conversation;
+  }
+
+  /** Another connection of this account changed a conversation (Hutong's own push). */
+  applyPush(fields) {
+    const read = this.#reads.get(fields.conversationID);
+    // A read of ours still on its way to the server will leave the count at zero,
+    // whatever the other connection saw.
+    const keepCount = Boolean(read && !read.answered);
+    const local = this.#byID.get(fields.conversationID);
+    this.#put(this.#merge(fields, local, {keepCount}), !local);
+  }
+
+  /**
+   * Replace the list with the server's (newest first), asked for at `stamp`. Its
+   * order ranks below anything that becomes newer here afterwards.
+   */
+  replace(list, stamp) {
+    const byID = new Map();
+    const ranks = new Map();
+    list.forEach((fields, index) => {
+      const id = fields.conversationID;
+      const keepCount = this.#readAfter(id, stamp);
+      byID.set(id, this.#merge(fields, this.#byID.get(id), {keepCount}));
+      ranks.set(id, list.length - index);
+    });
+    this.#byID = byID;
+    this.#ranks = ranks;
+    this.#nextRank = list.length + 1;
+  }
+
+  forget(id) {
+    if (!this.#byID.delete(id)) return;
+    this.#ranks.delete(id);
+    this.#onChange();
+  }
+
+  clear() {
+    this.#byID.clear();
+    this.#ranks.clear();
+    this.#reads.clear();
+    this.#announcedTotal = 0;
+  }
+
+  /**
+   * A server snapshot of a conversation (list, profile or push), reconciled with
+   * what this instance saw since the snapshot was taken.
+   * @param {Object} fields the server's Conversation
+   * @param {Object|undefined} local this instance's version
+   * @param {{keepCount?: boolean}} [options] keep the local unread count (a read
+   *   of ours the snapshot does not reflect)
+   */
+  #merge(fields, local, {keepCount = false} = {}) {
+    const conversation = makeConversation(fields);
+    if (!local) return conversation;
+    const serverSequence = conversation.lastMessage?.lastSequence ?? 0;
+    if ((local.lastMessage?.lastSequence ?? 0) > serverSequence) {
+      // Messages that reached this instance after the snapshot: count them on top.
+      conversation.lastMessage = local.lastMessage;
+      conversation.unreadCount += this.#incomingAfter(conversation.conversationID, serverSequence);
+    }
+    if (keepCount) conversation.unreadCount = local.unreadCount;
+    return conversation;
+  }
+
+  /**
+   * Whether this instance asked to read a conversation after asking for a snapshot
+   * of it at `stamp`: that read reached the server after the snapshot was taken,
+   * and the snapshot's count is stale.
+   */
+  #readAfter(id, stamp) {
+    const read = this.#reads.get(id);
+    return Boolean(read && read.stamp > stamp);
+  }
+
+  #put(conversation, isNew) {
+    const id = conversation.conversationID;
+    // An empty conversation has no place in TIM's list; it joins with its first message.
+    if (isNew && !conversation.lastMessage) return;
+    this.#byID.set(id, conversation);
+    if (isNew) this.#ranks.set(id, this.#nextRank++);
+    this.#onChange();
+  }
+}

@@ -1,0 +1,74 @@
+import {Message} from './message.js';
+
+/**
+ * Every message handed out to the page, by conversation and ID. A later copy of a
+ * message (a recall, a history page, a catch-up) updates the object the page
+ * already holds instead of making a second one, so `message.isRevoked` and the
+ * like stay true on what the page kept.
+ */
+export class MessageStore {
+  #byConversation = new Map(); // conversationID → Map(message ID → Message)
+
+  /** Make `message` the object handed out for its ID from now on. */
+  remember(message) {
+    let byID = this.#byConversation.get(message.conversationID);
+    if (!byID) {
+      byID = new Map();
+      this.#byConversation.set(message.conversationID, byID);
+    }
+    byID.set(message.ID, message);
+    return message;
+  }
+
+  /** The held message for server `fields` (their conversationID and ID), if any. */
+  get(fields) {
+    return this.#byConversation.get(fields.conversationID)?.get(fields.ID);
+  }
+
+  /** The held message with this ID in any conversation (findMessage's lookup), or null. */
+  find(messageID) {
+    for (const byID of this.#byConversation.values()) {
+      if (byID.has(messageID)) return byID.get(messageID);
+    }
+    return null;
+  }
+
+  /**
+   * The Message for server `fields`: the one already handed out for that ID,
+   * updated, or a new one. Flow is the viewer's: `userID`'s own messages from
+   * its other connections are 'out'.
+   */
+  adopt(fields, userID) {
+    const mine = fields.from === userID;
+    const message = this.get(fields) ?? this.remember(new Message(fields));
+    Object.assign(message, fields, {
+      flow: mine ? 'out' : 'in',
+      isRead: mine || message.isRead || Boolean(fields.isRead),
+    });
+    return message;
+  }
+
+  /**
+   * How many messages from others are held in a conversation after `sequence`:
+   * the ones a server snapshot taken at `sequence` has not counted as unread.
+   */
+  incomingAfter(conversationID, sequence) {
+    let count = 0;
+    for (const message of this.#byConversation.get(conversationID)?.values() ?? []) {
+      if (message.flow === 'in' && message.status === 'success' && message.sequence > sequence) {
+        count += 1;
+      }
+    }
+    return count;
+  }
+
+  markRead(conversationID) {
+    for (const message of this.#byConversation.get(conversationID)?.values() ?? []) {
+      message.isRead = true;
+    }
+  }
+
+  clear() {
+    this.#byConversation.clear();
+  }
+}
