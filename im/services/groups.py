@@ -106,23 +106,19 @@ def check_create_group(
         raise IMError(GROUP_MEMBER_ACCOUNT_MISSING, f"no such userIDs: {', '.join(missing)}")
     if group_type == Group.Type.AVCHATROOM:
         roles = {}  # TIM ignores memberList for AVChatRoom
-    group_id = group_id or _auto_group_id(group_type)
-    try:
-        with transaction.atomic():
-            return do_create_group(
-                owner=owner,
-                group_id=group_id,
-                name=name,
-                group_type=group_type,
-                members=[(accounts[uid], role) for uid, role in roles.items()],
-                introduction=introduction,
-                notification=notification,
-                avatar=avatar,
-                join_option=join_option,
-                max_member_num=max_member_num or DEFAULT_MAX_MEMBERS[group_type],
-            )
-    except IntegrityError:
-        raise IMError(GROUP_ID_IN_USE, f"groupID {group_id!r} is already in use") from None
+    with transaction.atomic():
+        return do_create_group(
+            owner=owner,
+            group_id=group_id or _auto_group_id(group_type),
+            name=name,
+            group_type=group_type,
+            members=[(accounts[uid], role) for uid, role in roles.items()],
+            introduction=introduction,
+            notification=notification,
+            avatar=avatar,
+            join_option=join_option,
+            max_member_num=max_member_num or DEFAULT_MAX_MEMBERS[group_type],
+        )
 
 
 @in_callers_transaction
@@ -140,20 +136,24 @@ def do_create_group(
     max_member_num: int,
 ) -> GroupView:
     """Create the group, its conversation and its members; schedule GROUP_JOINED for
-    every member, which also makes their sessions hear the group from then on. A
-    groupID in use raises ``IntegrityError`` (the caller's transaction is then broken)."""
-    group = Group.objects.create(
-        app=owner.app,
-        group_id=group_id,
-        name=name,
-        type=group_type,
-        owner=owner,
-        introduction=introduction,
-        notification=notification,
-        avatar=avatar,
-        join_option=join_option,
-        max_member_num=max_member_num,
-    )
+    every member, which also makes their sessions hear the group from then on."""
+    try:
+        # A savepoint: a groupID already taken leaves the caller's transaction usable.
+        with transaction.atomic():
+            group = Group.objects.create(
+                app=owner.app,
+                group_id=group_id,
+                name=name,
+                type=group_type,
+                owner=owner,
+                introduction=introduction,
+                notification=notification,
+                avatar=avatar,
+                join_option=join_option,
+                max_member_num=max_member_num,
+            )
+    except IntegrityError:
+        raise IMError(GROUP_ID_IN_USE, f"groupID {group_id!r} is already in use") from None
     conversation = Conversation.objects.create(
         app=owner.app, kind=Conversation.Kind.GROUP, group=group
     )
