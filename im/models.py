@@ -134,16 +134,37 @@ class GroupMember(models.Model):
         return f"{self.account_id} in {self.group_id}"
 
 
+class GroupApplication(models.Model):
+    """A request to join a ``NeedPermission`` group, pending until an owner or admin
+    handles it (TIM's join application, shown to them as a system notice)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="applications")
+    applicant = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "applicant"], name="application_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applicant_id} to {self.group_id}"
+
+
 class Conversation(models.Model):
-    """A C2C pair or a group: the unit that owns a message sequence."""
+    """A C2C pair, a group, or one account's system notices (TIM's ``@TIM#SYSTEM``):
+    the unit that owns a message sequence."""
 
     class Kind(models.TextChoices):
         C2C = "C2C", "C2C"
         GROUP = "GROUP", "GROUP"
+        SYSTEM = "@TIM#SYSTEM", "@TIM#SYSTEM"
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="conversations")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
     # For C2C: the two accounts, the lower primary key first, so a pair has one row.
+    # For SYSTEM: ``account_low`` is the account whose notices these are.
     account_low = models.ForeignKey(
         Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -168,7 +189,12 @@ class Conversation(models.Model):
                 fields=["account_low", "account_high"],
                 condition=models.Q(kind="C2C"),
                 name="conversation_unique_c2c_pair",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["account_low"],
+                condition=models.Q(kind="@TIM#SYSTEM"),
+                name="conversation_unique_system",
+            ),
         ]
 
     def __str__(self) -> str:

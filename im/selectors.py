@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from im.errors import (
@@ -16,7 +25,16 @@ from im.errors import (
     SDKAPPID_NOT_FOUND,
     IMError,
 )
-from im.models import Account, App, Conversation, Group, GroupMember, Message, Participant
+from im.models import (
+    Account,
+    App,
+    Conversation,
+    Group,
+    GroupApplication,
+    GroupMember,
+    Message,
+    Participant,
+)
 
 M = TypeVar("M")
 
@@ -77,6 +95,60 @@ def c2c_conversation(a: Account, b: Account) -> Conversation | None:
     if conversation is not None:
         conversation.account_low, conversation.account_high = low, high
     return conversation
+
+
+def system_conversation(account: Account) -> Conversation | None:
+    """The account's ``@TIM#SYSTEM`` conversation (its group notices), with it attached."""
+    conversation = one_or_none(
+        Conversation.objects.filter(kind=Conversation.Kind.SYSTEM, account_low_id=account.pk)
+    )
+    if conversation is not None:
+        conversation.account_low = account
+    return conversation
+
+
+def group_members(group: Group, *, offset: int, limit: int) -> list[GroupMember]:
+    """A page of members: the owner first, then admins, then by join time."""
+    role_order = Case(
+        When(role=GroupMember.Role.OWNER, then=Value(0)),
+        When(role=GroupMember.Role.ADMIN, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    queryset = (
+        GroupMember.objects.filter(group=group)
+        .select_related("account")
+        .order_by(role_order, "joined_at", "pk")
+    )
+    return list(queryset[offset : offset + limit])
+
+
+def members_by_user_id(group: Group, user_ids: list[str]) -> dict[str, GroupMember]:
+    members = GroupMember.objects.filter(group=group, account__user_id__in=user_ids)
+    return {m.account.user_id: m for m in members.select_related("account")}
+
+
+def member_account_ids(group: Group) -> list[int]:
+    return list(GroupMember.objects.filter(group=group).values_list("account_id", flat=True))
+
+
+def group_managers(group: Group) -> list[Account]:
+    """The owner and admins: who handles join applications."""
+    roles = (GroupMember.Role.OWNER, GroupMember.Role.ADMIN)
+    members = GroupMember.objects.filter(group=group, role__in=roles).select_related("account")
+    return [m.account for m in members]
+
+
+def pending_applications(account: Account) -> list[GroupApplication]:
+    """Applications to the groups ``account`` owns or administers, oldest first."""
+    managed = GroupMember.objects.filter(
+        account=account, role__in=(GroupMember.Role.OWNER, GroupMember.Role.ADMIN)
+    ).values("group_id")
+    return list(
+        GroupApplication.objects.filter(group_id__in=managed)
+        .select_related("group", "applicant")
+        .order_by("created_at", "pk")
+    )
 
 
 def group_conversation(group: Group) -> Conversation | None:

@@ -1,4 +1,5 @@
-"""Groups: creating one with its members. (Joining, roles and notices grow here.)"""
+"""Groups as a whole: creating, finding, changing the profile, handing over, dismissing.
+Membership is in ``im.services.members``; rules in ``im.permissions``."""
 
 from __future__ import annotations
 
@@ -12,13 +13,23 @@ from im.errors import (
     GROUP_ID_INVALID,
     GROUP_INVALID_PARAMS,
     GROUP_MEMBER_ACCOUNT_MISSING,
+    NO_PERMISSION,
     IMError,
 )
 from im.events import Event, send_event_on_commit
 from im.models import Account, Conversation, Group, GroupMember, Participant
-from im.permissions import access_group_profile
-from im.results import GroupJoined, GroupView
-from im.selectors import group_member_count
+from im.permissions import (
+    access_group,
+    access_group_profile,
+    check_can_dismiss,
+    check_can_find,
+    check_can_transfer,
+    check_can_update_profile,
+)
+from im.results import GroupJoined, GroupLeft, GroupView
+from im.selectors import group_member_count, members_by_user_id
+from im.services import notices, tips
+from im.services.messages import lock_group_conversation
 from im.transactions import in_callers_transaction
 
 MAX_INITIAL_MEMBERS = 500
@@ -175,3 +186,109 @@ def do_create_group(
         )
     )
     return GroupView(group=group, member=owner_member, member_count=len(rows))
+
+
+def check_search_group(*, account: Account, group_id: str) -> GroupView:
+    """``searchGroupByID``: any group but a Private one (even for its members), as the
+    searcher sees it."""
+    group, member = access_group(account, group_id)
+    check_can_find(group)
+    return GroupView(group=group, member=member, member_count=group_member_count(group))
+
+
+def _check_profile_field(field: str, value: str) -> None:
+    if len(value.encode()) > LIMITS[field]:
+        raise IMError(GROUP_INVALID_PARAMS, f"{field} is over {LIMITS[field]} bytes")
+    if field == "name" and not value.strip():
+        raise IMError(GROUP_INVALID_PARAMS, "name must not be empty")
+
+
+def check_update_group_profile(
+    *, account: Account, group_id: str, changes: dict[str, object]
+) -> GroupView:
+    """Change some of name, introduction, notification, avatar, muteAllMembers and
+    joinOption (``changes`` keys in the model's names); an entry point. Members are told
+    with a profile tip carrying what changed."""
+    if not changes:
+        raise IMError(GROUP_INVALID_PARAMS, "nothing to change")
+    for field, value in changes.items():
+        if field in LIMITS:
+            _check_profile_field(field, str(value))
+        elif field == "join_option" and value not in JOIN_OPTIONS:
+            raise IMError(GROUP_INVALID_PARAMS, f"joinOption must be one of {sorted(JOIN_OPTIONS)}")
+    with transaction.atomic():
+        group, member = access_group(account, group_id, for_update=True)
+        check_can_update_profile(group, member, {PROFILE_KEYS[f] for f in changes})
+        changed = {f: v for f, v in changes.items() if getattr(group, f) != v}
+        if changed:
+            for field, value in changed.items():
+                setattr(group, field, value)
+            group.save(update_fields=list(changed))
+            tips.do_send_group_tip(
+                conversation=lock_group_conversation(group),
+                operator=account,
+                operation_type=tips.TIP_GROUP_PROFILE_UPDATED,
+                extra={"newGroupProfile": {PROFILE_KEYS[f]: v for f, v in changed.items()}},
+            )
+        return GroupView(group=group, member=member, member_count=group_member_count(group))
+
+
+# The model's names of the profile fields and TIM's.
+PROFILE_KEYS = {
+    "name": "name",
+    "introduction": "introduction",
+    "notification": "notification",
+    "avatar": "avatar",
+    "mute_all_members": "muteAllMembers",
+    "join_option": "joinOption",
+}
+
+
+def check_change_owner(*, account: Account, group_id: str, new_owner_id: str) -> GroupView:
+    """Hand the group to another member; the old owner becomes a Member. An entry point."""
+    with transaction.atomic():
+        group, member = access_group(account, group_id, for_update=True)
+        if member is None:
+            raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
+        target = members_by_user_id(group, [new_owner_id]).get(new_owner_id)
+        if target is None:
+            raise IMError(NO_PERMISSION, f"{new_owner_id!r} is not a member of this group")
+        check_can_transfer(group, member, target)
+        member.role, target.role = GroupMember.Role.MEMBER, GroupMember.Role.OWNER
+        GroupMember.objects.bulk_update([member, target], ["role"])
+        group.owner = target.account
+        group.save(update_fields=["owner"])
+        tips.do_send_group_tip(
+            conversation=lock_group_conversation(group),
+            operator=account,
+            operation_type=tips.TIP_GROUP_PROFILE_UPDATED,
+            extra={"newGroupProfile": {"ownerID": new_owner_id}},
+        )
+        return GroupView(group=group, member=member, member_count=group_member_count(group))
+
+
+def check_dismiss_group(*, account: Account, group_id: str) -> str:
+    """Dismiss the group as its owner: every member is told (a notice, GROUP_LEFT) and
+    the group and its messages are deleted. An entry point."""
+    with transaction.atomic():
+        group, member = access_group(account, group_id, for_update=True)
+        check_can_dismiss(group, member)
+        members = [
+            m.account for m in GroupMember.objects.filter(group=group).select_related("account")
+        ]
+        notices.do_send_system_notice(
+            accounts=members,
+            group=group,
+            operator=account,
+            operation_type=notices.NOTICE_DISMISSED,
+        )
+        send_event_on_commit(
+            Event(
+                "GROUP_LEFT",
+                GroupLeft(group_id=group.group_id, reason="dismissed"),
+                account_ids=frozenset(a.pk for a in members),
+                leaves_group=group.pk,
+            )
+        )
+        group.delete()
+    return group_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,20 @@ class Draft:
     client_seq: int
     priority: str
     cloud_custom_data: str
+
+
+def service_draft(msg_type: str, payload: dict) -> Draft:
+    """A message the server writes (a tip, a notice): never resent, so a fresh random
+    and time keep it apart from every other."""
+    return Draft(
+        type=msg_type,
+        payload=payload,
+        random=secrets.randbelow(MAX_RANDOM + 1),
+        client_time=int(timezone.now().timestamp()),
+        client_seq=0,
+        priority=Message.Priority.NORMAL,
+        cloud_custom_data="",
+    )
 
 
 def check_draft(
@@ -182,6 +197,8 @@ def message_recipients(message: Message) -> dict[str, Any]:
     conversation = message.conversation
     if conversation.kind == Conversation.Kind.GROUP:
         return {"group_pk": conversation.group_id, "author_id": message.sender_id}
+    if conversation.kind == Conversation.Kind.SYSTEM:
+        return {"account_ids": frozenset({conversation.account_low_id})}
     return {
         "account_ids": frozenset({conversation.account_low_id, conversation.account_high_id}),
         "author_id": message.sender_id,

@@ -1,0 +1,99 @@
+"""The group ops over /ws/im/: answers in TIM's shapes, pushes on the right connections,
+and the @TIM#SYSTEM conversation like any other."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.wsclient import online
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_apply_accept_and_the_system_conversation(cast):
+    alice, carol = await online("alice"), await online("carol")
+    group = (
+        await alice.ok(
+            "createGroup",
+            {"name": "茶馆", "type": "Public", "groupID": "tea", "joinOption": "NeedPermission"},
+        )
+    )["group"]
+    await alice.push("GROUP_JOINED")
+    assert group["joinOption"] == "NeedPermission"
+
+    joined = await carol.ok("joinGroup", {"groupID": "tea", "applyMessage": "请让我加入"})
+    assert joined == {"status": "WaitAdminApproval"}
+    notice = (await alice.push("MESSAGE_RECEIVED"))["data"][0]
+    assert (notice["conversationID"], notice["type"], notice["flow"]) == (
+        "@TIM#SYSTEM",
+        "TIMGroupSystemNoticeElem",
+        "in",
+    )
+    applications = (await alice.ok("getGroupApplicationList"))["applicationList"]
+    assert [(a["applicant"], a["groupID"], a["note"]) for a in applications] == [
+        ("carol", "tea", "请让我加入")
+    ]
+    listed = {
+        c["conversationID"]: c for c in (await alice.ok("getConversationList"))["conversationList"]
+    }
+    assert listed["@TIM#SYSTEM"]["unreadCount"] == 1
+    assert listed["@TIM#SYSTEM"]["type"] == "@TIM#SYSTEM"
+    history = await alice.ok("getMessageList", {"conversationID": "@TIM#SYSTEM"})
+    assert [m["payload"]["operationType"] for m in history["messageList"]] == [1]
+    await alice.ok("setMessageRead", {"conversationID": "@TIM#SYSTEM"})
+
+    answer = await alice.ok(
+        "handleGroupApplication", {"groupID": "tea", "applicant": "carol", "handleAction": "Agree"}
+    )
+    assert answer["group"]["memberCount"] == 2
+    assert (await carol.push("GROUP_JOINED"))["data"]["groupID"] == "tea"
+    accepted = (await carol.push("MESSAGE_RECEIVED"))["data"]
+    kinds = {m["type"] for m in accepted}
+    while "TIMGroupSystemNoticeElem" not in kinds:
+        accepted = (await carol.push("MESSAGE_RECEIVED"))["data"]
+        kinds |= {m["type"] for m in accepted}
+    again = await alice.request(
+        "handleGroupApplication", {"groupID": "tea", "applicant": "carol", "handleAction": "Agree"}
+    )
+    assert again["code"] == 10024
+    for client in (alice, carol):
+        await client.close()
+
+
+async def test_members_roles_and_answers(cast):
+    alice, bob = await online("alice"), await online("bob")
+    await alice.ok(
+        "createGroup",
+        {"name": "工作", "type": "Private", "groupID": "work", "memberList": [{"userID": "bob"}]},
+    )
+    added = await bob.ok("addGroupMember", {"groupID": "work", "userIDList": ["carol", "zed"]})
+    assert (added["successUserIDList"], added["failureUserIDList"]) == (["carol"], ["zed"])
+    assert added["existedUserIDList"] == [] and added["overLimitUserIDList"] == []
+    assert added["group"]["memberCount"] == 3
+    page = await bob.ok("getGroupMemberList", {"groupID": "work", "count": 100})
+    assert [(m["userID"], m["role"]) for m in page["memberList"]] == [
+        ("alice", "Owner"),
+        ("bob", "Member"),
+        ("carol", "Member"),
+    ]
+    assert set(page["memberList"][0]) == {
+        "userID", "nick", "avatar", "role", "joinTime", "nameCard", "muteUntil",
+        "memberCustomField",
+    }  # fmt: skip
+    assert page["offset"] == 0
+    card = await bob.ok("setGroupMemberNameCard", {"groupID": "work", "nameCard": "老板"})
+    assert card["member"]["nameCard"] == "老板"
+    refused = await bob.request(
+        "setGroupMemberRole", {"groupID": "work", "userID": "carol", "role": "Admin"}
+    )
+    assert refused["code"] == 10007
+    bad = await alice.request("updateGroupProfile", {"groupID": "work", "muteAllMembers": "yes"})
+    assert bad["code"] == 6017
+    renamed = await bob.ok("updateGroupProfile", {"groupID": "work", "name": "新工作"})
+    assert renamed["group"]["name"] == "新工作"
+    assert (await bob.ok("quitGroup", {"groupID": "work"})) == {"groupID": "work"}
+    assert (await bob.push("GROUP_LEFT"))["data"] == {"groupID": "work", "reason": "quit"}
+    searched = await alice.request("searchGroupByID", {"groupID": "work"})
+    assert searched["code"] == 10010
+    for client in (alice, bob):
+        await client.close()
