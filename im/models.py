@@ -53,6 +53,8 @@ class Account(models.Model):
     user_id = models.CharField(_("userID"), max_length=32)
     nick = models.CharField(_("nick"), max_length=100, blank=True)
     avatar = models.URLField(_("avatar"), max_length=500, blank=True)
+    # TIM's "App administrator": fills Public and ChatRoom groups directly.
+    is_admin = models.BooleanField(_("app administrator"), default=False)
     site_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -168,12 +168,15 @@ def needs_approval(group: Group) -> bool:
     return group.type != Type.AVCHATROOM and group.join_option == "NeedPermission"
 
 
-def check_can_add_members(group: Group, member: GroupMember | None) -> None:
-    """Only Private groups take members added by a member; the others are joined (or
-    filled by the app's administrator through the REST API)."""
-    _require_member(member)
-    if group.type != Type.PRIVATE:
-        raise _refuse(f"members cannot be added to a {group.type} group: they join it")
+def check_can_add_members(account: Account, group: Group, member: GroupMember | None) -> None:
+    """Who adds members directly: in a Private group any member; in a Public or ChatRoom
+    group only the app's administrator (the others join); in an AVChatRoom nobody."""
+    if group.type == Type.PRIVATE:
+        _require_member(member)
+        return
+    if group.type in (Type.PUBLIC, Type.CHATROOM) and account.is_admin:
+        return
+    raise _refuse(f"members cannot be added to a {group.type} group: they join it")
 
 
 def check_can_quit(group: Group, member: GroupMember | None) -> None:

@@ -182,3 +182,19 @@ def test_permission_matrix(cast, method, group_type, role, expected):
 def test_every_method_and_cell_is_in_the_matrix():
     assert set(EXPECTED) == set(CALLS)
     assert len(CELLS) == len(CALLS) * len(TYPES) * len(ROLES)
+
+
+@pytest.mark.parametrize(
+    ("group_type", "expected"),
+    [("Private", 10007), ("Public", OK), ("ChatRoom", OK), ("AVChatRoom", 10007)],
+)
+def test_the_app_administrator_fills_public_and_chatroom_groups(cast, group_type, expected):
+    """bob, an app administrator outside the group, adds carol."""
+    groups.check_create_group(
+        owner=cast["alice"], name="茶馆", group_type=group_type, group_id="tea"
+    )
+    Account.objects.filter(pk=cast["bob"].pk).update(is_admin=True)
+    admin = Account.objects.get(pk=cast["bob"].pk)
+    add = CALLS["addGroupMember"]
+    assert outcome(add, admin) == expected
+    assert outcome(add, cast["carol"]) == 10007  # not an administrator: never

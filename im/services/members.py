@@ -245,11 +245,12 @@ def check_handle_application(
 
 
 def check_add_members(*, account: Account, group_id: str, user_ids: list[str]) -> AddMembersResult:
-    """Add accounts to a Private group, as any member; an entry point."""
+    """Add accounts to a Private group as any member, or to a Public or ChatRoom group
+    as the app's administrator; an entry point."""
     _check_user_ids(user_ids)
     with transaction.atomic():
         group, member = access_group(account, group_id, for_update=True)
-        check_can_add_members(group, member)
+        check_can_add_members(account, group, member)
         wanted = list(dict.fromkeys(user_ids))
         existing = members_by_user_id(group, wanted)
         accounts = {
