@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.wsclient import online
+from tests.wsclient import online, text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,4 +96,35 @@ async def test_members_roles_and_answers(cast):
     searched = await alice.request("searchGroupByID", {"groupID": "work"})
     assert searched["code"] == 10010
     for client in (alice, bob):
+        await client.close()
+
+
+async def test_an_avchatroom_is_joined_by_everyone_and_keeps_no_history(cast):
+    alice, bob, carol = await online("alice"), await online("bob"), await online("carol")
+    room = (await alice.ok("createGroup", {"name": "直播", "type": "AVChatRoom"}))["group"]
+    room_id = room["groupID"]
+    assert (room["memberCount"], room["selfInfo"]) == (0, {})
+    await alice.assert_silent()  # no GROUP_JOINED: not in it yet
+    refused = await alice.request(
+        "sendMessage", text_message("hi", to=room_id, conversationType="GROUP")
+    )
+    assert refused["code"] == 10007
+    joined = await alice.ok("joinGroup", {"groupID": room_id})
+    assert (joined["status"], joined["group"]["selfInfo"]["role"]) == ("JoinedSuccess", "Owner")
+    await alice.push("GROUP_JOINED")
+    assert (await bob.ok("joinGroup", {"groupID": room_id}))["status"] == "JoinedSuccess"
+    await bob.push("GROUP_JOINED")
+    alice.pushes.clear()
+    bob.pushes.clear()
+    await alice.ok("sendMessage", text_message("大家好", to=room_id, conversationType="GROUP"))
+    live = (await bob.push("MESSAGE_RECEIVED"))["data"][0]
+    while live["type"] != "TIMTextElem":
+        live = (await bob.push("MESSAGE_RECEIVED"))["data"][0]
+    assert (live["payload"], live["changeSequence"]) == ({"text": "大家好"}, 0)
+    history = await bob.ok("getMessageList", {"conversationID": f"GROUP{room_id}"})
+    assert history["messageList"] == []
+    listed = (await bob.ok("getConversationList"))["conversationList"]
+    assert f"GROUP{room_id}" not in {c["conversationID"] for c in listed}
+    await carol.assert_silent()  # not in the room: hears nothing
+    for client in (alice, bob, carol):
         await client.close()

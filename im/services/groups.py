@@ -147,7 +147,8 @@ def do_create_group(
     max_member_num: int,
 ) -> GroupView:
     """Create the group, its conversation and its members; schedule GROUP_JOINED for
-    every member, which also makes their sessions hear the group from then on."""
+    every member, which also makes their sessions hear the group from then on. An
+    AVChatRoom starts empty: its creator owns it but joins it like anyone."""
     try:
         # A savepoint: a groupID already taken leaves the caller's transaction usable.
         with transaction.atomic():
@@ -168,6 +169,9 @@ def do_create_group(
     conversation = Conversation.objects.create(
         app=owner.app, kind=Conversation.Kind.GROUP, group=group
     )
+    if group_type == Group.Type.AVCHATROOM:
+        # Nobody is in an AVChatRoom until it joins, its creator included.
+        return GroupView(group=group, member=None, member_count=0)
     owner_member = GroupMember(group=group, account=owner, role=GroupMember.Role.OWNER)
     rows = [owner_member, *(GroupMember(group=group, account=a, role=r) for a, r in members)]
     GroupMember.objects.bulk_create(rows)

@@ -181,8 +181,13 @@ def check_join_group(*, account: Account, group_id: str, apply_message: str = ""
             do_apply(group=group, applicant=account, message=apply_message)
             return JoinResult(status=WAITING, group=None)
         conversation = lock_group_conversation(group)
-        do_add_members(group=group, conversation=conversation, accounts=[account], operator=account)
-        return JoinResult(status=JOINED, group=_view(group, _membership(group, account)))
+        (member,) = do_add_members(
+            group=group, conversation=conversation, accounts=[account], operator=account
+        )
+        if group.owner_id == account.pk:  # an AVChatRoom's creator, joining its room
+            member.role = GroupMember.Role.OWNER
+            member.save(update_fields=["role"])
+        return JoinResult(status=JOINED, group=_view(group, member))
 
 
 @in_callers_transaction
