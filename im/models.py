@@ -125,6 +125,9 @@ class GroupMember(models.Model):
     name_card = models.CharField(max_length=50, blank=True)
     mute_until = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # The group conversation's last sequence when the member joined: in a group whose
+    # history is not shown to newcomers (Private, Public), its history starts after it.
+    visible_after_seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [

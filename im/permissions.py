@@ -113,6 +113,22 @@ def access_conversation(account: Account, conversation_id: object) -> Conversati
     raise IMError(INVALID_CONVERSATION, f"invalid conversationID {conversation_id!r}")
 
 
+# Group types whose newcomers see the history from before they joined.
+HISTORY_FOR_NEWCOMERS = frozenset({Group.Type.CHATROOM, Group.Type.AVCHATROOM})
+
+
+def shows_history_to_newcomers(group: Group) -> bool:
+    return group.type in HISTORY_FOR_NEWCOMERS
+
+
+def history_floor(ref: ConversationRef) -> int:
+    """The last sequence ``ref``'s account may not read: in a Private or Public group,
+    what came before it joined."""
+    if ref.member is None or shows_history_to_newcomers(ref.group):
+        return 0
+    return ref.member.visible_after_seq
+
+
 def check_can_speak(group: Group, member: GroupMember) -> None:
     """A member may send unless muted, or all are muted and it does not manage the group."""
     if member.mute_until and member.mute_until > timezone.now():

@@ -231,23 +231,29 @@ def message_seq(conversation: Conversation, message_id: object) -> int:
 
 
 def messages_before(
-    conversation: Conversation, *, before_seq: int | None, limit: int
+    conversation: Conversation, *, before_seq: int | None, limit: int, after_seq: int = 0
 ) -> list[Message]:
-    """Up to ``limit`` messages older than ``before_seq`` (newest first); keyset, no OFFSET.
+    """Up to ``limit`` messages older than ``before_seq`` and newer than ``after_seq``
+    (newest first); keyset, no OFFSET.
 
     ``conversation`` must come with what serialising needs (see permissions.access_conversation).
     """
     queryset = Message.objects.filter(conversation=conversation)
     if before_seq is not None:
         queryset = queryset.filter(seq__lt=before_seq)
+    if after_seq:
+        queryset = queryset.filter(seq__gt=after_seq)
     return _in_conversation(conversation, queryset.order_by("-seq")[:limit])
 
 
 def messages_changed_after(
-    conversation: Conversation, *, after_change_seq: int, limit: int
+    conversation: Conversation, *, after_change_seq: int, limit: int, after_seq: int = 0
 ) -> list[Message]:
-    """Messages created or recalled after ``after_change_seq``, in change order."""
+    """Messages created or recalled after ``after_change_seq`` (and numbered after
+    ``after_seq``), in change order."""
     queryset = Message.objects.filter(conversation=conversation, change_seq__gt=after_change_seq)
+    if after_seq:
+        queryset = queryset.filter(seq__gt=after_seq)
     return _in_conversation(conversation, queryset.order_by("change_seq")[:limit])
 
 

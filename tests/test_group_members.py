@@ -393,3 +393,47 @@ def test_member_list_pages_owner_first(cast):
     )
     assert [m.account.user_id for m in found] == ["carol", "alice"]
     refused(10004, members.check_member_list, account=cast["bob"], group_id="tea", count=101)
+
+
+def _say(account: Account, text: str, random: int) -> Message:
+    return messages.check_send_message(
+        sender=account,
+        to="tea",
+        conversation_type="GROUP",
+        draft=messages.check_draft(
+            msg_type="TIMTextElem", payload={"text": text}, random=random, client_time=1
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("group_type", "sees_before"),
+    [("Private", False), ("Public", False), ("ChatRoom", True)],
+)
+def test_newcomers_see_history_from_before_they_joined_only_in_chatrooms(
+    cast, group_type, sees_before
+):
+    groups.check_create_group(
+        owner=cast["alice"],
+        name="茶馆",
+        group_type=group_type,
+        group_id="tea",
+        members=[("bob", "Member")],
+    )
+    _say(cast["alice"], "before carol", 1)
+    if group_type == "Private":
+        members.check_add_members(account=cast["alice"], group_id="tea", user_ids=["carol"])
+    else:
+        members.check_join_group(account=cast["carol"], group_id="tea")
+    _say(cast["bob"], "after carol", 2)
+    page = conversations.check_get_message_list(account=cast["carol"], conversation_id="GROUPtea")
+    shown = [m.payload.get("text", m.type) for m in page.messages]
+    expected = ["TIMGroupTipElem", "after carol"]
+    assert shown == (["before carol", *expected] if sees_before else expected)
+    synced = conversations.check_sync_messages(
+        account=cast["carol"], conversation_id="GROUPtea", after_change_seq=0
+    )
+    assert [m.payload.get("text", m.type) for m in synced.messages] == shown
+    # The members who were there see everything.
+    bobs = conversations.check_get_message_list(account=cast["bob"], conversation_id="GROUPtea")
+    assert len(bobs.messages) == 3

@@ -38,6 +38,7 @@ from im.permissions import (
     check_can_set_name_card,
     check_can_set_role,
     needs_approval,
+    shows_history_to_newcomers,
 )
 from im.results import AddMembersResult, GroupJoined, GroupLeft, GroupView, JoinResult, MemberChange
 from im.selectors import (
@@ -102,11 +103,13 @@ def do_add_members(
     ``operator``; each account's sessions hear the group from its GROUP_JOINED on.
 
     The caller holds the group's and the conversation's row locks. New members start
-    with nothing unread: their read mark is the conversation's newest message.
+    with nothing unread (their read mark is the conversation's newest message) and, but
+    in ChatRoom and AVChatRoom groups, see no history from before they came.
     """
     if not accounts:
         return []
-    rows = [GroupMember(group=group, account=a) for a in accounts]
+    floor = 0 if shows_history_to_newcomers(group) else conversation.last_seq
+    rows = [GroupMember(group=group, account=a, visible_after_seq=floor) for a in accounts]
     GroupMember.objects.bulk_create(rows)
     # A conversation row left from an earlier membership would block the fresh one.
     Participant.objects.filter(conversation=conversation, account__in=accounts).delete()
