@@ -129,6 +129,18 @@ class GroupMember(models.Model):
     # history is not shown to newcomers (Private, Public), its history starts after it.
     visible_after_seq = models.PositiveBigIntegerField(default=0)
 
+    class RemindType(models.TextChoices):
+        """TIM's messageRemindType: Discard stops the group's pushes to the member;
+        AcceptNotNotify delivers them without an unread badge."""
+
+        ACCEPT_AND_NOTIFY = "AcceptAndNotify", "AcceptAndNotify"
+        ACCEPT_NOT_NOTIFY = "AcceptNotNotify", "AcceptNotNotify"
+        DISCARD = "Discard", "Discard"
+
+    message_remind_type = models.CharField(
+        max_length=16, choices=RemindType.choices, default=RemindType.ACCEPT_AND_NOTIFY
+    )
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["group", "account"], name="groupmember_unique")

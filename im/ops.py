@@ -341,3 +341,13 @@ def handle_group_application(account: Account, data: dict, channel: str) -> dict
         handle_message=params.get_str(data, "handleMessage", default=""),
     )
     return {"group": group_view_to_dict(view)}
+
+
+@op("setMessageRemindType")
+def set_message_remind_type(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    view = members.check_set_remind_type(
+        account=account,
+        group_id=_group_id(data),
+        remind_type=params.get_str(data, "messageRemindType"),
+    )
+    return {"group": group_view_to_dict(view)}

@@ -100,3 +100,11 @@ class MemberChange:
 
     group: GroupView
     member: GroupMember
+
+
+@dataclass(frozen=True)
+class RemindTypeChanged:
+    """The payload of MESSAGE_REMIND_TYPE_UPDATED, to the member's own sessions."""
+
+    group_id: str
+    remind_type: str

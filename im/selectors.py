@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     IntegerField,
     OuterRef,
@@ -67,7 +68,12 @@ def get_account(app: App, user_id: str) -> Account:
 
 
 def member_group_pks(account: Account) -> list[int]:
-    return list(GroupMember.objects.filter(account=account).values_list("group_id", flat=True))
+    """The groups whose pushes the account's sessions hear: all it is in but those it
+    set to Discard."""
+    memberships = GroupMember.objects.filter(account=account).exclude(
+        message_remind_type=GroupMember.RemindType.DISCARD
+    )
+    return list(memberships.values_list("group_id", flat=True))
 
 
 def joined_groups(account: Account) -> list[GroupMember]:
@@ -269,6 +275,14 @@ def _unread_subquery(account: Account) -> Coalesce:
     return Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
 
 
+def _remind_subquery(account: Account) -> Coalesce:
+    """The account's messageRemindType in a group conversation ("" elsewhere)."""
+    remind = GroupMember.objects.filter(
+        group=OuterRef("conversation__group"), account=account
+    ).values("message_remind_type")[:1]
+    return Coalesce(Subquery(remind, output_field=CharField()), Value(""))
+
+
 def _participant_select(queryset: QuerySet[Participant]) -> QuerySet[Participant]:
     return queryset.select_related(
         "conversation__group",
@@ -283,7 +297,7 @@ def conversation_list(account: Account) -> list[Participant]:
     """The account's 100 most recent visible conversations, each with ``unread`` annotated."""
     queryset = Participant.objects.filter(
         account=account, is_hidden=False, conversation__last_message__isnull=False
-    ).annotate(unread=_unread_subquery(account))
+    ).annotate(unread=_unread_subquery(account), remind_type=_remind_subquery(account))
     return list(
         _participant_select(queryset).order_by("-conversation__last_message_at")[
             :CONVERSATION_LIST_SIZE
@@ -293,6 +307,6 @@ def conversation_list(account: Account) -> list[Participant]:
 
 def participant_with_unread(account: Account, conversation: Conversation) -> Participant | None:
     queryset = Participant.objects.filter(account=account, conversation=conversation).annotate(
-        unread=_unread_subquery(account)
+        unread=_unread_subquery(account), remind_type=_remind_subquery(account)
     )
     return one_or_none(_participant_select(queryset))

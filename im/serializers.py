@@ -29,6 +29,7 @@ from im.results import (
     GroupLeft,
     GroupView,
     HistoryPage,
+    RemindTypeChanged,
     SyncPage,
 )
 
@@ -162,6 +163,7 @@ def group_to_dict(
             "nameCard": member.name_card,
             "userID": member.account.user_id,
             "muteTime": member_to_dict(member)["muteUntil"],
+            "messageRemindType": member.message_remind_type,
         }
         if member
         else {},
@@ -176,7 +178,7 @@ def conversation_to_dict(participant: Participant) -> dict[str, Any]:
         "unreadCount": participant.unread,
         "lastMessage": last_message_to_dict(conversation.last_message),
         "isPinned": False,
-        "messageRemindType": "",
+        "messageRemindType": getattr(participant, "remind_type", ""),
         "groupProfile": None,
         "userProfile": None,
         "changeSequence": conversation.change_seq,
@@ -323,6 +325,10 @@ def _left_push(left: GroupLeft, viewer_id: int | None) -> Any:
     return {"groupID": left.group_id, "reason": left.reason}
 
 
+def _remind_push(changed: RemindTypeChanged, viewer_id: int | None) -> Any:
+    return {"groupID": changed.group_id, "messageRemindType": changed.remind_type}
+
+
 def _kick_push(kick: Kick, viewer_id: int | None) -> Any:
     return {"type": kick.reason}
 
@@ -334,6 +340,7 @@ PUSH_DATA: dict[str, Callable[[Any, int | None], Any]] = {
     "CONVERSATION_DELETED": _deleted_push,
     "GROUP_JOINED": _joined_push,
     "GROUP_LEFT": _left_push,
+    "MESSAGE_REMIND_TYPE_UPDATED": _remind_push,
     "KICKED_OUT": _kick_push,
 }
 

@@ -128,3 +128,54 @@ async def test_an_avchatroom_is_joined_by_everyone_and_keeps_no_history(cast):
     await carol.assert_silent()  # not in the room: hears nothing
     for client in (alice, bob, carol):
         await client.close()
+
+
+async def test_discard_stops_the_groups_pushes_to_every_session_until_undone(cast):
+    alice, bob_tab, bob_phone = await online("alice"), await online("bob"), await online("bob")
+    await alice.ok(
+        "createGroup",
+        {"name": "吵", "type": "Public", "groupID": "loud", "memberList": [{"userID": "bob"}]},
+    )
+    for client in (alice, bob_tab, bob_phone):
+        await client.push("GROUP_JOINED")
+    answer = await bob_tab.ok(
+        "setMessageRemindType", {"groupID": "loud", "messageRemindType": "Discard"}
+    )
+    assert answer["group"]["selfInfo"]["messageRemindType"] == "Discard"
+    for bob in (bob_tab, bob_phone):
+        pushed = (await bob.push("MESSAGE_REMIND_TYPE_UPDATED"))["data"]
+        assert pushed == {"groupID": "loud", "messageRemindType": "Discard"}
+    await alice.ok("sendMessage", text_message("一", to="loud", conversationType="GROUP"))
+    await bob_tab.assert_silent()
+    await bob_phone.assert_silent()
+    # A new session of bob's does not hear the group either.
+    bob_new = await online("bob")
+    await alice.ok("sendMessage", text_message("二", to="loud", conversationType="GROUP", random=2))
+    await bob_new.assert_silent()
+    # Stored all the same, and unread counts as usual.
+    history = await bob_new.ok("getMessageList", {"conversationID": "GROUPloud"})
+    assert [m["payload"]["text"] for m in history["messageList"]] == ["一", "二"]
+    listed = {
+        c["conversationID"]: c
+        for c in (await bob_new.ok("getConversationList"))["conversationList"]
+    }
+    assert listed["GROUPloud"]["messageRemindType"] == "Discard"
+
+    await bob_phone.ok(
+        "setMessageRemindType", {"groupID": "loud", "messageRemindType": "AcceptNotNotify"}
+    )
+    for bob in (bob_tab, bob_phone, bob_new):
+        await bob.push("MESSAGE_REMIND_TYPE_UPDATED")
+    await alice.ok("sendMessage", text_message("三", to="loud", conversationType="GROUP", random=3))
+    for bob in (bob_tab, bob_phone, bob_new):
+        assert (await bob.push("MESSAGE_RECEIVED"))["data"][0]["payload"] == {"text": "三"}
+    bad = await bob_tab.request(
+        "setMessageRemindType", {"groupID": "loud", "messageRemindType": "Never"}
+    )
+    assert bad["code"] == 10004
+    outsider = await (await online("carol")).request(
+        "setMessageRemindType", {"groupID": "loud", "messageRemindType": "Discard"}
+    )
+    assert outsider["code"] == 10007
+    for client in (alice, bob_tab, bob_phone, bob_new):
+        await client.close()

@@ -40,7 +40,15 @@ from im.permissions import (
     needs_approval,
     shows_history_to_newcomers,
 )
-from im.results import AddMembersResult, GroupJoined, GroupLeft, GroupView, JoinResult, MemberChange
+from im.results import (
+    AddMembersResult,
+    GroupJoined,
+    GroupLeft,
+    GroupView,
+    JoinResult,
+    MemberChange,
+    RemindTypeChanged,
+)
 from im.selectors import (
     find_account,
     group_managers,
@@ -435,6 +443,37 @@ def check_set_name_card(
         if target.pk == actor.pk:
             actor = target
         return MemberChange(group=_view(group, actor), member=target)
+
+
+def check_set_remind_type(*, account: Account, group_id: str, remind_type: str) -> GroupView:
+    """How the group's messages reach this member (TIM's messageRemindType); an entry
+    point. Discard stops the group's pushes to every session of the account at once,
+    leaving Discard starts them again."""
+    if remind_type not in GroupMember.RemindType.values:
+        raise IMError(
+            GROUP_INVALID_PARAMS,
+            f"messageRemindType must be one of {GroupMember.RemindType.values}",
+        )
+    with transaction.atomic():
+        group, member = access_group(account, group_id, for_update=True)
+        if member is None:
+            raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
+        before = member.message_remind_type
+        if before != remind_type:
+            member.message_remind_type = remind_type
+            member.save(update_fields=["message_remind_type"])
+            discard = GroupMember.RemindType.DISCARD
+            send_event_on_commit(
+                Event(
+                    "MESSAGE_REMIND_TYPE_UPDATED",
+                    RemindTypeChanged(group_id=group.group_id, remind_type=remind_type),
+                    account_ids=frozenset({account.pk}),
+                    joins_group=group.pk if before == discard else None,
+                    leaves_group=group.pk if remind_type == discard else None,
+                )
+            )
+        member.account = account
+        return _view(group, member)
 
 
 # --- reading members ---
