@@ -100,6 +100,7 @@ class Group(models.Model):
     join_option = models.CharField(_("join option"), max_length=16, default="FreeAccess")
     invite_option = models.CharField(_("invite option"), max_length=16, default="FreeAccess")
     mute_all_members = models.BooleanField(_("mute all members"), default=False)
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -137,6 +138,7 @@ class GroupMember(models.Model):
         ACCEPT_NOT_NOTIFY = "AcceptNotNotify", "AcceptNotNotify"
         DISCARD = "Discard", "Discard"
 
+    custom_fields = models.JSONField(default=dict, blank=True)
     message_remind_type = models.CharField(
         max_length=16, choices=RemindType.choices, default=RemindType.ACCEPT_AND_NOTIFY
     )

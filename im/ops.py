@@ -131,7 +131,7 @@ def delete_conversation(account: Account, data: dict, channel: str) -> dict[str,
     return {"conversationID": conversation_id}
 
 
-def _member_list(data: dict) -> list[tuple[str, str]]:
+def _member_list(data: dict) -> list[tuple[str, str, object]]:
     raw = data.get("memberList", [])
     if not isinstance(raw, list):
         raise IMError(GROUP_INVALID_PARAMS, "memberList must be an array")
@@ -143,6 +143,7 @@ def _member_list(data: dict) -> list[tuple[str, str]]:
             (
                 params.get_str(item, "userID"),
                 params.get_str(item, "role", default=GroupMember.Role.MEMBER),
+                item.get("memberCustomField", []),
             )
         )
     return members
@@ -161,6 +162,7 @@ def create_group(account: Account, data: dict, channel: str) -> dict[str, Any]:
         avatar=params.get_str(data, "avatar", default=""),
         join_option=params.get_str(data, "joinOption", default="FreeAccess"),
         max_member_num=params.get_int(data, "maxMemberNum", default=0),
+        custom_fields=data.get("groupCustomField", []),
     )
     return {"group": group_view_to_dict(view), "overLimitUserIDList": []}
 
@@ -300,7 +302,9 @@ def set_group_member_name_card(account: Account, data: dict, channel: str) -> di
 
 # updateGroupProfile's string fields, by their names here and in the model.
 _PROFILE_FIELDS = {
-    key: field for field, key in groups.PROFILE_KEYS.items() if field != "mute_all_members"
+    key: field
+    for field, key in groups.PROFILE_KEYS.items()
+    if field not in ("mute_all_members", "custom_fields")
 }
 
 
@@ -311,6 +315,8 @@ def update_group_profile(account: Account, data: dict, channel: str) -> dict[str
     }
     if "muteAllMembers" in data:
         changes["mute_all_members"] = params.get_bool(data, "muteAllMembers")
+    if "groupCustomField" in data:
+        changes["custom_fields"] = data["groupCustomField"]
     view = groups.check_update_group_profile(
         account=account, group_id=_group_id(data), changes=changes
     )
@@ -351,3 +357,14 @@ def set_message_remind_type(account: Account, data: dict, channel: str) -> dict[
         remind_type=params.get_str(data, "messageRemindType"),
     )
     return {"group": group_view_to_dict(view)}
+
+
+@op("setGroupMemberCustomField")
+def set_group_member_custom_field(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    change = members.check_set_member_fields(
+        account=account,
+        group_id=_group_id(data),
+        user_id=params.get_str(data, "userID", default=""),
+        fields=data.get("memberCustomField"),
+    )
+    return _member_change(change)

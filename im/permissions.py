@@ -259,7 +259,9 @@ def check_can_set_name_card(actor: GroupMember | None, target: GroupMember) -> N
 
 
 # Fields any member of a Private group may change; elsewhere owners and admins only.
-PRIVATE_PROFILE_FIELDS = frozenset({"name", "introduction", "notification", "avatar"})
+PRIVATE_PROFILE_FIELDS = frozenset(
+    {"name", "introduction", "notification", "avatar", "groupCustomField"}
+)
 
 
 def check_can_update_profile(group: Group, member: GroupMember | None, fields: set[str]) -> None:

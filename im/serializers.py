@@ -157,6 +157,7 @@ def group_to_dict(
         "joinOption": group.join_option,
         "inviteOption": group.invite_option,
         "muteAllMembers": group.mute_all_members,
+        "groupCustomField": fields_to_list(group.custom_fields),
         "selfInfo": {
             "role": member.role,
             "joinTime": int(member.joined_at.timestamp()),
@@ -164,6 +165,7 @@ def group_to_dict(
             "userID": member.account.user_id,
             "muteTime": member_to_dict(member)["muteUntil"],
             "messageRemindType": member.message_remind_type,
+            "memberCustomField": fields_to_list(member.custom_fields),
         }
         if member
         else {},
@@ -225,8 +227,12 @@ def member_to_dict(member: GroupMember) -> dict[str, Any]:
         "joinTime": unix(member.joined_at),
         "nameCard": member.name_card,
         "muteUntil": unix(mute_until),
-        "memberCustomField": [],
+        "memberCustomField": fields_to_list(member.custom_fields),
     }
+
+
+def fields_to_list(fields: dict[str, str]) -> list[dict[str, str]]:
+    return [{"key": key, "value": value} for key, value in fields.items()]
 
 
 def application_to_dict(application: GroupApplication) -> dict[str, Any]:

@@ -179,3 +179,66 @@ async def test_discard_stops_the_groups_pushes_to_every_session_until_undone(cas
     assert outsider["code"] == 10007
     for client in (alice, bob_tab, bob_phone, bob_new):
         await client.close()
+
+
+async def test_custom_fields_of_groups_and_members(cast):
+    alice, bob = await online("alice"), await online("bob")
+    created = await alice.ok(
+        "createGroup",
+        {
+            "name": "茶馆",
+            "type": "Public",
+            "groupID": "tea",
+            "groupCustomField": [{"key": "group_level", "value": "high"}],
+            "memberList": [
+                {"userID": "bob", "memberCustomField": [{"key": "seat", "value": "A1"}]}
+            ],
+        },
+    )
+    assert created["group"]["groupCustomField"] == [{"key": "group_level", "value": "high"}]
+    await bob.push("GROUP_JOINED")
+    profile = (await bob.ok("getGroupProfile", {"groupID": "tea"}))["group"]
+    assert profile["selfInfo"]["memberCustomField"] == [{"key": "seat", "value": "A1"}]
+
+    await alice.ok(
+        "updateGroupProfile",
+        {"groupID": "tea", "groupCustomField": [{"key": "theme", "value": "绿茶"}]},
+    )
+    tip = (await bob.push("MESSAGE_RECEIVED"))["data"][0]
+    assert tip["payload"]["operationType"] == 6
+    assert tip["payload"]["newGroupProfile"] == {
+        "groupCustomField": [{"key": "theme", "value": "绿茶"}]
+    }
+    profile = (await bob.ok("getGroupProfile", {"groupID": "tea"}))["group"]
+    assert profile["groupCustomField"] == [
+        {"key": "group_level", "value": "high"},
+        {"key": "theme", "value": "绿茶"},
+    ]
+
+    mine = await bob.ok(
+        "setGroupMemberCustomField",
+        {"groupID": "tea", "memberCustomField": [{"key": "seat", "value": ""}]},
+    )
+    assert mine["member"]["memberCustomField"] == []  # an empty value removes the key
+    others = await bob.request(
+        "setGroupMemberCustomField",
+        {"groupID": "tea", "userID": "alice", "memberCustomField": [{"key": "k", "value": "v"}]},
+    )
+    assert others["code"] == 10007
+    for bad in (
+        [{"key": "has space", "value": "x"}],
+        [{"key": "seat", "value": "x" * 65}],
+        [{"key": f"k{i}", "value": "x"} for i in range(6)],
+        "not a list",
+    ):
+        reply = await bob.request(
+            "setGroupMemberCustomField", {"groupID": "tea", "memberCustomField": bad}
+        )
+        assert reply["code"] == 10004, bad
+    too_many = [{"key": f"k{i}", "value": "x"} for i in range(11)]
+    reply = await alice.request(
+        "updateGroupProfile", {"groupID": "tea", "groupCustomField": too_many}
+    )
+    assert reply["code"] == 10004
+    for client in (alice, bob):
+        await client.close()

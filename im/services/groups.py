@@ -29,6 +29,7 @@ from im.permissions import (
 from im.results import GroupJoined, GroupLeft, GroupView
 from im.selectors import group_member_count, members_by_user_id
 from im.services import notices, tips
+from im.services.custom_fields import GROUP_FIELDS, MEMBER_FIELDS, check_fields, merged
 from im.services.messages import lock_group_conversation
 from im.transactions import in_callers_transaction
 
@@ -75,15 +76,17 @@ def check_create_group(
     name: str,
     group_type: str,
     group_id: str = "",
-    members: list[tuple[str, str]] | None = None,
+    members: list[tuple[str, str]] | list[tuple[str, str, object]] | None = None,
     introduction: str = "",
     notification: str = "",
     avatar: str = "",
     join_option: str = "FreeAccess",
     max_member_num: int = 0,
+    custom_fields: object = (),
 ) -> GroupView:
     """Validate a createGroup and create the group in a transaction of its own (an entry
-    point); ``members`` are (userID, role) pairs besides the owner."""
+    point); ``members`` are (userID, role[, memberCustomField]) besides the owner."""
+    group_fields = merged(GROUP_FIELDS, {}, check_fields(GROUP_FIELDS, list(custom_fields)))
     if group_type not in Group.Type.values:
         raise IMError(GROUP_INVALID_PARAMS, f"type must be one of {Group.Type.values}")
     for field, value in (
@@ -106,11 +109,15 @@ def check_create_group(
     if len(members) > MAX_INITIAL_MEMBERS:
         raise IMError(GROUP_INVALID_PARAMS, f"at most {MAX_INITIAL_MEMBERS} initial members")
     roles: dict[str, str] = {}
-    for user_id, role in members:
+    member_fields: dict[str, dict[str, str]] = {}
+    for user_id, role, *fields in members:
         if role not in (GroupMember.Role.MEMBER, GroupMember.Role.ADMIN):
             raise IMError(GROUP_INVALID_PARAMS, f"role of {user_id!r} must be Member or Admin")
         if user_id != owner.user_id:
             roles[user_id] = role
+            member_fields[user_id] = merged(
+                MEMBER_FIELDS, {}, check_fields(MEMBER_FIELDS, fields[0] if fields else [])
+            )
     accounts = {a.user_id: a for a in Account.objects.filter(app=owner.app, user_id__in=roles)}
     missing = sorted(set(roles) - set(accounts))
     if missing:
@@ -123,12 +130,13 @@ def check_create_group(
             group_id=group_id or _auto_group_id(group_type),
             name=name,
             group_type=group_type,
-            members=[(accounts[uid], role) for uid, role in roles.items()],
+            members=[(accounts[uid], role, member_fields[uid]) for uid, role in roles.items()],
             introduction=introduction,
             notification=notification,
             avatar=avatar,
             join_option=join_option,
             max_member_num=max_member_num or DEFAULT_MAX_MEMBERS[group_type],
+            custom_fields=group_fields,
         )
 
 
@@ -139,12 +147,13 @@ def do_create_group(
     group_id: str,
     name: str,
     group_type: str,
-    members: list[tuple[Account, str]],
+    members: list[tuple[Account, str, dict[str, str]]],
     introduction: str,
     notification: str,
     avatar: str,
     join_option: str,
     max_member_num: int,
+    custom_fields: dict[str, str] | None = None,
 ) -> GroupView:
     """Create the group, its conversation and its members; schedule GROUP_JOINED for
     every member, which also makes their sessions hear the group from then on. An
@@ -163,6 +172,7 @@ def do_create_group(
                 avatar=avatar,
                 join_option=join_option,
                 max_member_num=max_member_num,
+                custom_fields=custom_fields or {},
             )
     except IntegrityError:
         raise IMError(GROUP_ID_IN_USE, f"groupID {group_id!r} is already in use") from None
@@ -173,7 +183,10 @@ def do_create_group(
         # Nobody is in an AVChatRoom until it joins, its creator included.
         return GroupView(group=group, member=None, member_count=0)
     owner_member = GroupMember(group=group, account=owner, role=GroupMember.Role.OWNER)
-    rows = [owner_member, *(GroupMember(group=group, account=a, role=r) for a, r in members)]
+    rows = [
+        owner_member,
+        *(GroupMember(group=group, account=a, role=r, custom_fields=f) for a, r, f in members),
+    ]
     GroupMember.objects.bulk_create(rows)
     Participant.objects.bulk_create(
         [Participant(conversation=conversation, account=row.account) for row in rows]
@@ -215,6 +228,9 @@ def check_update_group_profile(
     with a profile tip carrying what changed."""
     if not changes:
         raise IMError(GROUP_INVALID_PARAMS, "nothing to change")
+    field_changes = None
+    if "custom_fields" in changes:
+        field_changes = check_fields(GROUP_FIELDS, changes["custom_fields"])
     for field, value in changes.items():
         if field in LIMITS:
             _check_profile_field(field, str(value))
@@ -223,6 +239,11 @@ def check_update_group_profile(
     with transaction.atomic():
         group, member = access_group(account, group_id, for_update=True)
         check_can_update_profile(group, member, {PROFILE_KEYS[f] for f in changes})
+        if field_changes is not None:
+            changes = {
+                **changes,
+                "custom_fields": merged(GROUP_FIELDS, group.custom_fields, field_changes),
+            }
         changed = {f: v for f, v in changes.items() if getattr(group, f) != v}
         if changed:
             for field, value in changed.items():
@@ -232,9 +253,18 @@ def check_update_group_profile(
                 conversation=lock_group_conversation(group),
                 operator=account,
                 operation_type=tips.TIP_GROUP_PROFILE_UPDATED,
-                extra={"newGroupProfile": {PROFILE_KEYS[f]: v for f, v in changed.items()}},
+                extra={"newGroupProfile": _tip_profile(changed, field_changes)},
             )
         return GroupView(group=group, member=member, member_count=group_member_count(group))
+
+
+def _tip_profile(changed: dict[str, object], field_changes: dict[str, str] | None) -> dict:
+    """A profile tip's ``newGroupProfile``: what changed, custom fields as TIM lists them
+    (only the keys given)."""
+    profile = {PROFILE_KEYS[f]: v for f, v in changed.items() if f != "custom_fields"}
+    if "custom_fields" in changed and field_changes:
+        profile["groupCustomField"] = [{"key": k, "value": v} for k, v in field_changes.items()]
+    return profile
 
 
 # The model's names of the profile fields and TIM's.
@@ -245,6 +275,7 @@ PROFILE_KEYS = {
     "avatar": "avatar",
     "mute_all_members": "muteAllMembers",
     "join_option": "joinOption",
+    "custom_fields": "groupCustomField",
 }
 
 

@@ -59,6 +59,7 @@ from im.selectors import (
     pending_applications,
 )
 from im.services import notices, tips
+from im.services.custom_fields import MEMBER_FIELDS, check_fields, merged
 from im.services.messages import lock_group_conversation
 from im.transactions import in_callers_transaction
 
@@ -474,6 +475,26 @@ def check_set_remind_type(*, account: Account, group_id: str, remind_type: str) 
             )
         member.account = account
         return _view(group, member)
+
+
+def check_set_member_fields(
+    *, account: Account, group_id: str, user_id: str, fields: object
+) -> MemberChange:
+    """Set some of a member's custom fields (empty values remove keys): a member its
+    own, an admin also plain members', the owner anyone's. An entry point."""
+    changes = check_fields(MEMBER_FIELDS, fields)
+    with transaction.atomic():
+        group, actor, target = _member_change(
+            account,
+            group_id,
+            user_id or account.user_id,
+            lambda _group, actor, target: check_can_set_name_card(actor, target),
+        )
+        target.custom_fields = merged(MEMBER_FIELDS, target.custom_fields, changes)
+        target.save(update_fields=["custom_fields"])
+        if target.pk == actor.pk:
+            actor = target
+        return MemberChange(group=_view(group, actor), member=target)
 
 
 # --- reading members ---
