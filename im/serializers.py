@@ -232,7 +232,8 @@ def member_to_dict(member: GroupMember) -> dict[str, Any]:
 
 
 def fields_to_list(fields: dict[str, str]) -> list[dict[str, str]]:
-    return [{"key": key, "value": value} for key, value in fields.items()]
+    """Custom fields in key order: PostgreSQL's jsonb keeps no insertion order."""
+    return [{"key": key, "value": fields[key]} for key in sorted(fields)]
 
 
 def application_to_dict(application: GroupApplication) -> dict[str, Any]:

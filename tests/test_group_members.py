@@ -437,3 +437,22 @@ def test_newcomers_see_history_from_before_they_joined_only_in_chatrooms(
     # The members who were there see everything.
     bobs = conversations.check_get_message_list(account=cast["bob"], conversation_id="GROUPtea")
     assert len(bobs.messages) == 3
+
+
+def test_an_applicant_added_meanwhile_leaves_nothing_to_handle(cast):
+    tea_house(cast, join_option="NeedPermission")
+    GroupMember.objects.filter(account=cast["carol"]).delete()
+    members.check_join_group(account=cast["carol"], group_id="tea")
+    Account.objects.filter(pk=cast["bob"].pk).update(is_admin=True)
+    admin = Account.objects.get(pk=cast["bob"].pk)
+    assert members.check_add_members(account=admin, group_id="tea", user_ids=["carol"]).added == [
+        "carol"
+    ]
+    refused(
+        10024,
+        members.check_handle_application,
+        account=cast["alice"],
+        group_id="tea",
+        applicant_id="carol",
+        action="Agree",
+    )

@@ -120,6 +120,8 @@ def do_add_members(
     floor = 0 if shows_history_to_newcomers(group) else conversation.last_seq
     rows = [GroupMember(group=group, account=a, visible_after_seq=floor) for a in accounts]
     GroupMember.objects.bulk_create(rows)
+    # Added meanwhile by someone else: an application of theirs has nothing left to ask.
+    GroupApplication.objects.filter(group=group, applicant__in=accounts).delete()
     # A conversation row left from an earlier membership would block the fresh one.
     Participant.objects.filter(conversation=conversation, account__in=accounts).delete()
     Participant.objects.bulk_create(
