@@ -31,7 +31,14 @@ from bench.servers import CONFIGS, SubprocessSeeder, Target
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 # connections runs first, on fresh processes, so no memory freed by an earlier
 # scenario is reused and hides part of its cost.
-RUN_ORDER = ["connections", "c2c-latency", "c2c-throughput", "group-fanout", "history"]
+RUN_ORDER = [
+    "connections",
+    "c2c-latency",
+    "c2c-throughput",
+    "group-fanout",
+    "group-churn",
+    "history",
+]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

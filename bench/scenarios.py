@@ -1,4 +1,5 @@
-"""The five scenarios of issue 5. Each returns a Result whose ``line()`` is its one-line report.
+"""The five scenarios of issue 5 and issue 10's group-churn. Each returns a Result whose
+``line()`` is its one-line report.
 
 Latencies are measured in this process with ``time.perf_counter`` from just before a
 request is written to the moment its push (or answer) is read. Server CPU is the
@@ -11,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+import re
 import statistics
 import time
 from collections import Counter
@@ -47,6 +49,19 @@ class Sizes:
     fanout_members: int = 1000
     fanout_messages: int = 100
     fanout_rate: float = 20
+    # group-churn: a Public group of churn_members (besides the owner), churn_initial of
+    # them from createGroup and the rest added churn_batch at a time; churn_online of
+    # them receive, churn_talkers more chat at churn_chat_rate msg/s in all, while
+    # churn_churners other accounts join and quit at churn_rate ops/s in all.
+    churn_members: int = 2000
+    churn_initial: int = 500
+    churn_batch: int = 500
+    churn_online: int = 1000
+    churn_talkers: int = 10
+    churn_chat_rate: float = 10
+    churn_churners: int = 50
+    churn_rate: float = 50
+    churn_seconds: float = 20
     history_rows: int = 1_000_000
     history_pages: int = 200
     connections: int = 10_000
@@ -61,6 +76,13 @@ QUICK = Sizes(
     throughput_rate=200,
     fanout_members=50,
     fanout_messages=20,
+    churn_members=700,
+    churn_online=50,
+    churn_talkers=2,
+    churn_chat_rate=4,
+    churn_churners=5,
+    churn_rate=10,
+    churn_seconds=3,
     history_rows=20_000,
     history_pages=30,
     connections=200,
@@ -627,6 +649,280 @@ async def group_fanout(target: Target, sizes: Sizes, check_targets: bool = False
     return result
 
 
+# --- 3b. group-churn (issue 10) ---------------------------------------------------------
+
+JOIN_TIP, QUIT_TIP = 1, 2
+# A tip is the only push with this type in it: a chat text that mentions it is escaped
+# inside a JSON string, and quotes inside strings are escaped too.
+_TIP_MARK = '"type":"TIMGroupTipElem"'
+_TIP_KIND_RE = re.compile(r'"operationType":(\d+)')
+_TIP_USER_RE = re.compile(r'"userIDList":\["((?:[^"\\]|\\.)*)"')
+
+
+@dataclass
+class _Churn:
+    """Join and quit tips at the online members, matched to the op that caused them.
+
+    A tip carries no client-chosen value, so it is matched by what it says: its
+    operationType and the one userID it names. A churner's ops go one after another
+    (the next after the answer), and each member hears one group's pushes in order, so
+    the n-th join tip about ``u`` a member reads is ``u``'s n-th join.
+    """
+
+    online: int
+    ops: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    sent_at: list[float] = field(default_factory=list)
+    remaining: list[int] = field(default_factory=list)
+    done_at: dict[int, float] = field(default_factory=dict)
+    delivery_ms: list[float] = field(default_factory=list)
+    deliveries: int = 0
+    unmatched: int = 0
+    acked: int = 0
+    failed: list[str] = field(default_factory=list)
+    ack_ms: list[float] = field(default_factory=list)
+    last_ack: float = 0.0
+    skipped: int = 0
+
+    def track(self, user_id: str, kind: int) -> int:
+        """Record an op about to be sent; its index."""
+        op = len(self.sent_at)
+        self.ops.setdefault((user_id, kind), []).append(op)
+        self.remaining.append(self.online)
+        self.sent_at.append(time.perf_counter())
+        return op
+
+    def on_tip(self, raw: str, now: float, seen: dict[tuple[str, int], int]) -> None:
+        kind_match, user_match = _TIP_KIND_RE.search(raw), _TIP_USER_RE.search(raw)
+        if kind_match is None or user_match is None:
+            self.unmatched += 1
+            return
+        key = (user_match.group(1), int(kind_match.group(1)))
+        nth = seen.get(key, 0)
+        seen[key] = nth + 1
+        ops = self.ops.get(key)
+        if ops is None or nth >= len(ops):
+            self.unmatched += 1
+            return
+        op = ops[nth]
+        self.deliveries += 1
+        self.delivery_ms.append((now - self.sent_at[op]) * 1000)
+        self.remaining[op] -= 1
+        if self.remaining[op] == 0:
+            self.done_at[op] = now
+
+
+async def group_churn(target: Target, sizes: Sizes, check_targets: bool = False) -> Result:
+    """Accounts join and quit a big Public group while its members chat; every join and
+    quit tip reaches the members online.
+
+    The group is made by createGroup (its first ``churn_initial`` members) and filled
+    by ``bench.seed.fill_group`` in batches (see its docstring: ``addGroupMember`` over
+    this protocol refuses Public groups), before anyone but the owner is online.
+    Churners join with ``joinGroup`` (FreeAccess: at once) and leave with ``quitGroup``.
+    """
+    if target.seeder is None:
+        raise ProtocolError("group-churn needs a seeder to fill the group")
+    if sizes.churn_online + sizes.churn_talkers > sizes.churn_members:
+        raise ProtocolError("churn_online + churn_talkers must not exceed churn_members")
+    members = [f"gc-m{i:05d}" for i in range(sizes.churn_members)]
+    receivers = members[: sizes.churn_online]
+    talkers = members[sizes.churn_online : sizes.churn_online + sizes.churn_talkers]
+    churners = [f"gc-c{i:04d}" for i in range(sizes.churn_churners)]
+    await target.seeder.ensure_accounts([*members, *churners, "gc-owner"])
+    churn = _Churn(len(receivers))
+    chat = _Fanout(len(receivers))
+    next_random = _randoms()
+
+    def receiver_handler(i: int) -> PushHandler:
+        on_chat = chat.handler()
+        seen: dict[tuple[str, int], int] = {}
+
+        def on_push(raw: str, now: float) -> None:
+            if _TIP_MARK in raw:
+                churn.on_tip(raw, now, seen)
+            else:
+                on_chat(raw, now)
+
+        return on_push
+
+    owner = (await connect_all(target, ["gc-owner"]))[0]
+    conns: list[Conn] = [owner]
+    try:
+        initial = min(sizes.churn_initial, CREATE_GROUP_MAX_MEMBERS, len(members))
+        started = time.perf_counter()
+        group = (
+            await owner.ok(
+                "createGroup",
+                {
+                    "name": "bench churn",
+                    "type": "Public",
+                    "joinOption": "FreeAccess",
+                    # Public's default limit is 2,000 with the owner: room for everyone.
+                    "maxMemberNum": len(members) + len(churners) + 1,
+                    "memberList": [{"userID": u} for u in members[:initial]],
+                },
+                timeout=60,
+            )
+        )["group"]
+        create_s = time.perf_counter() - started
+        group_id = group["groupID"]
+        fill: dict[str, Any] = {"added": 0, "batchSeconds": []}
+        if len(members) > initial:
+            fill = await target.seeder.fill_group(group_id, members[initial:], sizes.churn_batch)
+            if fill["added"] != len(members) - initial:
+                raise ProtocolError(f"fill_group added {fill['added']} of {len(members) - initial}")
+        fill_s = sum(fill["batchSeconds"])
+
+        # Members over the processes as group-fanout spreads them; churners and talkers too.
+        conns += await connect_all(
+            target, receivers, url_index=lambda i: i + 1, on_push=receiver_handler
+        )
+        conns += await connect_all(target, talkers, url_index=lambda i: i)
+        churner_conns = await connect_all(target, churners, url_index=lambda i: i + 1)
+        conns += churner_conns
+        talker_conns = conns[1 + len(receivers) : 1 + len(receivers) + len(talkers)]
+
+        async def say(conn: Conn, r: int) -> asyncio.Future:
+            chat.track(r)
+            return await conn.submit(
+                "sendMessage", text_message(group_id, f"gc {r}", r, group=True)
+            )
+
+        # Warm-up: one chat message to everyone, not counted; all of them hear the group.
+        chat.reset(1)
+        await say(talker_conns[0] if talker_conns else owner, next_random())
+        await asyncio.wait_for(chat.all_done.wait(), 60)
+
+        chat_count = int(sizes.churn_chat_rate * sizes.churn_seconds) if talker_conns else 0
+        chat.reset(chat_count)
+        chat_answers: list[asyncio.Future] = []
+        meter = Meter(target.pids)
+        start = time.perf_counter()
+        end = start + sizes.churn_seconds
+        interval = len(churners) / sizes.churn_rate
+
+        async def churner(i: int) -> None:
+            conn, user_id = churner_conns[i], churners[i]
+            joined = False
+            tick = start + i / sizes.churn_rate
+            while True:
+                await asyncio.sleep(max(0.0, tick - time.perf_counter()))
+                tick += interval
+                if time.perf_counter() >= end:
+                    return
+                kind = QUIT_TIP if joined else JOIN_TIP
+                churn.track(user_id, kind)
+                sent = time.perf_counter()
+                try:
+                    if kind == JOIN_TIP:
+                        answer = await conn.ok("joinGroup", {"groupID": group_id}, timeout=30)
+                        if answer.get("status") != "JoinedSuccess":
+                            raise ProtocolError(f"joinGroup: {answer.get('status')}")
+                    else:
+                        await conn.ok("quitGroup", {"groupID": group_id}, timeout=30)
+                except (ProtocolError, TimeoutError) as error:
+                    # Its tip (if any) would shift every later match: stop this churner.
+                    churn.failed.append(repr(error))
+                    return
+                now = time.perf_counter()
+                churn.acked += 1
+                churn.last_ack = max(churn.last_ack, now)
+                churn.ack_ms.append((now - sent) * 1000)
+                joined = not joined
+                # Ticks that passed while the op was in flight are skipped, not queued.
+                while tick < now:
+                    tick += interval
+                    churn.skipped += 1
+
+        async def chatter() -> None:
+            for k in range(chat_count):
+                await asyncio.sleep(
+                    max(0.0, start + k / sizes.churn_chat_rate - time.perf_counter())
+                )
+                chat_answers.append(await say(talker_conns[k % len(talker_conns)], next_random()))
+
+        await asyncio.gather(chatter(), *(churner(i) for i in range(len(churners))))
+        # Let the tips and messages still in flight arrive (bounded).
+        drain_until = time.perf_counter() + 60
+        while time.perf_counter() < drain_until and (
+            len(churn.done_at) < churn.acked or len(chat.done_at) < chat_count
+        ):
+            await asyncio.sleep(0.05)
+        server_cpu, client_cpu, wall = meter.stop()
+        replies = await asyncio.gather(
+            *(asyncio.wait_for(a, 10) for a in chat_answers), return_exceptions=True
+        )
+    finally:
+        await close_all(conns)
+    ops = len(churn.sent_at)
+    span = (churn.last_ack or time.perf_counter()) - start
+    rate = churn.acked / span if span > 0 else 0.0
+    expected_tips = churn.acked * len(receivers)
+    expected_chat = chat_count * len(receivers)
+    problems = []
+    if churn.failed:
+        problems.append(f"{len(churn.failed)} joins/quits failed, e.g. {churn.failed[0]}")
+    if churn.deliveries < expected_tips:
+        problems.append(f"{expected_tips - churn.deliveries} of {expected_tips} tips missing")
+    if churn.unmatched:
+        problems.append(f"{churn.unmatched} tips matched no op (or arrived twice)")
+    failed_chat = [r for r in replies if not isinstance(r, dict) or r.get("code") != 0]
+    if failed_chat:
+        problems.append(f"{len(failed_chat)} chat sends failed, e.g. {failed_chat[0]!r}")
+    if chat.deliveries < expected_chat:
+        problems.append(
+            f"{expected_chat - chat.deliveries} of {expected_chat} chat deliveries missing"
+        )
+    if chat.duplicates:
+        problems.append(f"{chat.duplicates} chat deliveries twice")
+    tip_all = sorted((churn.done_at[op] - churn.sent_at[op]) * 1000 for op in churn.done_at)
+    chat_all = sorted((chat.done_at[r] - chat.sent_at[r]) * 1000 for r in chat.done_at)
+    chat_ms = sorted(chat.delivery_ms)
+    deliveries = churn.deliveries + chat.deliveries
+    cpu = server_cpu or 0.0
+    batches = fill["batchSeconds"]
+    result = Result(
+        "group-churn",
+        target.config,
+        churn.delivery_ms,
+        rate=rate,
+        rate_unit="ops/s",
+        cpu_ms_per_msg=per_msg_ms(server_cpu, churn.acked),
+        counts={
+            "ops": ops,
+            "acked": churn.acked,
+            "tip_deliveries": churn.deliveries,
+            "tips_expected": expected_tips,
+            "chat_messages": chat_count,
+            "chat_deliveries": chat.deliveries,
+            "chat_expected": expected_chat,
+        },
+        extra={
+            "members": f"{len(members) + 1} ({len(receivers)} online + {len(talkers)} talking)",
+            "fill": f"createGroup {initial} in {create_s * 1000:.0f}ms, "
+            f"{fill['added']} added {sizes.churn_batch} at a time in "
+            f"{'/'.join(f'{b * 1000:.0f}' for b in batches) or '-'}ms "
+            f"({fill['added'] / fill_s if fill_s else 0:,.0f} members/s)",
+            "offered": f"{sizes.churn_rate:g} ops/s by {len(churners)}, "
+            f"chat {sizes.churn_chat_rate:g} msg/s, {sizes.churn_seconds:g}s",
+            "ack p50/p99": f"{percentile(sorted(churn.ack_ms), 50):.0f}/"
+            f"{percentile(sorted(churn.ack_ms), 99):.0f}ms",
+            "skipped(op in flight)": str(churn.skipped),
+            "tip all-online p50/p99": f"{percentile(tip_all, 50):.0f}/"
+            f"{percentile(tip_all, 99):.0f}ms",
+            "chat per-delivery p50/p99": f"{percentile(chat_ms, 50):.0f}/"
+            f"{percentile(chat_ms, 99):.0f}ms",
+            "chat all-online p99": f"{percentile(chat_all, 99):.0f}ms",
+            "server-cpu/tip-delivery": f"{cpu / max(1, churn.deliveries) * 1e6:.0f}µs",
+            "server-cpu/delivery(all)": f"{cpu / max(1, deliveries) * 1e6:.0f}µs",
+            "client-cpu": f"{client_cpu:.1f}s/{wall:.0f}s",
+        },
+        problems=problems,
+    )
+    # Issue 10 names no figures to meet: the result reports, it sets no targets.
+    return result
+
+
 # --- 4. history -------------------------------------------------------------------------
 
 
@@ -791,6 +1087,7 @@ SCENARIOS: dict[str, Scenario] = {
     "c2c-latency": c2c_latency,
     "c2c-throughput": c2c_throughput,
     "group-fanout": group_fanout,
+    "group-churn": group_churn,
     "history": history,
     "connections": connections,
 }
