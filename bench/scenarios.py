@@ -716,8 +716,8 @@ async def group_churn(target: Target, sizes: Sizes, check_targets: bool = False)
     quit tip reaches the members online.
 
     The group is made by createGroup (its first ``churn_initial`` members) and filled
-    by ``bench.seed.fill_group`` in batches (see its docstring: ``addGroupMember`` over
-    this protocol refuses Public groups), before anyone but the owner is online.
+    by an app administrator's ``addGroupMember`` in batches, before anyone but the owner
+    and the administrator is online.
     Churners join with ``joinGroup`` (FreeAccess: at once) and leave with ``quitGroup``.
     """
     if target.seeder is None:
@@ -729,6 +729,7 @@ async def group_churn(target: Target, sizes: Sizes, check_targets: bool = False)
     talkers = members[sizes.churn_online : sizes.churn_online + sizes.churn_talkers]
     churners = [f"gc-c{i:04d}" for i in range(sizes.churn_churners)]
     await target.seeder.ensure_accounts([*members, *churners, "gc-owner"])
+    await target.seeder.make_admins(["gc-admin"])
     churn = _Churn(len(receivers))
     chat = _Fanout(len(receivers))
     next_random = _randoms()
@@ -745,8 +746,8 @@ async def group_churn(target: Target, sizes: Sizes, check_targets: bool = False)
 
         return on_push
 
-    owner = (await connect_all(target, ["gc-owner"]))[0]
-    conns: list[Conn] = [owner]
+    owner, admin = await connect_all(target, ["gc-owner", "gc-admin"])
+    conns: list[Conn] = [owner, admin]
     try:
         initial = min(sizes.churn_initial, CREATE_GROUP_MAX_MEMBERS, len(members))
         started = time.perf_counter()
@@ -766,11 +767,20 @@ async def group_churn(target: Target, sizes: Sizes, check_targets: bool = False)
         )["group"]
         create_s = time.perf_counter() - started
         group_id = group["groupID"]
+        # The rest as TIM fills a Public group: its app administrator's addGroupMember,
+        # churn_batch at a time (each batch stores a join tip and an invited notice per
+        # member added).
         fill: dict[str, Any] = {"added": 0, "batchSeconds": []}
-        if len(members) > initial:
-            fill = await target.seeder.fill_group(group_id, members[initial:], sizes.churn_batch)
-            if fill["added"] != len(members) - initial:
-                raise ProtocolError(f"fill_group added {fill['added']} of {len(members) - initial}")
+        for first in range(initial, len(members), sizes.churn_batch):
+            batch = members[first : first + sizes.churn_batch]
+            started = time.perf_counter()
+            added = await admin.ok(
+                "addGroupMember", {"groupID": group_id, "userIDList": batch}, timeout=120
+            )
+            fill["batchSeconds"].append(time.perf_counter() - started)
+            fill["added"] += len(added["successUserIDList"])
+        if fill["added"] != len(members) - initial:
+            raise ProtocolError(f"addGroupMember added {fill['added']} of {len(members) - initial}")
         fill_s = sum(fill["batchSeconds"])
 
         # Members over the processes as group-fanout spreads them; churners and talkers too.
@@ -780,7 +790,7 @@ async def group_churn(target: Target, sizes: Sizes, check_targets: bool = False)
         conns += await connect_all(target, talkers, url_index=lambda i: i)
         churner_conns = await connect_all(target, churners, url_index=lambda i: i + 1)
         conns += churner_conns
-        talker_conns = conns[1 + len(receivers) : 1 + len(receivers) + len(talkers)]
+        talker_conns = conns[2 + len(receivers) : 2 + len(receivers) + len(talkers)]
 
         async def say(conn: Conn, r: int) -> asyncio.Future:
             chat.track(r)

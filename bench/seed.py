@@ -66,52 +66,15 @@ def add_group_members(*, sdkappid: int, group_id: str, user_ids: list[str]) -> d
     return {"members": GroupMember.objects.filter(group=group).count()}
 
 
-def fill_group(*, sdkappid: int, group_id: str, user_ids: list[str], batch: int) -> dict[str, Any]:
-    """Add ``user_ids`` to a group ``batch`` at a time, as the app's administrator would.
+def make_admins(*, sdkappid: int, user_ids: list[str]) -> dict[str, Any]:
+    """Make these accounts app administrators (``imapp --admin``): they may add members
+    to Public groups with ``addGroupMember``."""
+    from im.models import App
+    from im.services.accounts import do_set_app_admin
 
-    Over /ws/im/, ``addGroupMember`` only adds to Private groups (Public ones are
-    joined); TIM fills a Public group through its REST API, 500 at a time, which Hutong
-    does not have yet. This goes through the write that API must share with every other
-    path (``do_add_members``: member and conversation rows, one join tip per batch), each
-    batch in its own transaction with the group's and the conversation's row locks, as an
-    entry point holds them. Its events are dropped: nobody is online yet (members log
-    in after, and a login picks up the account's groups), and this process has no
-    sessions to deliver to. Returns each batch's time inside the service.
-    """
-    from django.db import transaction
-
-    from im.events import deferred_sends
-    from im.models import Account, Group, GroupMember
-    from im.services.members import do_add_members
-    from im.services.messages import lock_group_conversation
-
-    seconds: list[float] = []
-    added = 0
-    for start in range(0, len(user_ids), batch):
-        wanted = user_ids[start : start + batch]
-        started = time.perf_counter()
-        with deferred_sends(), transaction.atomic():
-            group = Group.objects.select_for_update().get(app__sdkappid=sdkappid, group_id=group_id)
-            conversation = lock_group_conversation(group)
-            members = set(
-                GroupMember.objects.filter(group=group).values_list("account_id", flat=True)
-            )
-            accounts = [
-                a
-                for a in Account.objects.filter(app=group.app, user_id__in=wanted)
-                if a.pk not in members
-            ]
-            # The tip names an operator; the owner stands in for the administrator.
-            rows = do_add_members(
-                group=group, conversation=conversation, accounts=accounts, operator=group.owner
-            )
-            added += len(rows)
-        seconds.append(time.perf_counter() - started)
-    return {
-        "added": added,
-        "batchSeconds": [round(s, 4) for s in seconds],
-        "members": GroupMember.objects.filter(group__group_id=group_id).count(),
-    }
+    app = App.objects.get(sdkappid=sdkappid)
+    admins = [do_set_app_admin(app=app, user_id=user_id).user_id for user_id in user_ids]
+    return {"admins": admins}
 
 
 def seed_history(*, sdkappid: int, sender: str, receiver: str, rows: int) -> dict[str, Any]:
@@ -200,7 +163,7 @@ COMMANDS = {
     "ensure_app": ensure_app,
     "ensure_accounts": ensure_accounts,
     "add_group_members": add_group_members,
-    "fill_group": fill_group,
+    "make_admins": make_admins,
     "seed_history": seed_history,
 }
 

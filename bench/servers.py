@@ -38,9 +38,7 @@ class Seeder(Protocol):
 
     async def add_group_members(self, group_id: str, user_ids: list[str]) -> dict[str, Any]: ...
 
-    async def fill_group(
-        self, group_id: str, user_ids: list[str], batch: int
-    ) -> dict[str, Any]: ...
+    async def make_admins(self, user_ids: list[str]) -> dict[str, Any]: ...
 
     async def seed_history(self, sender: str, receiver: str, rows: int) -> dict[str, Any]: ...
 
@@ -80,8 +78,8 @@ class SubprocessSeeder:
     async def add_group_members(self, group_id: str, user_ids: list[str]) -> dict[str, Any]:
         return await self.run("add_group_members", group_id=group_id, user_ids=user_ids)
 
-    async def fill_group(self, group_id: str, user_ids: list[str], batch: int) -> dict[str, Any]:
-        return await self.run("fill_group", group_id=group_id, user_ids=user_ids, batch=batch)
+    async def make_admins(self, user_ids: list[str]) -> dict[str, Any]:
+        return await self.run("make_admins", user_ids=user_ids)
 
     async def seed_history(self, sender: str, receiver: str, rows: int) -> dict[str, Any]:
         return await self.run("seed_history", sender=sender, receiver=receiver, rows=rows)

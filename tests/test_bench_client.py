@@ -60,10 +60,8 @@ class InProcessSeeder:
             sdkappid=SDKAPPID, group_id=group_id, user_ids=user_ids
         )
 
-    async def fill_group(self, group_id: str, user_ids: list[str], batch: int) -> dict[str, Any]:
-        return await sync_to_async(seed.fill_group)(
-            sdkappid=SDKAPPID, group_id=group_id, user_ids=user_ids, batch=batch
-        )
+    async def make_admins(self, user_ids: list[str]) -> dict[str, Any]:
+        return await sync_to_async(seed.make_admins)(sdkappid=SDKAPPID, user_ids=user_ids)
 
     async def seed_history(self, sender: str, receiver: str, rows: int) -> dict[str, Any]:
         return await sync_to_async(seed.seed_history)(
