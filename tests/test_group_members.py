@@ -456,3 +456,17 @@ def test_an_applicant_added_meanwhile_leaves_nothing_to_handle(cast):
         applicant_id="carol",
         action="Agree",
     )
+
+
+def test_a_deleted_notice_conversation_comes_back_with_the_next_notice(cast):
+    tea_house(cast)
+    members.check_set_role(account=cast["alice"], group_id="tea", user_id="carol", role="Admin")
+    conversations.check_delete_conversation(account=cast["carol"], conversation_id="@TIM#SYSTEM")
+    listed = [
+        p.conversation.kind for p in conversations.get_conversation_list(account=cast["carol"])
+    ]
+    assert "@TIM#SYSTEM" not in listed
+    members.check_set_role(account=cast["alice"], group_id="tea", user_id="carol", role="Member")
+    shown = conversations.get_conversation_list(account=cast["carol"])
+    system = [p for p in shown if p.conversation.kind == "@TIM#SYSTEM"]
+    assert [(p.unread, p.conversation.last_seq) for p in system] == [(1, 2)]

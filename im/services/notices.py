@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils import timezone
+
 from im.models import Account, Conversation, Group, Message, Participant
-from im.selectors import one_or_none
-from im.services.messages import do_send_message, service_draft
+from im.services.messages import schedule_message_event, service_draft
 from im.services.payloads import GROUP_SYSTEM_NOTICE
 from im.transactions import in_callers_transaction
 
@@ -30,20 +31,35 @@ NOTICE_CANCEL_ADMIN = 10
 
 
 @in_callers_transaction
-def lock_system_conversation(account: Account) -> Conversation:
-    """The account's notice conversation, row-locked; made (with its participant) on
-    first use."""
-    key = {"kind": Conversation.Kind.SYSTEM, "account_low": account}
-    locked = one_or_none(Conversation.objects.select_for_update().filter(**key))
-    if locked is None:
-        conversation, created = Conversation.objects.get_or_create(
-            **key, defaults={"app_id": account.app_id}
+def lock_system_conversations(accounts: list[Account]) -> dict[int, Conversation]:
+    """The accounts' notice conversations by account pk, row-locked in pk order, made
+    (with their participants) for those that have none yet; a few statements whatever
+    the number of accounts."""
+    ids = [a.pk for a in accounts]
+    system = Conversation.objects.select_for_update().filter(
+        kind=Conversation.Kind.SYSTEM, account_low_id__in=ids
+    )
+    found = {c.account_low_id: c for c in system.order_by("pk")}
+    missing = [a for a in accounts if a.pk not in found]
+    if missing:
+        # A concurrent first notice may create the same row: its insert waits for ours.
+        Conversation.objects.bulk_create(
+            [
+                Conversation(app_id=a.app_id, kind=Conversation.Kind.SYSTEM, account_low=a)
+                for a in missing
+            ],
+            ignore_conflicts=True,
         )
-        if created:
-            Participant.objects.create(conversation=conversation, account=account)
-        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    locked.account_low = account
-    return locked
+        made = list(system.filter(account_low_id__in=[a.pk for a in missing]).order_by("pk"))
+        Participant.objects.bulk_create(
+            [Participant(conversation=c, account_id=c.account_low_id) for c in made],
+            ignore_conflicts=True,
+        )
+        found.update((c.account_low_id, c) for c in made)
+    by_pk = {a.pk: a for a in accounts}
+    for account_id, conversation in found.items():
+        conversation.account_low = by_pk[account_id]
+    return found
 
 
 @in_callers_transaction
@@ -58,9 +74,13 @@ def do_send_system_notice(
 ) -> list[Message]:
     """Store one notice per account and schedule each for that account alone.
 
-    Conversations are locked in primary-key order, so two actions noticing the same
-    accounts cannot deadlock.
+    Written in bulk (a dismissal tells every member at once), with the conversations
+    locked in primary-key order, so two actions noticing the same accounts cannot
+    deadlock.
     """
+    recipients = sorted({a.pk: a for a in accounts}.values(), key=lambda a: a.pk)
+    if not recipients:
+        return []
     payload = {
         "operationType": operation_type,
         "operatorID": operator.user_id,
@@ -68,15 +88,40 @@ def do_send_system_notice(
         "handleMessage": handle_message,
         **(extra or {}),
     }
-    sent = []
-    for account in sorted({a.pk: a for a in accounts}.values(), key=lambda a: a.pk):
-        conversation = lock_system_conversation(account)
-        sent.append(
-            do_send_message(
+    conversations = lock_system_conversations(recipients)
+    now = timezone.now()
+    notices = []
+    for account in recipients:
+        conversation = conversations[account.pk]
+        conversation.last_seq += 1
+        conversation.change_seq += 1
+        conversation.last_message_at = now
+        draft = service_draft(GROUP_SYSTEM_NOTICE, payload)
+        notices.append(
+            Message(
                 conversation=conversation,
+                seq=conversation.last_seq,
                 sender=operator,
-                draft=service_draft(GROUP_SYSTEM_NOTICE, payload),
-                origin_channel=None,
+                type=draft.type,
+                payload=draft.payload,
+                created_at=now,
+                random=draft.random,
+                client_time=draft.client_time,
+                client_seq=draft.client_seq,
+                priority=draft.priority,
+                cloud_custom_data=draft.cloud_custom_data,
+                change_seq=conversation.change_seq,
             )
         )
-    return sent
+    Message.objects.bulk_create(notices)
+    for notice in notices:
+        notice.conversation.last_message = notice
+    touched = [n.conversation for n in notices]
+    Conversation.objects.bulk_update(
+        touched, ["last_seq", "change_seq", "last_message_at", "last_message"]
+    )
+    # A deleted notice conversation comes back with its next notice.
+    Participant.objects.filter(conversation__in=touched, is_hidden=True).update(is_hidden=False)
+    for notice in notices:
+        schedule_message_event("MESSAGE_RECEIVED", notice, None)
+    return notices
