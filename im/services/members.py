@@ -12,6 +12,7 @@ named (``im.services.notices``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -104,10 +105,16 @@ def _target(group: Group, user_id: str) -> GroupMember:
 # --- joining and leaving: the writes every path shares ---
 
 
+@dataclass(frozen=True)
+class AddedMembers:
+    rows: list[GroupMember]
+    member_count: int  # the group's, after the addition
+
+
 @in_callers_transaction
 def do_add_members(
     *, group: Group, conversation: Conversation, accounts: list[Account], operator: Account
-) -> list[GroupMember]:
+) -> AddedMembers:
     """Make ``accounts`` (none of them members) members, with a join tip from
     ``operator``; each account's sessions hear the group from its GROUP_JOINED on.
 
@@ -116,7 +123,7 @@ def do_add_members(
     in ChatRoom and AVChatRoom groups, see no history from before they came.
     """
     if not accounts:
-        return []
+        return AddedMembers(rows=[], member_count=group_member_count(group))
     floor = 0 if shows_history_to_newcomers(group) else conversation.last_seq
     rows = [GroupMember(group=group, account=a, visible_after_seq=floor) for a in accounts]
     GroupMember.objects.bulk_create(rows)
@@ -132,7 +139,11 @@ def do_add_members(
     )
     # Catch-up starts before the tip, so a member that hears the group only after the
     # tip went out still gets it through syncMessages.
-    joined = GroupJoined(group=_view(group, None), change_seq=conversation.change_seq)
+    member_count = group_member_count(group)
+    joined = GroupJoined(
+        group=GroupView(group=group, member=None, member_count=member_count),
+        change_seq=conversation.change_seq,
+    )
     send_event_on_commit(
         Event(
             "GROUP_JOINED",
@@ -147,7 +158,7 @@ def do_add_members(
         operation_type=tips.TIP_MEMBER_JOIN,
         user_ids=[a.user_id for a in accounts],
     )
-    return rows
+    return AddedMembers(rows=rows, member_count=member_count)
 
 
 @in_callers_transaction
@@ -195,13 +206,15 @@ def check_join_group(*, account: Account, group_id: str, apply_message: str = ""
             do_apply(group=group, applicant=account, message=apply_message)
             return JoinResult(status=WAITING, group=None)
         conversation = lock_group_conversation(group)
-        (member,) = do_add_members(
+        added = do_add_members(
             group=group, conversation=conversation, accounts=[account], operator=account
         )
+        (member,) = added.rows
         if group.owner_id == account.pk:  # an AVChatRoom's creator, joining its room
             member.role = GroupMember.Role.OWNER
             member.save(update_fields=["role"])
-        return JoinResult(status=JOINED, group=_view(group, member))
+        view = GroupView(group=group, member=member, member_count=added.member_count)
+        return JoinResult(status=JOINED, group=view)
 
 
 @in_callers_transaction
