@@ -1,6 +1,7 @@
 // The group list under pushes and tips, and a join application's notice as a request.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
+import {tip} from './tips.mjs';
 import {
   GroupList,
   NOTICE,
@@ -24,13 +25,6 @@ const group = (fields = {}) =>
     ...fields,
   });
 
-const tip = (operationType, fields = {}) => ({
-  operationType,
-  operatorID: 'alice',
-  userIDList: [],
-  groupProfile: {groupID: 'g1', groupName: 'Friends'},
-  ...fields,
-});
 
 function listWith(...groups) {
   let changes = 0;
