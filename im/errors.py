@@ -32,10 +32,13 @@ INTERNAL_ERROR = 70500  # the server failed; the op may be retried
 # --- groups (10002-10038) ---
 GROUP_INVALID_PARAMS = 10004
 NO_PERMISSION = 10007  # not a member, or not owner/admin where that is needed
+OWNER_CANNOT_QUIT = 10009  # the owner of a group that is not Private
 GROUP_NOT_FOUND = 10010
+GROUP_FULL = 10014
 GROUP_ID_INVALID = 10015
 GROUP_MEMBER_ACCOUNT_MISSING = 10019
 GROUP_ID_IN_USE = 10021
+APPLICATION_HANDLED = 10024  # no pending application: already handled
 SENDER_MUTED = 10017
 MESSAGE_NOT_FOUND = 10030
 GROUP_REVOKE_TIME_LIMIT = 10031

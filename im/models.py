@@ -53,6 +53,8 @@ class Account(models.Model):
     user_id = models.CharField(_("userID"), max_length=32)
     nick = models.CharField(_("nick"), max_length=100, blank=True)
     avatar = models.URLField(_("avatar"), max_length=500, blank=True)
+    # TIM's "App administrator": fills Public and ChatRoom groups directly.
+    is_admin = models.BooleanField(_("app administrator"), default=False)
     site_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -98,6 +100,7 @@ class Group(models.Model):
     join_option = models.CharField(_("join option"), max_length=16, default="FreeAccess")
     invite_option = models.CharField(_("invite option"), max_length=16, default="FreeAccess")
     mute_all_members = models.BooleanField(_("mute all members"), default=False)
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -123,6 +126,22 @@ class GroupMember(models.Model):
     name_card = models.CharField(max_length=50, blank=True)
     mute_until = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # The group conversation's last sequence when the member joined: in a group whose
+    # history is not shown to newcomers (Private, Public), its history starts after it.
+    visible_after_seq = models.PositiveBigIntegerField(default=0)
+
+    class RemindType(models.TextChoices):
+        """TIM's messageRemindType: Discard stops the group's pushes to the member;
+        AcceptNotNotify delivers them without an unread badge."""
+
+        ACCEPT_AND_NOTIFY = "AcceptAndNotify", "AcceptAndNotify"
+        ACCEPT_NOT_NOTIFY = "AcceptNotNotify", "AcceptNotNotify"
+        DISCARD = "Discard", "Discard"
+
+    custom_fields = models.JSONField(default=dict, blank=True)
+    message_remind_type = models.CharField(
+        max_length=16, choices=RemindType.choices, default=RemindType.ACCEPT_AND_NOTIFY
+    )
 
     class Meta:
         constraints = [
@@ -134,16 +153,37 @@ class GroupMember(models.Model):
         return f"{self.account_id} in {self.group_id}"
 
 
+class GroupApplication(models.Model):
+    """A request to join a ``NeedPermission`` group, pending until an owner or admin
+    handles it (TIM's join application, shown to them as a system notice)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="applications")
+    applicant = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "applicant"], name="application_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applicant_id} to {self.group_id}"
+
+
 class Conversation(models.Model):
-    """A C2C pair or a group: the unit that owns a message sequence."""
+    """A C2C pair, a group, or one account's system notices (TIM's ``@TIM#SYSTEM``):
+    the unit that owns a message sequence."""
 
     class Kind(models.TextChoices):
         C2C = "C2C", "C2C"
         GROUP = "GROUP", "GROUP"
+        SYSTEM = "@TIM#SYSTEM", "@TIM#SYSTEM"
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="conversations")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
     # For C2C: the two accounts, the lower primary key first, so a pair has one row.
+    # For SYSTEM: ``account_low`` is the account whose notices these are.
     account_low = models.ForeignKey(
         Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -168,7 +208,12 @@ class Conversation(models.Model):
                 fields=["account_low", "account_high"],
                 condition=models.Q(kind="C2C"),
                 name="conversation_unique_c2c_pair",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["account_low"],
+                condition=models.Q(kind="@TIM#SYSTEM"),
+                name="conversation_unique_system",
+            ),
         ]
 
     def __str__(self) -> str:

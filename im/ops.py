@@ -13,17 +13,20 @@ from typing import Any
 from im import params
 from im.errors import GROUP_INVALID_PARAMS, IMError
 from im.models import Account, GroupMember, Message
+from im.results import MemberChange
 from im.selectors import joined_groups
 from im.serializers import (
+    application_to_dict,
     conversation_to_dict,
     conversation_view_to_dict,
     group_to_dict,
     group_view_to_dict,
     history_page_to_dict,
+    member_to_dict,
     message_to_dict,
     sync_page_to_dict,
 )
-from im.services import conversations, groups, messages
+from im.services import conversations, groups, members, messages
 
 Op = Callable[[Account, dict, str], dict[str, Any]]
 OPS: dict[str, Op] = {}
@@ -128,7 +131,7 @@ def delete_conversation(account: Account, data: dict, channel: str) -> dict[str,
     return {"conversationID": conversation_id}
 
 
-def _member_list(data: dict) -> list[tuple[str, str]]:
+def _member_list(data: dict) -> list[tuple[str, str, object]]:
     raw = data.get("memberList", [])
     if not isinstance(raw, list):
         raise IMError(GROUP_INVALID_PARAMS, "memberList must be an array")
@@ -140,6 +143,7 @@ def _member_list(data: dict) -> list[tuple[str, str]]:
             (
                 params.get_str(item, "userID"),
                 params.get_str(item, "role", default=GroupMember.Role.MEMBER),
+                item.get("memberCustomField", []),
             )
         )
     return members
@@ -158,6 +162,7 @@ def create_group(account: Account, data: dict, channel: str) -> dict[str, Any]:
         avatar=params.get_str(data, "avatar", default=""),
         join_option=params.get_str(data, "joinOption", default="FreeAccess"),
         max_member_num=params.get_int(data, "maxMemberNum", default=0),
+        custom_fields=data.get("groupCustomField", []),
     )
     return {"group": group_view_to_dict(view), "overLimitUserIDList": []}
 
@@ -176,3 +181,190 @@ def get_group_list(account: Account, data: dict, channel: str) -> dict[str, Any]
 def get_group_profile(account: Account, data: dict, channel: str) -> dict[str, Any]:
     view = groups.check_group_profile(account=account, group_id=params.get_str(data, "groupID"))
     return {"group": group_view_to_dict(view)}
+
+
+# --- joining, members and managing a group ---
+
+
+def _group_id(data: dict) -> str:
+    return params.get_str(data, "groupID")
+
+
+@op("joinGroup")
+def join_group(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    result = members.check_join_group(
+        account=account,
+        group_id=_group_id(data),
+        apply_message=params.get_str(data, "applyMessage", default=""),
+    )
+    answer: dict[str, Any] = {"status": result.status}
+    if result.group is not None:
+        answer["group"] = group_view_to_dict(result.group)
+    return answer
+
+
+@op("quitGroup")
+def quit_group(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    return {"groupID": members.check_quit_group(account=account, group_id=_group_id(data))}
+
+
+@op("addGroupMember")
+def add_group_member(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    result = members.check_add_members(
+        account=account, group_id=_group_id(data), user_ids=params.get_str_list(data, "userIDList")
+    )
+    return {
+        "successUserIDList": result.added,
+        "failureUserIDList": result.failed,
+        "existedUserIDList": result.existed,
+        "overLimitUserIDList": result.over_limit,
+        "group": group_view_to_dict(result.group),
+    }
+
+
+@op("deleteGroupMember")
+def delete_group_member(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    view, removed = members.check_delete_members(
+        account=account,
+        group_id=_group_id(data),
+        user_ids=params.get_str_list(data, "userIDList"),
+        reason=params.get_str(data, "reason", default=""),
+    )
+    return {"group": group_view_to_dict(view), "userIDList": removed}
+
+
+@op("dismissGroup")
+def dismiss_group(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    return {"groupID": groups.check_dismiss_group(account=account, group_id=_group_id(data))}
+
+
+@op("searchGroupByID")
+def search_group(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    view = groups.check_search_group(account=account, group_id=_group_id(data))
+    return {"group": group_view_to_dict(view)}
+
+
+@op("getGroupMemberList")
+def get_group_member_list(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    page, next_offset = members.check_member_list(
+        account=account,
+        group_id=_group_id(data),
+        count=params.get_int(data, "count", default=15),
+        offset=params.get_int(data, "offset", default=0),
+    )
+    return {"memberList": [member_to_dict(m) for m in page], "offset": next_offset}
+
+
+@op("getGroupMemberProfile")
+def get_group_member_profile(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    found = members.check_member_profiles(
+        account=account, group_id=_group_id(data), user_ids=params.get_str_list(data, "userIDList")
+    )
+    return {"memberList": [member_to_dict(m) for m in found]}
+
+
+def _member_change(change: MemberChange) -> dict[str, Any]:
+    return {"group": group_view_to_dict(change.group), "member": member_to_dict(change.member)}
+
+
+@op("setGroupMemberRole")
+def set_group_member_role(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    change = members.check_set_role(
+        account=account,
+        group_id=_group_id(data),
+        user_id=params.get_str(data, "userID"),
+        role=params.get_str(data, "role"),
+    )
+    return _member_change(change)
+
+
+@op("setGroupMemberMuteTime")
+def set_group_member_mute_time(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    change = members.check_set_mute_time(
+        account=account,
+        group_id=_group_id(data),
+        user_id=params.get_str(data, "userID"),
+        mute_time=params.get_int(data, "muteTime"),
+    )
+    return _member_change(change)
+
+
+@op("setGroupMemberNameCard")
+def set_group_member_name_card(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    change = members.check_set_name_card(
+        account=account,
+        group_id=_group_id(data),
+        user_id=params.get_str(data, "userID", default=""),
+        name_card=params.get_str(data, "nameCard"),
+    )
+    return _member_change(change)
+
+
+# updateGroupProfile's string fields, by their names here and in the model.
+_PROFILE_FIELDS = {
+    key: field
+    for field, key in groups.PROFILE_KEYS.items()
+    if field not in ("mute_all_members", "custom_fields")
+}
+
+
+@op("updateGroupProfile")
+def update_group_profile(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    changes: dict[str, object] = {
+        field: params.get_str(data, key) for key, field in _PROFILE_FIELDS.items() if key in data
+    }
+    if "muteAllMembers" in data:
+        changes["mute_all_members"] = params.get_bool(data, "muteAllMembers")
+    if "groupCustomField" in data:
+        changes["custom_fields"] = data["groupCustomField"]
+    view = groups.check_update_group_profile(
+        account=account, group_id=_group_id(data), changes=changes
+    )
+    return {"group": group_view_to_dict(view)}
+
+
+@op("changeGroupOwner")
+def change_group_owner(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    view = groups.check_change_owner(
+        account=account, group_id=_group_id(data), new_owner_id=params.get_str(data, "newOwnerID")
+    )
+    return {"group": group_view_to_dict(view)}
+
+
+@op("getGroupApplicationList")
+def get_group_application_list(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    pending = members.get_application_list(account=account)
+    return {"applicationList": [application_to_dict(a) for a in pending]}
+
+
+@op("handleGroupApplication")
+def handle_group_application(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    view = members.check_handle_application(
+        account=account,
+        group_id=_group_id(data),
+        applicant_id=params.get_str(data, "applicant"),
+        action=params.get_str(data, "handleAction"),
+        handle_message=params.get_str(data, "handleMessage", default=""),
+    )
+    return {"group": group_view_to_dict(view)}
+
+
+@op("setMessageRemindType")
+def set_message_remind_type(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    view = members.check_set_remind_type(
+        account=account,
+        group_id=_group_id(data),
+        remind_type=params.get_str(data, "messageRemindType"),
+    )
+    return {"group": group_view_to_dict(view)}
+
+
+@op("setGroupMemberCustomField")
+def set_group_member_custom_field(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    change = members.check_set_member_fields(
+        account=account,
+        group_id=_group_id(data),
+        user_id=params.get_str(data, "userID", default=""),
+        fields=data.get("memberCustomField"),
+    )
+    return _member_change(change)

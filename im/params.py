@@ -17,11 +17,17 @@ def _type_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def get_str(data: dict, name: str, *, default: Any = _MISSING) -> str:
+def _field(data: dict, name: str, default: Any) -> Any:
+    """The field's value, or ``_MISSING`` when it is absent and has a default."""
     value = data.get(name, _MISSING)
+    if value is _MISSING and default is _MISSING:
+        raise IMError(INVALID_PARAMS, f"{name} is required")
+    return value
+
+
+def get_str(data: dict, name: str, *, default: Any = _MISSING) -> str:
+    value = _field(data, name, default)
     if value is _MISSING:
-        if default is _MISSING:
-            raise IMError(INVALID_PARAMS, f"{name} is required")
         return default
     if not isinstance(value, str):
         raise IMError(INVALID_PARAMS, f"{name} must be a string, not {_type_name(value)}")
@@ -29,10 +35,8 @@ def get_str(data: dict, name: str, *, default: Any = _MISSING) -> str:
 
 
 def get_int(data: dict, name: str, *, default: Any = _MISSING, numeric_str: bool = False) -> int:
-    value = data.get(name, _MISSING)
+    value = _field(data, name, default)
     if value is _MISSING:
-        if default is _MISSING:
-            raise IMError(INVALID_PARAMS, f"{name} is required")
         return default
     if numeric_str and isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
@@ -48,4 +52,20 @@ def get_dict(data: dict, name: str) -> dict:
         raise IMError(INVALID_PARAMS, f"{name} is required")
     if not isinstance(value, dict):
         raise IMError(INVALID_PARAMS, f"{name} must be an object, not {_type_name(value)}")
+    return value
+
+
+def get_bool(data: dict, name: str, *, default: Any = _MISSING) -> bool:
+    value = _field(data, name, default)
+    if value is _MISSING:
+        return default
+    if not isinstance(value, bool):
+        raise IMError(INVALID_PARAMS, f"{name} must be true or false, not {_type_name(value)}")
+    return value
+
+
+def get_str_list(data: dict, name: str) -> list[str]:
+    value = _field(data, name, _MISSING)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise IMError(INVALID_PARAMS, f"{name} must be an array of strings")
     return value

@@ -12,18 +12,27 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from im.errors import (
+    GROUP_INVALID_PARAMS,
     GROUP_NOT_FOUND,
     GROUP_TYPE_NO_REVOKE,
     INVALID_CONVERSATION,
     NO_PERMISSION,
+    OWNER_CANNOT_QUIT,
     SENDER_MUTED,
     IMError,
 )
 from im.models import Account, Conversation, Group, GroupMember, Message
-from im.selectors import c2c_conversation, get_account, group_conversation, one_or_none
+from im.selectors import (
+    c2c_conversation,
+    get_account,
+    group_conversation,
+    one_or_none,
+    system_conversation,
+)
 
 C2C_PREFIX = "C2C"
 GROUP_PREFIX = "GROUP"
+SYSTEM_CONVERSATION = "@TIM#SYSTEM"
 
 # Roles that manage a group: recall others' messages, speak when all are muted.
 PRIVILEGED_ROLES = frozenset({GroupMember.Role.OWNER, GroupMember.Role.ADMIN})
@@ -83,6 +92,10 @@ def access_conversation(account: Account, conversation_id: object) -> Conversati
     (a C2C one with any account of its app, a group one where it is a member)."""
     if not isinstance(conversation_id, str):
         raise IMError(INVALID_CONVERSATION, "conversationID must be a string")
+    if conversation_id == SYSTEM_CONVERSATION:
+        return ConversationRef(
+            conversation_id, Conversation.Kind.SYSTEM, system_conversation(account)
+        )
     if conversation_id.startswith(C2C_PREFIX) and len(conversation_id) > len(C2C_PREFIX):
         peer = get_account(account.app, conversation_id[len(C2C_PREFIX) :])
         return ConversationRef(
@@ -98,6 +111,22 @@ def access_conversation(account: Account, conversation_id: object) -> Conversati
             member=member,
         )
     raise IMError(INVALID_CONVERSATION, f"invalid conversationID {conversation_id!r}")
+
+
+# Group types whose newcomers see the history from before they joined.
+HISTORY_FOR_NEWCOMERS = frozenset({Group.Type.CHATROOM, Group.Type.AVCHATROOM})
+
+
+def shows_history_to_newcomers(group: Group) -> bool:
+    return group.type in HISTORY_FOR_NEWCOMERS
+
+
+def history_floor(ref: ConversationRef) -> int:
+    """The last sequence ``ref``'s account may not read: in a Private or Public group,
+    what came before it joined."""
+    if ref.member is None or shows_history_to_newcomers(ref.group):
+        return 0
+    return ref.member.visible_after_seq
 
 
 def check_can_speak(group: Group, member: GroupMember) -> None:
@@ -118,3 +147,145 @@ def check_can_revoke(account: Account, ref: ConversationRef, message: Message) -
         may_revoke_others = is_privileged(ref.member)
     if message.sender_id != account.pk and not may_revoke_others:
         raise IMError(NO_PERMISSION, "you may only recall your own messages")
+
+
+# --- managing groups (docs/protocol.md, "Group rules by type") ---
+
+Role = GroupMember.Role
+Type = Group.Type
+
+
+def _refuse(message: str) -> IMError:
+    return IMError(NO_PERMISSION, message)
+
+
+def _require_member(member: GroupMember | None) -> GroupMember:
+    if member is None:
+        raise _refuse("you are not a member of this group")
+    return member
+
+
+def check_can_find(group: Group) -> None:
+    """``searchGroupByID`` never finds a Private group: it looks like no group at all."""
+    if group.type == Type.PRIVATE:
+        raise IMError(GROUP_NOT_FOUND, f"group {group.group_id!r} does not exist")
+
+
+def check_can_join(group: Group) -> None:
+    """Joining by request: never a Private group (members add people), never one that
+    disabled applications."""
+    if group.type == Type.PRIVATE:
+        raise _refuse("a Private group cannot be applied to: a member must add you")
+    if group.type != Type.AVCHATROOM and group.join_option == "DisableApply":
+        raise _refuse("this group does not take applications")
+
+
+def needs_approval(group: Group) -> bool:
+    return group.type != Type.AVCHATROOM and group.join_option == "NeedPermission"
+
+
+def check_can_add_members(account: Account, group: Group, member: GroupMember | None) -> None:
+    """Who adds members directly: in a Private group any member; in a Public or ChatRoom
+    group only the app's administrator (the others join); in an AVChatRoom nobody."""
+    if group.type == Type.PRIVATE:
+        _require_member(member)
+        return
+    if group.type in (Type.PUBLIC, Type.CHATROOM) and account.is_admin:
+        return
+    raise _refuse(f"members cannot be added to a {group.type} group: they join it")
+
+
+def check_can_quit(group: Group, member: GroupMember | None) -> None:
+    member = _require_member(member)
+    if member.role == Role.OWNER and group.type != Type.PRIVATE:
+        raise IMError(OWNER_CANNOT_QUIT, "the owner cannot quit: dismiss or hand over the group")
+
+
+def check_can_remove(group: Group, actor: GroupMember | None, target: GroupMember) -> None:
+    """The owner removes anyone; an admin only plain members; in a Private group only
+    the owner removes. Nobody removes themselves (that is quitting)."""
+    actor = _require_member(actor)
+    if actor.pk == target.pk:
+        raise IMError(GROUP_INVALID_PARAMS, "you cannot remove yourself: quit the group")
+    if actor.role == Role.OWNER:
+        return
+    if group.type == Type.PRIVATE:
+        raise _refuse("only the owner removes members from a Private group")
+    if actor.role != Role.ADMIN or target.role != Role.MEMBER:
+        raise _refuse("only the owner, or an admin removing a plain member, may remove")
+
+
+def check_can_dismiss(group: Group, member: GroupMember | None) -> None:
+    member = _require_member(member)
+    if member.role != Role.OWNER:
+        raise _refuse("only the owner may dismiss the group")
+    if group.type == Type.PRIVATE:
+        raise _refuse("a Private group cannot be dismissed by its owner")
+
+
+def check_can_set_role(group: Group, actor: GroupMember | None, target: GroupMember) -> None:
+    actor = _require_member(actor)
+    if group.type == Type.PRIVATE:
+        raise _refuse("a Private group has no admins")
+    if actor.role != Role.OWNER:
+        raise _refuse("only the owner sets and cancels admins")
+    if actor.pk == target.pk:
+        raise IMError(GROUP_INVALID_PARAMS, "you cannot change your own role")
+
+
+def check_can_mute(group: Group, actor: GroupMember | None, target: GroupMember | None) -> None:
+    """Muting a member, or (``target`` None) all members."""
+    actor = _require_member(actor)
+    if group.type == Type.PRIVATE:
+        raise _refuse("members of a Private group cannot be muted")
+    if not is_privileged(actor):
+        raise _refuse("only the owner and admins may mute")
+    if target is None:
+        return
+    if actor.pk == target.pk:
+        raise IMError(GROUP_INVALID_PARAMS, "you cannot mute yourself")
+    if actor.role == Role.ADMIN and target.role != Role.MEMBER:
+        raise _refuse("an admin may only mute plain members")
+
+
+def check_can_set_name_card(actor: GroupMember | None, target: GroupMember) -> None:
+    """The owner: anyone's; an admin: its own and plain members'; a member: its own."""
+    actor = _require_member(actor)
+    if actor.pk == target.pk or actor.role == Role.OWNER:
+        return
+    if actor.role == Role.ADMIN and target.role == Role.MEMBER:
+        return
+    raise _refuse("you may not change this member's name card")
+
+
+# Fields any member of a Private group may change; elsewhere owners and admins only.
+PRIVATE_PROFILE_FIELDS = frozenset(
+    {"name", "introduction", "notification", "avatar", "groupCustomField"}
+)
+
+
+def check_can_update_profile(group: Group, member: GroupMember | None, fields: set[str]) -> None:
+    member = _require_member(member)
+    if group.type == Type.PRIVATE:
+        if not fields <= PRIVATE_PROFILE_FIELDS:
+            raise _refuse(
+                f"a Private group has no {', '.join(sorted(fields - PRIVATE_PROFILE_FIELDS))}"
+            )
+        return
+    if not is_privileged(member):
+        raise _refuse("only the owner and admins may change the group's profile")
+
+
+def check_can_transfer(group: Group, actor: GroupMember | None, target: GroupMember) -> None:
+    actor = _require_member(actor)
+    if group.type == Type.AVCHATROOM:
+        raise _refuse("an AVChatRoom's ownership cannot move")
+    if actor.role != Role.OWNER:
+        raise _refuse("only the owner may hand the group over")
+    if actor.pk == target.pk:
+        raise IMError(GROUP_INVALID_PARAMS, "you already own this group")
+
+
+def check_can_handle_applications(member: GroupMember | None) -> None:
+    if not is_privileged(_require_member(member)):
+        raise _refuse("only the owner and admins handle applications")

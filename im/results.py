@@ -67,3 +67,44 @@ class GroupJoined:
 
     group: GroupView
     change_seq: int
+
+
+@dataclass(frozen=True)
+class GroupLeft:
+    """The payload of GROUP_LEFT: the account no longer hears the group."""
+
+    group_id: str
+    reason: str  # "quit", "kicked" or "dismissed"
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    """``status`` is TIM's: JoinedSuccess, WaitAdminApproval or AlreadyInGroup."""
+
+    status: str
+    group: GroupView | None
+
+
+@dataclass(frozen=True)
+class AddMembersResult:
+    group: GroupView
+    added: list[str]
+    failed: list[str]  # no such account
+    existed: list[str]
+    over_limit: list[str]
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """A member after a change to it, and its group."""
+
+    group: GroupView
+    member: GroupMember
+
+
+@dataclass(frozen=True)
+class RemindTypeChanged:
+    """The payload of MESSAGE_REMIND_TYPE_UPDATED, to the member's own sessions."""
+
+    group_id: str
+    remind_type: str

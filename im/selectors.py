@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from im.errors import (
@@ -16,7 +26,16 @@ from im.errors import (
     SDKAPPID_NOT_FOUND,
     IMError,
 )
-from im.models import Account, App, Conversation, Group, GroupMember, Message, Participant
+from im.models import (
+    Account,
+    App,
+    Conversation,
+    Group,
+    GroupApplication,
+    GroupMember,
+    Message,
+    Participant,
+)
 
 M = TypeVar("M")
 
@@ -49,7 +68,12 @@ def get_account(app: App, user_id: str) -> Account:
 
 
 def member_group_pks(account: Account) -> list[int]:
-    return list(GroupMember.objects.filter(account=account).values_list("group_id", flat=True))
+    """The groups whose pushes the account's sessions hear: all it is in but those it
+    set to Discard."""
+    memberships = GroupMember.objects.filter(account=account).exclude(
+        message_remind_type=GroupMember.RemindType.DISCARD
+    )
+    return list(memberships.values_list("group_id", flat=True))
 
 
 def joined_groups(account: Account) -> list[GroupMember]:
@@ -77,6 +101,60 @@ def c2c_conversation(a: Account, b: Account) -> Conversation | None:
     if conversation is not None:
         conversation.account_low, conversation.account_high = low, high
     return conversation
+
+
+def system_conversation(account: Account) -> Conversation | None:
+    """The account's ``@TIM#SYSTEM`` conversation (its group notices), with it attached."""
+    conversation = one_or_none(
+        Conversation.objects.filter(kind=Conversation.Kind.SYSTEM, account_low_id=account.pk)
+    )
+    if conversation is not None:
+        conversation.account_low = account
+    return conversation
+
+
+def group_members(group: Group, *, offset: int, limit: int) -> list[GroupMember]:
+    """A page of members: the owner first, then admins, then by join time."""
+    role_order = Case(
+        When(role=GroupMember.Role.OWNER, then=Value(0)),
+        When(role=GroupMember.Role.ADMIN, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    queryset = (
+        GroupMember.objects.filter(group=group)
+        .select_related("account")
+        .order_by(role_order, "joined_at", "pk")
+    )
+    return list(queryset[offset : offset + limit])
+
+
+def members_by_user_id(group: Group, user_ids: list[str]) -> dict[str, GroupMember]:
+    members = GroupMember.objects.filter(group=group, account__user_id__in=user_ids)
+    return {m.account.user_id: m for m in members.select_related("account")}
+
+
+def member_account_ids(group: Group) -> list[int]:
+    return list(GroupMember.objects.filter(group=group).values_list("account_id", flat=True))
+
+
+def group_managers(group: Group) -> list[Account]:
+    """The owner and admins: who handles join applications."""
+    roles = (GroupMember.Role.OWNER, GroupMember.Role.ADMIN)
+    members = GroupMember.objects.filter(group=group, role__in=roles).select_related("account")
+    return [m.account for m in members]
+
+
+def pending_applications(account: Account) -> list[GroupApplication]:
+    """Applications to the groups ``account`` owns or administers, oldest first."""
+    managed = GroupMember.objects.filter(
+        account=account, role__in=(GroupMember.Role.OWNER, GroupMember.Role.ADMIN)
+    ).values("group_id")
+    return list(
+        GroupApplication.objects.filter(group_id__in=managed)
+        .select_related("group", "applicant")
+        .order_by("created_at", "pk")
+    )
 
 
 def group_conversation(group: Group) -> Conversation | None:
@@ -159,23 +237,29 @@ def message_seq(conversation: Conversation, message_id: object) -> int:
 
 
 def messages_before(
-    conversation: Conversation, *, before_seq: int | None, limit: int
+    conversation: Conversation, *, before_seq: int | None, limit: int, after_seq: int = 0
 ) -> list[Message]:
-    """Up to ``limit`` messages older than ``before_seq`` (newest first); keyset, no OFFSET.
+    """Up to ``limit`` messages older than ``before_seq`` and newer than ``after_seq``
+    (newest first); keyset, no OFFSET.
 
     ``conversation`` must come with what serialising needs (see permissions.access_conversation).
     """
     queryset = Message.objects.filter(conversation=conversation)
     if before_seq is not None:
         queryset = queryset.filter(seq__lt=before_seq)
+    if after_seq:
+        queryset = queryset.filter(seq__gt=after_seq)
     return _in_conversation(conversation, queryset.order_by("-seq")[:limit])
 
 
 def messages_changed_after(
-    conversation: Conversation, *, after_change_seq: int, limit: int
+    conversation: Conversation, *, after_change_seq: int, limit: int, after_seq: int = 0
 ) -> list[Message]:
-    """Messages created or recalled after ``after_change_seq``, in change order."""
+    """Messages created or recalled after ``after_change_seq`` (and numbered after
+    ``after_seq``), in change order."""
     queryset = Message.objects.filter(conversation=conversation, change_seq__gt=after_change_seq)
+    if after_seq:
+        queryset = queryset.filter(seq__gt=after_seq)
     return _in_conversation(conversation, queryset.order_by("change_seq")[:limit])
 
 
@@ -189,6 +273,14 @@ def _unread_subquery(account: Account) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
+
+
+def _remind_subquery(account: Account) -> Coalesce:
+    """The account's messageRemindType in a group conversation ("" elsewhere)."""
+    remind = GroupMember.objects.filter(
+        group=OuterRef("conversation__group"), account=account
+    ).values("message_remind_type")[:1]
+    return Coalesce(Subquery(remind, output_field=CharField()), Value(""))
 
 
 def _participant_select(queryset: QuerySet[Participant]) -> QuerySet[Participant]:
@@ -205,7 +297,7 @@ def conversation_list(account: Account) -> list[Participant]:
     """The account's 100 most recent visible conversations, each with ``unread`` annotated."""
     queryset = Participant.objects.filter(
         account=account, is_hidden=False, conversation__last_message__isnull=False
-    ).annotate(unread=_unread_subquery(account))
+    ).annotate(unread=_unread_subquery(account), remind_type=_remind_subquery(account))
     return list(
         _participant_select(queryset).order_by("-conversation__last_message_at")[
             :CONVERSATION_LIST_SIZE
@@ -215,6 +307,6 @@ def conversation_list(account: Account) -> list[Participant]:
 
 def participant_with_unread(account: Account, conversation: Conversation) -> Participant | None:
     queryset = Participant.objects.filter(account=account, conversation=conversation).annotate(
-        unread=_unread_subquery(account)
+        unread=_unread_subquery(account), remind_type=_remind_subquery(account)
     )
     return one_or_none(_participant_select(queryset))

@@ -7,20 +7,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from im.events import Event, Kick
-from im.models import Account, Conversation, Group, GroupMember, Message, Participant
+from im.models import (
+    Account,
+    Conversation,
+    Group,
+    GroupApplication,
+    GroupMember,
+    Message,
+    Participant,
+)
 from im.results import (
     ConversationDeleted,
     ConversationView,
     GroupJoined,
+    GroupLeft,
     GroupView,
     HistoryPage,
+    RemindTypeChanged,
     SyncPage,
 )
 
 PROTOCOL = "hutong"
+SYSTEM_CONVERSATION = "@TIM#SYSTEM"
 
 # What TIM's SDK shows for a non-text last message in a conversation list.
 MESSAGE_FOR_SHOW = {
@@ -58,11 +72,17 @@ def message_to_dict(message: Message, *, viewer_id: int | None) -> dict[str, Any
     sender = message.sender
     conversation = message.conversation
     mine = viewer_id == sender.pk
+    from_id = sender.user_id
     if conversation.kind == Conversation.Kind.C2C:
         receiver = _c2c_receiver(message)
         peer = receiver if mine else sender
         conversation_id = f"C2C{peer.user_id}"
         to = receiver.user_id
+    elif conversation.kind == Conversation.Kind.SYSTEM:
+        # A notice is the system's, whoever caused it (the payload names the operator).
+        conversation_id = from_id = SYSTEM_CONVERSATION
+        to = conversation.account_low.user_id
+        mine = False
     else:
         to = conversation.group.group_id
         conversation_id = f"GROUP{to}"
@@ -73,7 +93,7 @@ def message_to_dict(message: Message, *, viewer_id: int | None) -> dict[str, Any
         "conversationID": conversation_id,
         "conversationType": conversation.kind,
         "to": to,
-        "from": sender.user_id,
+        "from": from_id,
         "flow": "out" if mine else "in",
         "time": int(message.created_at.timestamp()),
         "status": "success",
@@ -137,11 +157,15 @@ def group_to_dict(
         "joinOption": group.join_option,
         "inviteOption": group.invite_option,
         "muteAllMembers": group.mute_all_members,
+        "groupCustomField": fields_to_list(group.custom_fields),
         "selfInfo": {
             "role": member.role,
             "joinTime": int(member.joined_at.timestamp()),
             "nameCard": member.name_card,
             "userID": member.account.user_id,
+            "muteTime": member_to_dict(member)["muteUntil"],
+            "messageRemindType": member.message_remind_type,
+            "memberCustomField": fields_to_list(member.custom_fields),
         }
         if member
         else {},
@@ -156,7 +180,7 @@ def conversation_to_dict(participant: Participant) -> dict[str, Any]:
         "unreadCount": participant.unread,
         "lastMessage": last_message_to_dict(conversation.last_message),
         "isPinned": False,
-        "messageRemindType": "",
+        "messageRemindType": getattr(participant, "remind_type", ""),
         "groupProfile": None,
         "userProfile": None,
         "changeSequence": conversation.change_seq,
@@ -166,6 +190,8 @@ def conversation_to_dict(participant: Participant) -> dict[str, Any]:
         peer = high if low.pk == participant.account_id else low
         data["conversationID"] = f"C2C{peer.user_id}"
         data["userProfile"] = profile_to_dict(peer)
+    elif conversation.kind == Conversation.Kind.SYSTEM:
+        data["conversationID"] = SYSTEM_CONVERSATION
     else:
         group = conversation.group
         data["conversationID"] = f"GROUP{group.group_id}"
@@ -180,6 +206,47 @@ def group_brief(group: Group) -> dict[str, Any]:
         "name": group.name,
         "type": group.type,
         "avatar": group.avatar,
+    }
+
+
+def unix(moment: datetime | None) -> int:
+    return int(moment.timestamp()) if moment else 0
+
+
+def member_to_dict(member: GroupMember) -> dict[str, Any]:
+    """A GroupMember as TIM shows it; ``muteUntil`` 0 when not muted (or no longer)."""
+    account = member.account
+    mute_until = member.mute_until
+    if mute_until is not None and mute_until <= timezone.now():
+        mute_until = None
+    return {
+        "userID": account.user_id,
+        "nick": account.nick,
+        "avatar": account.avatar,
+        "role": member.role,
+        "joinTime": unix(member.joined_at),
+        "nameCard": member.name_card,
+        "muteUntil": unix(mute_until),
+        "memberCustomField": fields_to_list(member.custom_fields),
+    }
+
+
+def fields_to_list(fields: dict[str, str]) -> list[dict[str, str]]:
+    return [{"key": key, "value": value} for key, value in fields.items()]
+
+
+def application_to_dict(application: GroupApplication) -> dict[str, Any]:
+    applicant = application.applicant
+    return {
+        "applicant": applicant.user_id,
+        "applicantNick": applicant.nick,
+        "groupID": application.group.group_id,
+        "groupName": application.group.name,
+        "applicationType": 0,
+        "userID": applicant.user_id,
+        "messageKey": application.pk,
+        "authentication": "",
+        "note": application.message,
     }
 
 
@@ -260,6 +327,14 @@ def _joined_push(joined: GroupJoined, viewer_id: int | None) -> Any:
     return {**group_view_to_dict(joined.group), "changeSequence": joined.change_seq}
 
 
+def _left_push(left: GroupLeft, viewer_id: int | None) -> Any:
+    return {"groupID": left.group_id, "reason": left.reason}
+
+
+def _remind_push(changed: RemindTypeChanged, viewer_id: int | None) -> Any:
+    return {"groupID": changed.group_id, "messageRemindType": changed.remind_type}
+
+
 def _kick_push(kick: Kick, viewer_id: int | None) -> Any:
     return {"type": kick.reason}
 
@@ -270,6 +345,8 @@ PUSH_DATA: dict[str, Callable[[Any, int | None], Any]] = {
     "CONVERSATION_UPDATED": _conversation_push,
     "CONVERSATION_DELETED": _deleted_push,
     "GROUP_JOINED": _joined_push,
+    "GROUP_LEFT": _left_push,
+    "MESSAGE_REMIND_TYPE_UPDATED": _remind_push,
     "KICKED_OUT": _kick_push,
 }
 

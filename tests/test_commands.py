@@ -107,3 +107,15 @@ def test_usersig_verifies_and_matches_package(monkeypatch: pytest.MonkeyPatch) -
 def test_usersig_unknown_app() -> None:
     with pytest.raises(CommandError, match=r"70020: no app with SDKAppID 999"):
         _run("usersig", "alice", "--sdkappid", "999")
+
+
+@pytest.mark.django_db
+def test_imapp_makes_app_administrators() -> None:
+    from im.models import Account
+
+    result = _imapp("--sdkappid", str(APPID), "--admin", "ops", "--admin", "robot")
+    assert result["admins"] == ["ops", "robot"]
+    admins = Account.objects.filter(app__sdkappid=APPID, is_admin=True)
+    assert sorted(admins.values_list("user_id", flat=True)) == ["ops", "robot"]
+    with pytest.raises(CommandError, match="6017"):
+        _imapp("--sdkappid", str(APPID), "--admin", "has space")

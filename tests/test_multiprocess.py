@@ -325,3 +325,41 @@ async def test_a_redis_restart_loses_no_answer_and_pushes_resume(cast):
     finally:
         server.stop()
         redis.stop()
+
+
+async def test_a_removed_member_stops_hearing_the_group_on_every_process(servers):
+    one, two = servers
+    alice = await net_online(one.ws_url, "alice")
+    bob = await net_online(two.ws_url, "bob")
+    carol_one = await net_online(one.ws_url, "carol")
+    carol_two = await net_online(two.ws_url, "carol")
+    group = (
+        await alice.ok(
+            "createGroup",
+            {
+                "name": "g",
+                "type": "Private",
+                "memberList": [{"userID": "bob"}, {"userID": "carol"}],
+            },
+        )
+    )["group"]
+    group_id = group["groupID"]
+    for member in (alice, bob, carol_one, carol_two):
+        await member.push("GROUP_JOINED")
+    await alice.ok("deleteGroupMember", {"groupID": group_id, "userIDList": ["carol"]})
+    for carol in (carol_one, carol_two):
+        assert (await carol.push("GROUP_LEFT"))["data"] == {"groupID": group_id, "reason": "kicked"}
+        notice = (await carol.push("MESSAGE_RECEIVED"))["data"][0]
+        assert (notice["conversationID"], notice["payload"]["operationType"]) == ("@TIM#SYSTEM", 4)
+    tip = (await bob.push("MESSAGE_RECEIVED"))["data"][0]
+    assert (tip["type"], tip["payload"]["userIDList"]) == ("TIMGroupTipElem", ["carol"])
+    await bob.ok("sendMessage", text(group_id, "still here?", random=5, group=True))
+    heard = (await alice.push("MESSAGE_RECEIVED"))["data"][0]
+    while heard["type"] == "TIMGroupTipElem":
+        heard = (await alice.push("MESSAGE_RECEIVED"))["data"][0]
+    assert heard["payload"] == {"text": "still here?"}
+    await asyncio.sleep(0.5)
+    for carol in (carol_one, carol_two):
+        assert carol.pushes.empty(), carol.pushes
+    for client in (alice, bob, carol_one, carol_two):
+        await client.close()

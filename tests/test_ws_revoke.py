@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from im.models import App, Group, Message
-from tests.test_ws_groups import create_group, group_text, group_with_admin
+from tests.test_ws_groups import group_text, group_with_admin
 from tests.wsclient import online, text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,7 +87,8 @@ async def test_group_recall_window_and_roles(cast):
 
 async def test_avchatroom_messages_cannot_be_recalled(cast):
     alice = await online("alice")
-    group = await create_group(alice, [], type="AVChatRoom")
+    group = (await alice.ok("createGroup", {"name": "live", "type": "AVChatRoom"}))["group"]
+    await alice.ok("joinGroup", {"groupID": group["groupID"]})  # even its creator joins
     sent = (await alice.ok("sendMessage", group_text(group["groupID"], "live")))["message"]
     assert (await alice.request("revokeMessage", revoke(sent)))["code"] == 10033
     assert await Group.objects.filter(type="AVChatRoom").aexists()

@@ -65,3 +65,13 @@ def do_ensure_account(*, app: App, user_id: str, nick: str = "") -> Account:
     except IntegrityError:
         account = Account.objects.get(app=app, user_id=user_id)
     return account
+
+
+def do_set_app_admin(*, app: App, user_id: str, is_admin: bool = True) -> Account:
+    """Make ``user_id`` (created if new) an app administrator of ``app``, or not."""
+    check_user_id(user_id)
+    account = do_ensure_account(app=app, user_id=user_id)
+    if account.is_admin != is_admin:
+        Account.objects.filter(pk=account.pk).update(is_admin=is_admin)
+        account.is_admin = is_admin
+    return account

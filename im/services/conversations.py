@@ -7,7 +7,7 @@ from django.db import transaction
 from im.errors import INVALID_CONVERSATION, INVALID_PARAMS, IMError
 from im.events import Event, send_event_on_commit
 from im.models import Account, Conversation, Participant
-from im.permissions import ConversationRef, access_conversation
+from im.permissions import ConversationRef, access_conversation, history_floor
 from im.results import ConversationDeleted, ConversationView, HistoryPage, SyncPage
 from im.selectors import (
     conversation_list,
@@ -35,7 +35,9 @@ def check_get_message_list(
     before_seq = None
     if next_req_message_id:
         before_seq = message_seq(ref.conversation, next_req_message_id)
-    page = messages_before(ref.conversation, before_seq=before_seq, limit=count + 1)
+    page = messages_before(
+        ref.conversation, before_seq=before_seq, limit=count + 1, after_seq=history_floor(ref)
+    )
     is_completed = len(page) <= count
     page = page[:count]
     page.reverse()
@@ -59,7 +61,10 @@ def check_sync_messages(
     if ref.conversation is None:
         return SyncPage(messages=[], change_seq=after_change_seq, is_completed=True)
     page = messages_changed_after(
-        ref.conversation, after_change_seq=after_change_seq, limit=count + 1
+        ref.conversation,
+        after_change_seq=after_change_seq,
+        limit=count + 1,
+        after_seq=history_floor(ref),
     )
     is_completed = len(page) <= count
     page = page[:count]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from im.errors import (
     C2C_REVOKE_TIME_LIMIT,
     GROUP_REVOKE_TIME_LIMIT,
+    GROUP_TYPE_NO_REVOKE,
     INVALID_CONVERSATION,
     INVALID_PARAMS,
     MESSAGE_NOT_REVOCABLE,
@@ -39,6 +41,20 @@ class Draft:
     client_seq: int
     priority: str
     cloud_custom_data: str
+
+
+def service_draft(msg_type: str, payload: dict) -> Draft:
+    """A message the server writes (a tip, a notice): never resent, so a fresh random
+    and time keep it apart from every other."""
+    return Draft(
+        type=msg_type,
+        payload=payload,
+        random=secrets.randbelow(MAX_RANDOM + 1),
+        client_time=int(timezone.now().timestamp()),
+        client_seq=0,
+        priority=Message.Priority.NORMAL,
+        cloud_custom_data="",
+    )
 
 
 def check_draft(
@@ -124,7 +140,8 @@ def do_store_message(
     conversation's row lock (``lock_*_conversation``) in its transaction.
 
     A draft repeating a stored (sender, random, clientTime) returns the stored
-    message and ``False``: a resend never makes a duplicate.
+    message and ``False``: a resend never makes a duplicate. In an AVChatRoom the
+    message is numbered but not stored.
     """
     stored = one_or_none(
         Message.objects.filter(
@@ -137,6 +154,8 @@ def do_store_message(
     if stored is not None:
         stored.conversation, stored.sender = conversation, sender
         return stored, False
+    if _is_live_room(conversation):
+        return _numbered_unstored(conversation, sender, draft), True
     now = timezone.now()
     seq = conversation.last_seq + 1
     change_seq = conversation.change_seq + 1
@@ -164,6 +183,35 @@ def do_store_message(
     return message, True
 
 
+def _is_live_room(conversation: Conversation) -> bool:
+    return (
+        conversation.kind == Conversation.Kind.GROUP
+        and conversation.group.type == Group.Type.AVCHATROOM
+    )
+
+
+def _numbered_unstored(conversation: Conversation, sender: Account, draft: Draft) -> Message:
+    """An AVChatRoom message: numbered, pushed to the members online, never stored (no
+    history, nothing unread, no catch-up: its change number stays 0)."""
+    seq = conversation.last_seq + 1
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq)
+    conversation.last_seq = seq
+    return Message(
+        conversation=conversation,
+        seq=seq,
+        sender=sender,
+        type=draft.type,
+        payload=draft.payload,
+        created_at=timezone.now(),
+        random=draft.random,
+        client_time=draft.client_time,
+        client_seq=draft.client_seq,
+        priority=draft.priority,
+        cloud_custom_data=draft.cloud_custom_data,
+        change_seq=0,
+    )
+
+
 @in_callers_transaction
 def do_send_message(
     *, conversation: Conversation, sender: Account, draft: Draft, origin_channel: str | None
@@ -182,6 +230,8 @@ def message_recipients(message: Message) -> dict[str, Any]:
     conversation = message.conversation
     if conversation.kind == Conversation.Kind.GROUP:
         return {"group_pk": conversation.group_id, "author_id": message.sender_id}
+    if conversation.kind == Conversation.Kind.SYSTEM:
+        return {"account_ids": frozenset({conversation.account_low_id})}
     return {
         "account_ids": frozenset({conversation.account_low_id, conversation.account_high_id}),
         "author_id": message.sender_id,
@@ -202,6 +252,9 @@ def check_revoke_message(
     """Recall a message (see ``permissions.check_can_revoke``) within the app's revoke
     window, in a transaction of its own (an entry point)."""
     ref = access_conversation(account, conversation_id)
+    if ref.group is not None and ref.group.type == Group.Type.AVCHATROOM:
+        # Checked before the lookup: an AVChatRoom stores no message to find.
+        raise IMError(GROUP_TYPE_NO_REVOKE, "messages in an AVChatRoom cannot be recalled")
     message = get_message(ref.conversation, message_id)
     check_can_revoke(account, ref, message)
     if message.is_revoked:

@@ -8,13 +8,10 @@ action and its tip commit, or roll back, together, with one set of events.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from django.utils import timezone
-
 from im.models import Account, Conversation, Message
-from im.services.messages import Draft, do_send_message
+from im.services.messages import do_send_message, service_draft
 from im.services.payloads import GROUP_TIP
 from im.transactions import in_callers_transaction
 
@@ -51,16 +48,7 @@ def do_send_group_tip(
         "groupProfile": {"groupID": group.group_id, "groupName": group.name},
         **(extra or {}),
     }
-    draft = Draft(
-        type=GROUP_TIP,
-        payload=payload,
-        # A tip is never resent: a fresh (random, time) keeps it apart from every other.
-        random=secrets.randbelow(2**32),
-        client_time=int(timezone.now().timestamp()),
-        client_seq=0,
-        priority=Message.Priority.NORMAL,
-        cloud_custom_data="",
-    )
+    draft = service_draft(GROUP_TIP, payload)
     return do_send_message(
         conversation=conversation, sender=operator, draft=draft, origin_channel=None
     )

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from im.errors import IMError
+from im.services.accounts import do_set_app_admin
 from im.services.apps import do_upsert_app
 
 
@@ -22,6 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--secret-key", dest="secret_key")
         parser.add_argument("--name")
         parser.add_argument("--max-web-instances", dest="max_web_instances", type=int)
+        parser.add_argument(
+            "--admin",
+            action="append",
+            default=[],
+            metavar="USERID",
+            help="make this account an app administrator (may be repeated)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -31,6 +39,9 @@ class Command(BaseCommand):
                 name=options["name"],
                 max_web_instances=options["max_web_instances"],
             )
+            admins = [
+                do_set_app_admin(app=app, user_id=user_id).user_id for user_id in options["admin"]
+            ]
         except IMError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         self.stdout.write(
@@ -41,6 +52,7 @@ class Command(BaseCommand):
                     "name": app.name,
                     "maxWebInstances": app.max_web_instances,
                     "created": created,
+                    **({"admins": admins} if admins else {}),
                 }
             )
         )
