@@ -148,6 +148,8 @@ export function noticeText(payload, i18n, {nameOf = (id) => id} = {}) {
       return say(gettext('%(operator)s dismissed %(group)s'), {operator, group});
     case 7:
       return say(gettext('%(operator)s added you to %(group)s'), {operator, group});
+    case 8:
+      return say(gettext('You left %(group)s'), {group});
     case 9:
       return say(gettext('%(operator)s made you an admin of %(group)s'), {operator, group});
     case 10:

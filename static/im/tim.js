@@ -56,6 +56,7 @@ import {ConversationList} from './tim/conversations.js';
 import {
   GroupList,
   applicationOf,
+  joinedGroup,
   makeGroup,
   makeMember,
   tipChangesMembers,
@@ -1172,9 +1173,14 @@ class TIMInstance {
       // after the push's changeSequence (the group's history before the join is
       // getMessageList's, not news).
       if (typeof data?.groupID !== 'string') return;
-      const group = makeGroup(data);
-      delete group.changeSequence; // the push's, not the group's
+      const {groupID} = data;
+      const {group, needsProfile} = joinedGroup(data, this.#groups.get(groupID), this.#session.userID);
       this.#groups.put(group);
+      if (needsProfile) {
+        this.#groupRequest('getGroupProfile', {groupID}).catch((error) =>
+          this.#log.warn(`could not fetch group ${groupID}`, error),
+        );
+      }
       const id = `${TYPES.CONV_GROUP}${data.groupID}`;
       if (this.#changes.follows(id)) return;
       const from = Number.isInteger(data.changeSequence) ? data.changeSequence : 0;

@@ -6,6 +6,7 @@ import {
   GroupList,
   NOTICE,
   applicationOf,
+  joinedGroup,
   makeGroup,
   makeMember,
   tipChangesMembers,
@@ -147,4 +148,23 @@ test('makeMember fills TIM\'s member fields', () => {
   assert.equal(member.role, 'Admin');
   assert.equal(member.muteUntil, 99);
   assert.equal(makeMember({userID: 'dave'}).role, TYPES.GRP_MBR_ROLE_MEMBER);
+});
+
+test('GROUP_JOINED without selfInfo: a listed group keeps its own, a new one is provisional', () => {
+  const pushed = {groupID: 'g1', name: 'Friends', ownerID: 'alice', memberCount: 4, selfInfo: {}, changeSequence: 7};
+  const listed = group({selfInfo: {role: 'Admin', userID: 'bob', nameCard: 'B'}});
+  const kept = joinedGroup(pushed, listed, 'bob');
+  assert.equal(kept.needsProfile, false);
+  assert.deepEqual(kept.group.selfInfo, {role: 'Admin', userID: 'bob', nameCard: 'B'});
+  assert.equal(kept.group.memberCount, 4);
+  assert.equal('changeSequence' in kept.group, false, "the push's changeSequence is not the group's");
+
+  const fresh = joinedGroup(pushed, undefined, 'bob');
+  assert.equal(fresh.needsProfile, true);
+  assert.equal(fresh.group.selfInfo.role, TYPES.GRP_MBR_ROLE_MEMBER);
+  assert.equal(joinedGroup(pushed, undefined, 'alice').group.selfInfo.role, TYPES.GRP_MBR_ROLE_OWNER);
+
+  const whole = {...pushed, selfInfo: {role: 'Member', userID: 'bob'}};
+  assert.equal(joinedGroup(whole, listed, 'bob').needsProfile, false);
+  assert.equal(joinedGroup(whole, listed, 'bob').group.selfInfo.role, 'Member');
 });

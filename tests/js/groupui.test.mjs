@@ -63,6 +63,7 @@ test('system notices', () => {
   assert.equal(noticeText(notice(4, {operatorID: 'alice'}), i18n), 'alice removed you from Friends');
   assert.equal(noticeText(notice(5, {operatorID: 'alice'}), i18n), 'alice dismissed Friends');
   assert.equal(noticeText(notice(7, {operatorID: 'alice'}), i18n), 'alice added you to Friends');
+  assert.equal(noticeText(notice(8, {operatorID: 'me'}), i18n), 'You left Friends');
   assert.equal(noticeText(notice(9, {operatorID: 'alice'}), i18n), 'alice made you an admin of Friends');
   assert.equal(noticeText(notice(10, {operatorID: 'alice'}), i18n), 'alice removed you as admin of Friends');
   assert.equal(noticeText(notice(1, {groupProfile: {groupID: 'g1'}}), i18n), 'carol asks to join g1');

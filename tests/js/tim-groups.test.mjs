@@ -239,3 +239,20 @@ test('an answer updates the cached group: handing it over makes me a Member', as
   assert.deepEqual([g2.ownerID, g2.selfInfo.role], ['alice', 'Owner']);
   await tim.destroy();
 });
+
+test('GROUP_JOINED lists the group at once and fetches its selfInfo, which the push lacks', async () => {
+  const {server, tim, named} = await ready();
+  server.handlers.syncMessages = () => ({messageList: [], changeSequence: 3, isCompleted: true});
+  server.handlers.getGroupProfile = ({groupID}) => ({
+    group: groupOf(groupID, {ownerID: 'bob', selfInfo: {role: 'Admin', userID: 'alice', nameCard: ''}}),
+  });
+  server.push('GROUP_JOINED', {...groupOf('g5', {ownerID: 'bob', selfInfo: {}}), changeSequence: 3});
+  await settle(250);
+  assert.deepEqual(server.sent('getGroupProfile'), [{groupID: 'g5'}]);
+  assert.deepEqual(server.sent('syncMessages'), [{conversationID: 'GROUPg5', changeSequence: 3, count: 100}],
+    'the catch-up starts at the push\'s changeSequence');
+  const [g5] = named(TIM.EVENT.GROUP_LIST_UPDATED).at(-1).data;
+  assert.equal(g5.selfInfo.role, 'Admin');
+  assert.equal('changeSequence' in g5, false);
+  await tim.destroy();
+});

@@ -71,8 +71,8 @@ export class GroupList {
   refresh(fields) {
     const listed = this.#byID.get(fields?.groupID);
     if (!listed) return false;
-    const hasSelf = isPlainObject(fields.selfInfo) && Object.keys(fields.selfInfo).length > 0;
-    this.put(makeGroup({...fields, selfInfo: hasSelf ? fields.selfInfo : listed.selfInfo}));
+    const selfInfo = hasSelfInfo(fields) ? fields.selfInfo : listed.selfInfo;
+    this.put(makeGroup({...fields, selfInfo}));
     return true;
   }
 
@@ -120,6 +120,29 @@ export class GroupList {
     this.#byID.clear();
     this.#announced = null;
   }
+}
+
+/**
+ * The group a GROUP_JOINED push brings. The server encodes that push once for every
+ * member who joined, so its `selfInfo` is empty: a group already listed keeps its
+ * own, a new one gets what can be known (the owner is the ownerID; anyone else starts
+ * as a Member, since only createGroup's member list makes admins at once) until its
+ * profile, asked for when `needsProfile`, brings the real one.
+ * @returns {{group: Object, needsProfile: boolean}}
+ */
+export function joinedGroup(fields, listed, me) {
+  const {changeSequence, ...rest} = fields; // the push's, not the group's
+  if (hasSelfInfo(rest)) return {group: makeGroup(rest), needsProfile: false};
+  if (listed && hasSelfInfo(listed)) {
+    return {group: makeGroup({...rest, selfInfo: listed.selfInfo}), needsProfile: false};
+  }
+  const role = rest.ownerID === me ? TYPES.GRP_MBR_ROLE_OWNER : TYPES.GRP_MBR_ROLE_MEMBER;
+  const selfInfo = {role, userID: me, joinTime: 0, nameCard: ''};
+  return {group: makeGroup({...rest, selfInfo}), needsProfile: true};
+}
+
+function hasSelfInfo(group) {
+  return isPlainObject(group.selfInfo) && Object.keys(group.selfInfo).length > 0;
 }
 
 /**
