@@ -7,8 +7,12 @@ group is made through the pages themselves.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from tests.browser import PASSWORD
@@ -134,9 +138,29 @@ def test_a_member_added_to_a_private_group_sees_it_without_reloading(site_users,
 
     item = conversation(bob, group_conversation)
     expect(item.locator(".peer")).to_have_text("Work room")
+    expect(item.locator(".preview")).to_have_text("alice added bob to the group")
     item.click()
     expect(tips(bob)).to_have_text(["alice added bob to the group"])
     send(bob, "thanks for the invite")
     expect(
         alice.locator("[data-testid=message]").filter(has_text="thanks for the invite")
     ).to_be_visible()
+
+
+@pytest.mark.parametrize(("accept_language", "chinese"), [("zh-CN", True), ("en-US", False)])
+def test_group_strings_are_in_the_js_catalog(accept_language, chinese):
+    response = Client(headers={"accept-language": accept_language}).get(
+        reverse("javascript-catalog")
+    )
+
+    assert response.status_code == 200
+    catalog = response.content.decode()
+    for text in (
+        "%(users)s 加入了群组",
+        "%(operator)s 将 %(user)s 禁言 %(time)s",
+        "%(operator)s 申请加入 %(group)s",
+        "系统通知",
+        "同意",
+        "你在这个群组里已被禁言。",
+    ):
+        assert (json.dumps(text) in catalog) is chinese, text

@@ -242,7 +242,7 @@ function recallText({revoker, from, fromAccount, nick}) {
 }
 
 /** A message's body as short text (conversation previews). Text keeps its tokens. */
-function summaryOf(type, payload, fallback = '') {
+function summaryOf(type, payload, fallback = '', groupType = '') {
   switch (type) {
     case TIM.TYPES.MSG_TEXT:
       return payload?.text ?? fallback;
@@ -251,7 +251,7 @@ function summaryOf(type, payload, fallback = '') {
     case TIM.TYPES.MSG_CUSTOM:
       return payload?.description || gettext('[Custom message]');
     case TIM.TYPES.MSG_GRP_TIP:
-      return payload ? tipText(payload, i18n) : fallback;
+      return payload ? tipText(payload, i18n, {groupType}) : fallback;
     case TIM.TYPES.MSG_GRP_SYS_NOTICE:
       return payload ? noticeText(payload, i18n) : fallback;
     default:
@@ -317,7 +317,8 @@ function fillPreview(preview, conversation) {
   if (conversation.type === TIM.TYPES.CONV_GROUP && spoken && last.fromAccount !== state.me) {
     preview.append(`${last.nick || last.fromAccount}: `);
   }
-  appendText(preview, summaryOf(last.type, last.payload, last.messageForShow));
+  const groupType = groupOf(conversation.conversationID)?.type;
+  appendText(preview, summaryOf(last.type, last.payload, last.messageForShow, groupType));
 }
 
 function renderTotal() {
