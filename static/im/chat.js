@@ -8,8 +8,17 @@
  */
 import TIM from './tim.js';
 import {EMOJI, appendText, emojiElement, faceAt} from './emoji.js';
+import {
+  NOTICE_JOIN_APPLICATION,
+  durationText,
+  groupControls,
+  memberControls,
+  noticeText,
+  tipText,
+} from './groupui.js';
 
-const {gettext, interpolate} = window;
+const {gettext, ngettext, interpolate} = window;
+const i18n = {gettext, ngettext, interpolate};
 
 const root = document.querySelector('[data-testid="chat"]');
 const $ = (testid) => root.querySelector(`[data-testid="${testid}"]`);
@@ -22,6 +31,14 @@ const el = {
   newGroup: $('new-group'),
   groupName: $('group-name'),
   groupMembers: $('group-members'),
+  groupType: $('group-type'),
+  groupJoinOption: $('group-join-option'),
+  findGroup: $('find-group'),
+  findGroupID: $('find-group-id'),
+  foundGroup: $('found-group'),
+  panelToggle: $('group-panel-toggle'),
+  groupPanel: $('group-panel'),
+  groupPanelBody: $('group-panel-body'),
   createGroup: $('create-group'),
   cancelGroup: $('cancel-group'),
   conversationList: $('conversation-list'),
@@ -64,7 +81,16 @@ const state = {
   revokeTimer: null,
   netState: TIM.TYPES.NET_STATE_CONNECTED, // the SDK's NET_STATE_CHANGE
   kickedOutType: null, // the last KICKED_OUT's type, until the next sign-in
+  groups: new Map(), // groupID → Group: the SDK's group list (GROUP_LIST_UPDATED)
+  // "groupID\napplicant" of the join applications still waiting for this account:
+  // their notices offer Agree / Reject, handled ones no longer do.
+  applications: new Set(),
+  panelOpen: false,
+  members: new Map(), // groupID → the open group's GroupMember list, as last fetched
 };
+
+// The mute lengths the group panel offers, in seconds.
+const MUTE_CHOICES = [600, 3600, 86400, 7 * 86400];
 
 const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
   hour: '2-digit',
@@ -93,7 +119,7 @@ function setState(name) {
 }
 
 function updateComposer() {
-  const usable = state.ready && state.activeID !== null;
+  const usable = state.ready && state.activeID !== null && !isSystemID(state.activeID);
   el.messageInput.disabled = !usable;
   el.send.disabled = !usable;
   el.emojiButton.disabled = !usable;
@@ -131,6 +157,12 @@ function errorText(error) {
     case TIM.ERROR.MESSAGE_NOT_REVOCABLE:
     case TIM.ERROR.MESSAGE_NOT_FOUND:
       return gettext('This message cannot be recalled.');
+    case TIM.ERROR.OWNER_CANNOT_QUIT:
+      return gettext('As its owner you cannot leave this group: hand it over or dismiss it first.');
+    case TIM.ERROR.GROUP_FULL:
+      return gettext('This group is full.');
+    case TIM.ERROR.APPLICATION_HANDLED:
+      return gettext('This request has already been handled.');
     default:
       return interpolate(gettext('Something went wrong (error %s).'), [error?.code ?? '?']);
   }
@@ -147,6 +179,18 @@ function isGroupID(conversationID) {
   return conversationID.startsWith(TIM.TYPES.CONV_GROUP);
 }
 
+/** The group notices' conversation, which nobody writes to. */
+function isSystemID(conversationID) {
+  return conversationID === TIM.TYPES.CONV_SYSTEM;
+}
+
+/** The listed group of a group conversation, or undefined. */
+function groupOf(conversationID) {
+  return conversationID && isGroupID(conversationID)
+    ? state.groups.get(conversationID.slice(TIM.TYPES.CONV_GROUP.length))
+    : undefined;
+}
+
 /** Where a message to this conversation goes: TIM's `to` and `conversationType`. */
 function targetOf(conversationID) {
   const conversationType = isGroupID(conversationID) ? TIM.TYPES.CONV_GROUP : TIM.TYPES.CONV_C2C;
@@ -159,7 +203,8 @@ function listed(conversationID) {
 
 /** The best description of a conversation the page has, listed or not. */
 function conversationOf(conversationID) {
-  const type = isGroupID(conversationID) ? TIM.TYPES.CONV_GROUP : TIM.TYPES.CONV_C2C;
+  let type = isGroupID(conversationID) ? TIM.TYPES.CONV_GROUP : TIM.TYPES.CONV_C2C;
+  if (isSystemID(conversationID)) type = TIM.TYPES.CONV_SYSTEM;
   return (
     listed(conversationID) ??
     state.profiles.get(conversationID) ?? {conversationID, type, unreadCount: 0, lastMessage: null}
@@ -169,10 +214,14 @@ function conversationOf(conversationID) {
 function displayName(conversationID) {
   const conversation = conversationOf(conversationID);
   const profile = state.profiles.get(conversationID);
+  if (isSystemID(conversationID)) return gettext('Notifications');
   if (isGroupID(conversationID)) {
     // A group that a push just revealed has no name until the SDK fetched it.
     return (
-      conversation.groupProfile?.name || profile?.groupProfile?.name || targetOf(conversationID).to
+      groupOf(conversationID)?.name ||
+      conversation.groupProfile?.name ||
+      profile?.groupProfile?.name ||
+      targetOf(conversationID).to
     );
   }
   return (
@@ -193,7 +242,7 @@ function recallText({revoker, from, fromAccount, nick}) {
 }
 
 /** A message's body as short text (conversation previews). Text keeps its tokens. */
-function summaryOf(type, payload, fallback = '') {
+function summaryOf(type, payload, fallback = '', groupType = '') {
   switch (type) {
     case TIM.TYPES.MSG_TEXT:
       return payload?.text ?? fallback;
@@ -201,6 +250,10 @@ function summaryOf(type, payload, fallback = '') {
       return faceAt(payload?.index)?.token ?? (payload?.data || gettext('[Sticker]'));
     case TIM.TYPES.MSG_CUSTOM:
       return payload?.description || gettext('[Custom message]');
+    case TIM.TYPES.MSG_GRP_TIP:
+      return payload ? tipText(payload, i18n, {groupType}) : fallback;
+    case TIM.TYPES.MSG_GRP_SYS_NOTICE:
+      return payload ? noticeText(payload, i18n) : fallback;
     default:
       return fallback || gettext('[Unsupported message]');
   }
@@ -212,6 +265,11 @@ function renderConversations() {
   const items = [...state.conversations];
   // A conversation just opened has no message yet, so the SDK does not list it.
   if (state.activeID && !listed(state.activeID)) items.unshift(conversationOf(state.activeID));
+  // Nor a group joined a moment ago: it shows at once, below the ones with messages.
+  for (const group of state.groups.values()) {
+    const id = `${TIM.TYPES.CONV_GROUP}${group.groupID}`;
+    if (!items.some((c) => c.conversationID === id)) items.push(conversationOf(id));
+  }
   el.conversationList.replaceChildren(...items.map(conversationItem));
   el.noConversations.hidden = items.length > 0;
 }
@@ -255,10 +313,12 @@ function fillPreview(preview, conversation) {
     preview.textContent = recallText(last);
     return;
   }
-  if (conversation.type === TIM.TYPES.CONV_GROUP && last.fromAccount !== state.me) {
+  const spoken = last.type !== TIM.TYPES.MSG_GRP_TIP; // a tip names its own people
+  if (conversation.type === TIM.TYPES.CONV_GROUP && spoken && last.fromAccount !== state.me) {
     preview.append(`${last.nick || last.fromAccount}: `);
   }
-  appendText(preview, summaryOf(last.type, last.payload, last.messageForShow));
+  const groupType = groupOf(conversation.conversationID)?.type;
+  appendText(preview, summaryOf(last.type, last.payload, last.messageForShow, groupType));
 }
 
 function renderTotal() {
@@ -334,6 +394,15 @@ function messageRow(message, group) {
     row.append(tip);
     return row;
   }
+
+  if (message.type === TIM.TYPES.MSG_GRP_TIP) {
+    row.className = 'message-row tip';
+    row.dataset.testid = 'group-tip';
+    const groupType = groupOf(message.conversationID)?.type ?? '';
+    row.textContent = tipText(message.payload, i18n, {groupType});
+    return row;
+  }
+  if (message.type === TIM.TYPES.MSG_GRP_SYS_NOTICE) return noticeRow(row, message);
 
   if (group && message.flow === 'in') {
     const sender = document.createElement('span');
@@ -452,6 +521,7 @@ function renderActive(mode = 'bottom') {
   renderMessages(mode);
   renderConversations();
   updateComposer();
+  renderPanel();
 }
 
 // --- actions: conversations and history ---
@@ -461,6 +531,8 @@ function openConversation(conversationID, {focus = true} = {}) {
   state.activeID = conversationID;
   renderActive('bottom');
   if (state.ready) {
+    if (state.panelOpen && groupOf(conversationID)) loadMembers(groupOf(conversationID).groupID);
+    if (isSystemID(conversationID)) refreshApplications();
     markRead(conversationID);
     if (!storeOf(conversationID).loaded) loadHistory(conversationID);
     if (!listed(conversationID) && !state.profiles.has(conversationID)) {
@@ -648,9 +720,13 @@ async function createGroup() {
   // Commas (either width) or spaces separate the IDs; the creator is in the group anyway.
   const ids = el.groupMembers.value.split(/[\s,，]+/).filter((id) => id && id !== state.me);
   const memberList = [...new Set(ids)].map((userID) => ({userID}));
+  const type = el.groupType.value;
+  const options = {name, type, memberList};
+  // A work group is joined by invitation only: it has no join option.
+  if (type !== TIM.TYPES.GRP_WORK) options.joinOption = el.groupJoinOption.value;
   el.createGroup.disabled = true;
   try {
-    const {data} = await state.tim.createGroup({name, type: TIM.TYPES.GRP_WORK, memberList});
+    const {data} = await state.tim.createGroup(options);
     const {group} = data;
     const conversationID = `${TIM.TYPES.CONV_GROUP}${group.groupID}`;
     state.profiles.set(conversationID, {
@@ -666,6 +742,7 @@ async function createGroup() {
       },
     });
     el.newGroup.reset();
+    el.groupJoinOption.disabled = true;
     showGroupForm(false);
     openConversation(conversationID);
   } catch (error) {
@@ -673,6 +750,519 @@ async function createGroup() {
   } finally {
     el.createGroup.disabled = false;
   }
+}
+
+// --- groups: notices and join applications ---
+
+function applicationKey(groupID, applicant) {
+  return `${groupID}\n${applicant}`;
+}
+
+/** A system notice: its line, the applicant's message, and Agree / Reject while it waits. */
+function noticeRow(row, message) {
+  const {payload} = message;
+  row.className = 'message-row notice';
+  row.dataset.testid = 'group-notice';
+  row.dataset.operationType = String(payload.operationType);
+  const text = document.createElement('p');
+  text.className = 'notice-text';
+  text.textContent = noticeText(payload, i18n);
+  row.append(text);
+  if (payload.handleMessage) {
+    const note = document.createElement('p');
+    note.className = 'notice-message';
+    note.dataset.testid = 'notice-message';
+    note.textContent = payload.handleMessage;
+    row.append(note);
+  }
+  const groupID = payload.groupProfile?.groupID ?? '';
+  const pending =
+    payload.operationType === NOTICE_JOIN_APPLICATION &&
+    state.applications.has(applicationKey(groupID, payload.operatorID));
+  if (pending) {
+    const actions = document.createElement('div');
+    actions.className = 'notice-actions';
+    const agree = actionButton(gettext('Agree'), 'agree', () =>
+      handleApplication(message, 'Agree', actions),
+    );
+    agree.classList.add('primary');
+    const reject = actionButton(gettext('Reject'), 'reject', () =>
+      handleApplication(message, 'Reject', actions),
+    );
+    actions.append(agree, reject);
+    row.append(actions);
+  }
+  row.append(messageMeta(message));
+  return row;
+}
+
+/** A button (type=button) with a label, a testid and what a click does. */
+function actionButton(label, testid, onClick, className = '') {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = label;
+  button.dataset.testid = testid;
+  if (className) button.className = className;
+  button.addEventListener('click', onClick);
+  return button;
+}
+
+/** Which join applications still wait for this account (owner or admin of their group). */
+async function refreshApplications() {
+  try {
+    const {data} = await state.tim.getGroupApplicationList();
+    state.applications = new Set(
+      data.applicationList.map((a) => applicationKey(a.groupID, a.applicant)),
+    );
+  } catch (error) {
+    console.warn('could not fetch the join applications', error);
+    return;
+  }
+  if (state.activeID && isSystemID(state.activeID)) renderMessages('auto');
+}
+
+async function handleApplication(message, handleAction, actions) {
+  for (const button of actions.querySelectorAll('button')) button.disabled = true;
+  try {
+    await state.tim.handleGroupApplication({handleAction, message});
+    setStatus(
+      handleAction === 'Agree' ? gettext('Request accepted.') : gettext('Request rejected.'),
+    );
+  } catch (error) {
+    showError(error);
+  }
+  // Handled here or, for 10024, by someone else: either way it waits no more.
+  await refreshApplications();
+}
+
+function onGroupSystemNotice({data: {type}}) {
+  if (type === NOTICE_JOIN_APPLICATION) refreshApplications();
+}
+
+// --- groups: finding and joining ---
+
+async function findGroup() {
+  const groupID = el.findGroupID.value.trim();
+  if (!groupID || !state.ready) return;
+  el.foundGroup.hidden = false;
+  el.foundGroup.replaceChildren(gettext('Searching…'));
+  let group;
+  try {
+    ({group} = (await state.tim.searchGroupByID(groupID)).data);
+  } catch (error) {
+    const text =
+      error.code === TIM.ERROR.GROUP_NOT_FOUND
+        ? gettext('No group has that ID, or it cannot be found.')
+        : errorText(error);
+    el.foundGroup.replaceChildren(text);
+    el.foundGroup.dataset.kind = 'error';
+    return;
+  }
+  el.foundGroup.dataset.kind = '';
+  renderFoundGroup(group);
+}
+
+function renderFoundGroup(group) {
+  const name = document.createElement('p');
+  name.className = 'found-name';
+  name.dataset.testid = 'found-group-name';
+  name.textContent = group.name || group.groupID;
+  const facts = document.createElement('p');
+  facts.className = 'found-facts';
+  facts.textContent = interpolate(
+    ngettext('%(type)s · %(count)s member', '%(type)s · %(count)s members', group.memberCount),
+    {type: groupTypeText(group.type), count: group.memberCount},
+    true,
+  );
+  const parts = [name, facts];
+  const conversationID = `${TIM.TYPES.CONV_GROUP}${group.groupID}`;
+  if (state.groups.has(group.groupID)) {
+    parts.push(actionButton(gettext('Open'), 'found-group-open', () => openConversation(conversationID)));
+  } else if (group.joinOption === TIM.TYPES.JOIN_OPTIONS_DISABLE_APPLY) {
+    parts.push(gettext('This group does not take new members.'));
+  } else {
+    const asks = group.joinOption === TIM.TYPES.JOIN_OPTIONS_NEED_PERMISSION;
+    let note = null;
+    if (asks) {
+      const label = document.createElement('label');
+      label.htmlFor = 'apply-message';
+      label.textContent = gettext('Message to the admins');
+      note = document.createElement('input');
+      note.type = 'text';
+      note.id = 'apply-message';
+      note.maxLength = 100;
+      note.dataset.testid = 'apply-message';
+      parts.push(label, note);
+    }
+    const join = actionButton(asks ? gettext('Ask to join') : gettext('Join'), 'join-group', () =>
+      joinGroup(group, note, join),
+    );
+    join.classList.add('primary');
+    parts.push(join);
+  }
+  el.foundGroup.replaceChildren(...parts);
+}
+
+async function joinGroup(group, note, button) {
+  button.disabled = true;
+  const options = {groupID: group.groupID};
+  if (note?.value.trim()) options.applyMessage = note.value.trim();
+  let status;
+  try {
+    ({status} = (await state.tim.joinGroup(options)).data);
+  } catch (error) {
+    showError(error);
+    button.disabled = false;
+    return;
+  }
+  if (status === TIM.TYPES.JOIN_STATUS_WAIT_APPROVAL) {
+    const sent = document.createElement('p');
+    sent.dataset.testid = 'application-sent';
+    sent.textContent = gettext('Application sent. You will be notified when it is handled.');
+    el.foundGroup.replaceChildren(sent);
+    return;
+  }
+  el.foundGroup.hidden = true;
+  el.findGroup.reset();
+  openConversation(`${TIM.TYPES.CONV_GROUP}${group.groupID}`);
+}
+
+function groupTypeText(type) {
+  switch (type) {
+    case TIM.TYPES.GRP_WORK:
+      return gettext('Work group');
+    case TIM.TYPES.GRP_PUBLIC:
+      return gettext('Public group');
+    case TIM.TYPES.GRP_MEETING:
+      return gettext('Meeting group');
+    case TIM.TYPES.GRP_AVCHATROOM:
+      return gettext('Live group');
+    default:
+      return type;
+  }
+}
+
+function roleText(role) {
+  switch (role) {
+    case TIM.TYPES.GRP_MBR_ROLE_OWNER:
+      return gettext('Owner');
+    case TIM.TYPES.GRP_MBR_ROLE_ADMIN:
+      return gettext('Admin');
+    default:
+      return gettext('Member');
+  }
+}
+
+// --- groups: the panel of the open group ---
+
+function togglePanel() {
+  state.panelOpen = !state.panelOpen;
+  renderPanel();
+  if (state.panelOpen) loadMembers(groupOf(state.activeID)?.groupID);
+}
+
+/** Show or hide the panel and its toggle for the open conversation, and fill it. */
+function renderPanel() {
+  const group = groupOf(state.activeID);
+  el.panelToggle.hidden = !group;
+  const open = Boolean(group && state.panelOpen);
+  el.panelToggle.setAttribute('aria-expanded', String(open));
+  el.groupPanel.hidden = !open;
+  root.classList.toggle('with-panel', open);
+  if (!open) return;
+  const controls = groupControls(group);
+  const parts = [groupProfileBlock(group)];
+  if (controls.editProfile) parts.push(profileForm(group));
+  if (controls.muteAll) {
+    const muted = group.muteAllMembers;
+    const label = muted ? gettext('Unmute everyone') : gettext('Mute everyone');
+    const button = actionButton(label, 'mute-all', () =>
+      groupAction(() =>
+        state.tim.updateGroupProfile({groupID: group.groupID, muteAllMembers: !muted}),
+      ),
+    );
+    button.setAttribute('aria-pressed', String(muted));
+    parts.push(button);
+  }
+  if (controls.invite) parts.push(inviteForm(group));
+  parts.push(nameCardForm(group), memberBlock(group));
+  const leave = document.createElement('div');
+  leave.className = 'panel-actions';
+  if (controls.quit) {
+    leave.append(
+      actionButton(gettext('Leave group'), 'quit-group', () => {
+        if (window.confirm(gettext('Leave this group?'))) {
+          groupAction(() => state.tim.quitGroup(group.groupID));
+        }
+      }, 'danger'),
+    );
+  }
+  if (controls.dismiss) {
+    leave.append(
+      actionButton(gettext('Dismiss group'), 'dismiss-group', () => {
+        if (window.confirm(gettext('Dismiss this group for everyone? Its messages will be gone.'))) {
+          groupAction(() => state.tim.dismissGroup(group.groupID));
+        }
+      }, 'danger'),
+    );
+  }
+  parts.push(leave);
+  el.groupPanelBody.replaceChildren(...parts);
+}
+
+function groupProfileBlock(group) {
+  const block = document.createElement('dl');
+  block.className = 'group-profile';
+  block.dataset.testid = 'group-profile';
+  const facts = [
+    [gettext('Name'), group.name, 'group-profile-name'],
+    [gettext('Group ID'), group.groupID, 'group-profile-id'],
+    [gettext('Type'), groupTypeText(group.type), 'group-profile-type'],
+    [gettext('Members'), String(group.memberCount), 'group-member-count'],
+    [gettext('Your role'), roleText(group.selfInfo?.role), 'group-profile-role'],
+  ];
+  if (group.notification) facts.push([gettext('Notification'), group.notification, 'group-profile-notification']);
+  if (group.muteAllMembers) facts.push([gettext('Muted'), gettext('Everyone but the owner and admins'), 'group-profile-muted']);
+  for (const [term, value, testid] of facts) {
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    dd.dataset.testid = testid;
+    block.append(dt, dd);
+  }
+  return block;
+}
+
+/** A small form: labelled fields and a submit button; `submit(values)` does the work. */
+function panelForm(testid, fields, buttonText, submit) {
+  const form = document.createElement('form');
+  form.className = 'panel-form';
+  form.dataset.testid = testid;
+  const inputs = fields.map(({name, label, value = '', maxLength}) => {
+    const id = `${testid}-${name}`;
+    const labelEl = document.createElement('label');
+    labelEl.htmlFor = id;
+    labelEl.textContent = label;
+    const input = document.createElement('input');
+    input.type = 'text';
+    input.id = id;
+    input.name = name;
+    input.value = value;
+    input.autocomplete = 'off';
+    if (maxLength) input.maxLength = maxLength;
+    input.dataset.testid = id;
+    form.append(labelEl, input);
+    return input;
+  });
+  const button = document.createElement('button');
+  button.type = 'submit';
+  button.textContent = buttonText;
+  button.dataset.testid = `${testid}-submit`;
+  form.append(button);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit(Object.fromEntries(inputs.map((input) => [input.name, input.value.trim()])));
+  });
+  return form;
+}
+
+function profileForm(group) {
+  const fields = [
+    {name: 'name', label: gettext('Group name'), value: group.name, maxLength: 30},
+    {name: 'notification', label: gettext('Notification'), value: group.notification, maxLength: 300},
+  ];
+  return panelForm('group-profile-form', fields, gettext('Save'), ({name, notification}) => {
+    const changes = {};
+    if (name && name !== group.name) changes.name = name;
+    if (notification !== group.notification) changes.notification = notification;
+    if (!Object.keys(changes).length) return;
+    groupAction(() => state.tim.updateGroupProfile({groupID: group.groupID, ...changes}));
+  });
+}
+
+function inviteForm(group) {
+  const fields = [{name: 'members', label: gettext('Invite (user IDs, separated by commas)')}];
+  return panelForm('invite', fields, gettext('Invite'), ({members}) => {
+    const userIDList = [...new Set(members.split(/[\s,，]+/).filter(Boolean))];
+    if (!userIDList.length) return;
+    groupAction(async () => {
+      const {data} = await state.tim.addGroupMember({groupID: group.groupID, userIDList});
+      if (data.failureUserIDList.length) {
+        setStatus(gettext('Some of those user IDs do not exist.'), 'error');
+      }
+    }, {members: true});
+  });
+}
+
+function nameCardForm(group) {
+  const fields = [
+    {name: 'nameCard', label: gettext('Your name card in this group'), value: group.selfInfo?.nameCard ?? '', maxLength: 50},
+  ];
+  return panelForm('name-card', fields, gettext('Save'), ({nameCard}) =>
+    groupAction(() => state.tim.setGroupMemberNameCard({groupID: group.groupID, nameCard}), {
+      members: true,
+    }),
+  );
+}
+
+function memberBlock(group) {
+  const heading = document.createElement('h3');
+  heading.textContent = gettext('Members');
+  const list = document.createElement('ul');
+  list.className = 'members';
+  list.dataset.testid = 'member-list';
+  const members = state.members.get(group.groupID);
+  if (!members) {
+    const loading = document.createElement('li');
+    loading.textContent = gettext('Loading members…');
+    list.append(loading);
+  } else {
+    list.append(...members.map((member) => memberItem(group, member)));
+  }
+  const block = document.createElement('section');
+  block.className = 'member-block';
+  block.append(heading, list);
+  return block;
+}
+
+function memberItem(group, member) {
+  const item = document.createElement('li');
+  item.className = 'member';
+  item.dataset.testid = 'member';
+  item.dataset.userId = member.userID;
+  item.dataset.role = member.role;
+  const name = document.createElement('span');
+  name.className = 'member-name';
+  name.textContent = member.nameCard
+    ? `${member.nameCard} (${member.nick || member.userID})`
+    : member.nick || member.userID;
+  const role = document.createElement('span');
+  role.className = 'member-role';
+  role.dataset.testid = 'member-role';
+  role.textContent = roleText(member.role);
+  item.append(name, ' ', role);
+  const mutedUntil = member.muteUntil * 1000;
+  const muted = mutedUntil > serverNow();
+  if (muted) {
+    const note = document.createElement('span');
+    note.className = 'member-muted';
+    note.dataset.testid = 'member-muted';
+    note.textContent = interpolate(gettext('muted until %s'), [timeFormat.format(new Date(mutedUntil))]);
+    item.append(' ', note);
+  }
+
+  const controls = memberControls(group, member, state.me);
+  const who = member.nick || member.userID;
+  const act = (run) => groupAction(run, {members: true});
+  const {groupID} = group;
+  const {userID} = member;
+  const tools = document.createElement('div');
+  tools.className = 'member-tools';
+  if (controls.setAdmin || controls.cancelAdmin) {
+    const role = controls.setAdmin ? TIM.TYPES.GRP_MBR_ROLE_ADMIN : TIM.TYPES.GRP_MBR_ROLE_MEMBER;
+    const label = controls.setAdmin ? gettext('Make admin') : gettext('Remove admin');
+    tools.append(
+      actionButton(label, controls.setAdmin ? 'set-admin' : 'cancel-admin', () =>
+        act(() => state.tim.setGroupMemberRole({groupID, userID, role})),
+      ),
+    );
+  }
+  if (controls.mute) {
+    if (muted) {
+      tools.append(
+        actionButton(gettext('Unmute'), 'unmute', () =>
+          act(() => state.tim.setGroupMemberMuteTime({groupID, userID, muteTime: 0})),
+        ),
+      );
+    } else {
+      const select = document.createElement('select');
+      select.dataset.testid = 'mute-time';
+      select.setAttribute('aria-label', interpolate(gettext('How long to mute %s'), [who]));
+      for (const seconds of MUTE_CHOICES) {
+        const option = document.createElement('option');
+        option.value = String(seconds);
+        option.textContent = durationText(seconds, i18n);
+        select.append(option);
+      }
+      const mute = actionButton(gettext('Mute'), 'mute', () =>
+        act(() => state.tim.setGroupMemberMuteTime({groupID, userID, muteTime: Number(select.value)})),
+      );
+      tools.append(select, mute);
+    }
+  }
+  if (controls.remove) {
+    tools.append(
+      actionButton(gettext('Remove'), 'remove-member', () =>
+        act(() => state.tim.deleteGroupMember({groupID, userIDList: [userID]})),
+      'danger'),
+    );
+  }
+  if (controls.transfer) {
+    tools.append(
+      actionButton(gettext('Make owner'), 'transfer-owner', () => {
+        const question = interpolate(gettext('Make %s the owner of this group? You will be a member.'), [who]);
+        if (window.confirm(question)) {
+          act(() => state.tim.changeGroupOwner({groupID, newOwnerID: userID}));
+        }
+      }),
+    );
+  }
+  if (tools.childElementCount) item.append(tools);
+  return item;
+}
+
+/** Every member of a group (pages of 100), for the panel. */
+async function loadMembers(groupID) {
+  if (!groupID || !state.ready) return;
+  const members = [];
+  let offset = 0;
+  try {
+    do {
+      const {data} = await state.tim.getGroupMemberList({groupID, count: 100, offset});
+      members.push(...data.memberList);
+      offset = data.offset;
+    } while (offset && members.length < 2000);
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  state.members.set(groupID, members);
+  if (groupOf(state.activeID)?.groupID === groupID) renderPanel();
+}
+
+/**
+ * Run one of the panel's actions: its error is shown; the group list updates itself
+ * (the SDK takes the answer), the member list is fetched again when it may have changed.
+ */
+async function groupAction(run, {members = false} = {}) {
+  if (!state.ready) return;
+  if (el.status.dataset.kind === 'error') setStatus('');
+  const groupID = groupOf(state.activeID)?.groupID;
+  try {
+    await run();
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  if (members) loadMembers(groupID);
+}
+
+function onGroupListUpdated({data: groups}) {
+  const before = groupOf(state.activeID);
+  state.groups = new Map(groups.map((g) => [g.groupID, g]));
+  if (before && !groupOf(state.activeID)) {
+    // Left, removed or dismissed: the SDK dropped the group and its conversation.
+    state.members.delete(before.groupID);
+    state.stores.delete(state.activeID);
+    state.activeID = null;
+    setStatus(interpolate(gettext('You are no longer in %s.'), [before.name || before.groupID]));
+    renderActive('auto');
+  } else {
+    renderConversations();
+    if (state.activeID) el.title.textContent = displayName(state.activeID);
+  }
+  renderPanel();
 }
 
 // --- emoji picker ---
@@ -725,6 +1315,7 @@ function onReady() {
   setStatus('');
   state.totalUnread = state.tim.getTotalUnreadMessageCount();
   renderTotal();
+  refreshApplications();
   if (state.activeID) openConversation(state.activeID, {focus: false});
 }
 
@@ -737,6 +1328,7 @@ function onNotReady() {
   setState('signed-out');
   // The SDK forgot its messages; the next SDK_READY loads them again.
   state.stores.clear();
+  state.members.clear();
   setStatus('');
   renderNetBanner();
   showSignedOut(true);
@@ -822,6 +1414,10 @@ function onMessageReceived({data: messages}) {
   }
   if (messages.some((m) => m.conversationID === state.activeID)) {
     renderMessages('auto');
+    const tipped = messages.some(
+      (m) => m.conversationID === state.activeID && m.type === TIM.TYPES.MSG_GRP_TIP,
+    );
+    if (tipped && state.panelOpen) loadMembers(groupOf(state.activeID)?.groupID);
     // Read means seen: a page in a background tab leaves the count for later.
     if (document.visibilityState === 'visible') markRead(state.activeID);
   }
@@ -909,6 +1505,8 @@ function start() {
   tim.on(TIM.EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, onTotalUnreadUpdated);
   tim.on(TIM.EVENT.NET_STATE_CHANGE, onNetStateChange);
   tim.on(TIM.EVENT.KICKED_OUT, onKickedOut);
+  tim.on(TIM.EVENT.GROUP_LIST_UPDATED, onGroupListUpdated);
+  tim.on(TIM.EVENT.GROUP_SYSTEM_NOTICE_RECEIVED, onGroupSystemNotice);
   tim.on(TIM.EVENT.ERROR, ({data}) => console.warn('TIM error', data));
 
   el.newChat.addEventListener('submit', (event) => {
@@ -924,6 +1522,14 @@ function start() {
     event.preventDefault();
     createGroup();
   });
+  el.groupType.addEventListener('change', () => {
+    el.groupJoinOption.disabled = el.groupType.value === TIM.TYPES.GRP_WORK;
+  });
+  el.findGroup.addEventListener('submit', (event) => {
+    event.preventDefault();
+    findGroup();
+  });
+  el.panelToggle.addEventListener('click', togglePanel);
   el.composer.addEventListener('submit', (event) => {
     event.preventDefault();
     sendText();

@@ -23,7 +23,7 @@
  *   changes.js        gap tracking of each conversation's numbered changes
  *   outbox.js         sends waiting for the connection, failed and resent ones
  *   conversations.js  the conversation list, its order and unread arithmetic
- *   groups.js         the group list
+ *   groups.js         the group list, what tips do to it, join applications
  *   throttle.js       the one throttle of list announcements
  *   listeners.js, log.js, checks.js   on/off/emit, console output, argument checks
  *
@@ -53,7 +53,14 @@ import {MessageStore} from './tim/store.js';
 import {ChangeTracker} from './tim/changes.js';
 import {Outbox} from './tim/outbox.js';
 import {ConversationList} from './tim/conversations.js';
-import {GroupList, makeGroup} from './tim/groups.js';
+import {
+  GroupList,
+  applicationOf,
+  joinedGroup,
+  makeGroup,
+  makeMember,
+  tipChangesMembers,
+} from './tim/groups.js';
 
 const LIST_THROTTLE_MS = 200; // TIM waits 1 s; a chat page feels slow with that
 // getMessageList's default and largest page, TIM's (and the server's) 15.
@@ -62,6 +69,19 @@ const MAX_MESSAGE_PAGE = 15;
 const MAX_SYNC_PAGE = 100;
 // deleteConversation's list form: TIM uses the first 100.
 const MAX_DELETE_CONVERSATIONS = 100;
+// getGroupMemberList's page (TIM's default and largest), getGroupMemberProfile's
+// users, addGroupMember's and deleteGroupMember's batch.
+const DEFAULT_MEMBER_PAGE = 15;
+const MAX_MEMBER_PAGE = 100;
+const MAX_PROFILE_USERS = 50;
+const MAX_MEMBER_BATCH = 500;
+const MAX_MUTE_SECONDS = 2 ** 32 - 1; // the server's limit
+
+/** The GroupMember objects of an answer's `memberList`. */
+function membersOf(result) {
+  const list = Array.isArray(result.memberList) ? result.memberList : [];
+  return list.filter(isPlainObject).map(makeMember);
+}
 
 function defaultServerURL() {
   if (typeof location === 'undefined') return null;
@@ -594,6 +614,396 @@ class TIMInstance {
     });
   }
 
+  /**
+   * Join a Public group, ChatRoom or AVChatRoom, or apply to one whose joinOption is
+   * NeedPermission (its owner and admins get the application as a system notice).
+   * A joined group is in the group list from the answer on.
+   * @param {{groupID: string, applyMessage?: string, type?: string}} options `type`
+   *   is TIM's hint for AVChatRoom; the server knows the type anyway
+   * @returns {Promise<{code: 0, data: {status: string, group?: Object}}>} `status` a
+   *   TIM.TYPES.JOIN_STATUS_* value; rejects with 10010 (no such group), 10007
+   *   (Private, or DisableApply), 10014 (full)
+   */
+  joinGroup(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const groupID = this.#checkGroupID(options);
+    const data = {groupID};
+    if (options.applyMessage !== undefined) {
+      data.applyMessage = this.#checkString(options.applyMessage, 'applyMessage');
+    }
+    return this.#request('joinGroup', data).then((result) => {
+      const status = result.status ?? TYPES.JOIN_STATUS_WAIT_APPROVAL;
+      if (!isPlainObject(result.group)) return {code: 0, data: {status}};
+      const group = makeGroup(result.group);
+      if (this.#session && status !== TYPES.JOIN_STATUS_WAIT_APPROVAL && group.groupID) {
+        this.#groups.put(group);
+      }
+      return {code: 0, data: {status, group}};
+    });
+  }
+
+  /**
+   * Leave a group. It leaves the group list, and its conversation the conversation
+   * list, as TIM does. The owner of any group but a Private one must hand it over or
+   * dismiss it instead (10009).
+   * @param {string} groupID
+   * @returns {Promise<{code: 0, data: {groupID: string}}>}
+   */
+  quitGroup(groupID) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    return this.#leaveRequest('quitGroup', this.#checkString(groupID, 'groupID', true));
+  }
+
+  /**
+   * Dismiss a group (its owner; not a Private group). Every member gets a system
+   * notice; the group and its messages are gone.
+   * @param {string} groupID
+   * @returns {Promise<{code: 0, data: {groupID: string}}>}
+   */
+  dismissGroup(groupID) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    return this.#leaveRequest('dismissGroup', this.#checkString(groupID, 'groupID', true));
+  }
+
+  /**
+   * Invite accounts into a group (any member of a Private group; nobody else over
+   * this protocol). They join at once and get an "invited" notice.
+   * @param {{groupID: string, userIDList: string[]}} options 1-500 userIDs
+   * @returns {Promise<{code: 0, data: {successUserIDList: string[],
+   *   failureUserIDList: string[], existedUserIDList: string[],
+   *   overLimitUserIDList: string[], group: Object}}>}
+   */
+  addGroupMember(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const groupID = this.#checkGroupID(options);
+    const userIDList = this.#checkUserIDList(options.userIDList, MAX_MEMBER_BATCH);
+    return this.#groupRequest('addGroupMember', {groupID, userIDList}).then((result) => ({
+      code: 0,
+      data: {
+        successUserIDList: result.successUserIDList ?? [],
+        failureUserIDList: result.failureUserIDList ?? [],
+        existedUserIDList: result.existedUserIDList ?? [],
+        overLimitUserIDList: result.overLimitUserIDList ?? [],
+        group: result.group,
+      },
+    }));
+  }
+
+  /**
+   * Remove members (owner, or an admin removing plain members; in a Private group
+   * only the owner). They get a "kicked" notice with `reason`.
+   * @param {{groupID: string, userIDList: string[], reason?: string}} options
+   * @returns {Promise<{code: 0, data: {group: Object, userIDList: string[]}}>}
+   */
+  deleteGroupMember(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const groupID = this.#checkGroupID(options);
+    const data = {groupID, userIDList: this.#checkUserIDList(options.userIDList, MAX_MEMBER_BATCH)};
+    if (options.reason !== undefined) data.reason = this.#checkString(options.reason, 'reason');
+    return this.#groupRequest('deleteGroupMember', data).then((result) => ({
+      code: 0,
+      data: {group: result.group, userIDList: result.userIDList ?? data.userIDList},
+    }));
+  }
+
+  /**
+   * A group by its ID, whether or not this account is in it: how a page finds a group
+   * to join. Private groups are never found (10010).
+   * @param {string} groupID
+   * @returns {Promise<{code: 0, data: {group: Object}}>}
+   */
+  searchGroupByID(groupID) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    this.#checkString(groupID, 'groupID', true);
+    return this.#groupAnswer('searchGroupByID', {groupID});
+  }
+
+  /**
+   * A page of a group's members: the owner first, then by join time. Members only.
+   * @param {{groupID: string, count?: number, offset?: number}} options `count` 1-100
+   *   (default 15)
+   * @returns {Promise<{code: 0, data: {memberList: Object[], offset: number}}>} `offset`
+   *   where the next page starts, 0 after the last
+   */
+  getGroupMemberList(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const groupID = this.#checkGroupID(options);
+    const {count = DEFAULT_MEMBER_PAGE, offset = 0} = options;
+    if (!Number.isInteger(count) || count < 1 || count > MAX_MEMBER_PAGE) {
+      throw invalidParam(this.#log, 'count', `an integer from 1 to ${MAX_MEMBER_PAGE}`);
+    }
+    if (!Number.isInteger(offset) || offset < 0) {
+      throw invalidParam(this.#log, 'offset', 'a non-negative integer');
+    }
+    return this.#request('getGroupMemberList', {groupID, count, offset}).then((result) => ({
+      code: 0,
+      data: {memberList: membersOf(result), offset: result.offset ?? 0},
+    }));
+  }
+
+  /**
+   * Some members' profiles in a group (role, name card, muteUntil); TIM uses the
+   * first 50 userIDs. Members only.
+   * @param {{groupID: string, userIDList: string[]}} options
+   * @returns {Promise<{code: 0, data: {memberList: Object[]}}>} those who are members
+   */
+  getGroupMemberProfile(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const groupID = this.#checkGroupID(options);
+    const userIDList = this.#checkUserIDList(options.userIDList).slice(0, MAX_PROFILE_USERS);
+    return this.#request('getGroupMemberProfile', {groupID, userIDList}).then((result) => ({
+      code: 0,
+      data: {memberList: membersOf(result)},
+    }));
+  }
+
+  /**
+   * Make a member an admin, or an admin a member again (the owner; not in Private
+   * groups).
+   * @param {{groupID: string, userID: string, role: string}} options `role`
+   *   TIM.TYPES.GRP_MBR_ROLE_ADMIN or GRP_MBR_ROLE_MEMBER
+   * @returns {Promise<{code: 0, data: {group: Object, member: Object}}>}
+   */
+  setGroupMemberRole(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const groupID = this.#checkGroupID(options);
+    const userID = this.#checkString(options.userID, 'userID', true);
+    const {role} = options;
+    if (role !== TYPES.GRP_MBR_ROLE_ADMIN && role !== TYPES.GRP_MBR_ROLE_MEMBER) {
+      throw invalidParam(this.#log, 'role', 'TIM.TYPES.GRP_MBR_ROLE_ADMIN or GRP_MBR_ROLE_MEMBER');
+    }
+    return this.#memberRequest('setGroupMemberRole', {groupID, userID, role});
+  }
+
+  /**
+   * Mute a member for `muteTime` seconds from now; 0 unmutes. The owner, or an admin
+   * muting a plain member; not in Private groups. A muted member's sends fail (10017).
+   * @param {{groupID: string, userID: string, muteTime: number}} options
+   * @returns {Promise<{code: 0, data: {group: Object, member: Object}}>}
+   */
+  setGroupMemberMuteTime(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const groupID = this.#checkGroupID(options);
+    const userID = this.#checkString(options.userID, 'userID', true);
+    const {muteTime} = options;
+    if (!Number.isInteger(muteTime) || muteTime < 0 || muteTime > MAX_MUTE_SECONDS) {
+      throw invalidParam(this.#log, 'muteTime', 'a whole number of seconds, 0 to unmute');
+    }
+    return this.#memberRequest('setGroupMemberMuteTime', {groupID, userID, muteTime});
+  }
+
+  /**
+   * Set a member's name card in the group (one's own by default).
+   * @param {{groupID: string, userID?: string, nameCard: string}} options
+   * @returns {Promise<{code: 0, data: {group: Object, member: Object}}>}
+   */
+  setGroupMemberNameCard(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const groupID = this.#checkGroupID(options);
+    const data = {groupID, nameCard: this.#checkString(options.nameCard, 'nameCard')};
+    if (options.userID !== undefined) data.userID = this.#checkString(options.userID, 'userID', true);
+    return this.#memberRequest('setGroupMemberNameCard', data);
+  }
+
+  /**
+   * Change a group's profile: owner and admins (in a Private group any member may
+   * change name, introduction, notification and avatar). Members get a tip (6).
+   * @param {{groupID: string, name?: string, introduction?: string,
+   *   notification?: string, avatar?: string, muteAllMembers?: boolean,
+   *   joinOption?: string}} options at least one field to change
+   * @returns {Promise<{code: 0, data: {group: Object}}>}
+   */
+  updateGroupProfile(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const data = {groupID: this.#checkGroupID(options)};
+    for (const key of ['name', 'introduction', 'notification', 'avatar', 'joinOption']) {
+      if (options[key] !== undefined) data[key] = this.#checkString(options[key], key);
+    }
+    if (options.muteAllMembers !== undefined) {
+      if (typeof options.muteAllMembers !== 'boolean') {
+        throw invalidParam(this.#log, 'muteAllMembers', 'a boolean');
+      }
+      data.muteAllMembers = options.muteAllMembers;
+    }
+    return this.#groupAnswer('updateGroupProfile', data);
+  }
+
+  /**
+   * Hand the group over to another member (the owner; not an AVChatRoom). The old
+   * owner becomes a plain member.
+   * @param {{groupID: string, newOwnerID: string}} options
+   * @returns {Promise<{code: 0, data: {group: Object}}>}
+   */
+  changeGroupOwner(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const groupID = this.#checkGroupID(options);
+    const newOwnerID = this.#checkString(options.newOwnerID, 'newOwnerID', true);
+    return this.#groupAnswer('changeGroupOwner', {groupID, newOwnerID});
+  }
+
+  /**
+   * The pending join applications to the groups this account owns or administers.
+   * @returns {Promise<{code: 0, data: {applicationList: Object[]}}>} items
+   *   `{applicant, applicantNick, groupID, groupName, applicationType, userID,
+   *   messageKey, authentication}`
+   */
+  getGroupApplicationList() {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    return this.#request('getGroupApplicationList').then((result) => ({
+      code: 0,
+      data: {
+        applicationList: Array.isArray(result.applicationList)
+          ? result.applicationList.filter(isPlainObject)
+          : [],
+      },
+    }));
+  }
+
+  /**
+   * Accept or refuse a join application. TIM takes the application's system notice
+   * (`message`, from MESSAGE_RECEIVED or the @TIM#SYSTEM history) or an item of
+   * getGroupApplicationList (`application`). Agreeing brings the applicant in.
+   * @param {{handleAction: string, handleMessage?: string, message?: Message,
+   *   application?: {groupID: string, applicant: string}}} options `handleAction`
+   *   'Agree' or 'Reject'
+   * @returns {Promise<{code: 0, data: {group: Object}}>} rejects with 10024 when the
+   *   application was handled already (by another admin, say)
+   */
+  handleGroupApplication(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (!isPlainObject(options)) throw invalidParam(this.#log, 'options', 'an object');
+    const {handleAction, message, application} = options;
+    if (handleAction !== 'Agree' && handleAction !== 'Reject') {
+      throw invalidParam(this.#log, 'handleAction', "'Agree' or 'Reject'");
+    }
+    const target =
+      applicationOf(message) ??
+      (typeof application?.groupID === 'string' && typeof application?.applicant === 'string'
+        ? {groupID: application.groupID, applicant: application.applicant}
+        : null);
+    if (!target) {
+      throw invalidParam(this.#log, 'message', 'the join application\'s system notice');
+    }
+    const data = {...target, handleAction};
+    if (options.handleMessage !== undefined) {
+      data.handleMessage = this.#checkString(options.handleMessage, 'handleMessage');
+    }
+    return this.#groupAnswer('handleGroupApplication', data);
+  }
+
+  // --- internals: group actions ---
+
+  #checkGroupID(options) {
+    if (!isPlainObject(options)) throw invalidParam(this.#log, 'options', 'an object');
+    return this.#checkString(options.groupID, 'groupID', true);
+  }
+
+  #checkString(value, name, nonEmpty = false) {
+    if (typeof value !== 'string' || (nonEmpty && !value)) {
+      throw invalidParam(this.#log, name, nonEmpty ? 'a non-empty string' : 'a string');
+    }
+    return value;
+  }
+
+  #checkUserIDList(list, max = Infinity) {
+    const valid = Array.isArray(list) && list.length > 0 && list.length <= max;
+    if (!valid || !list.every((id) => typeof id === 'string' && id)) {
+      const most = max === Infinity ? '' : ` (at most ${max})`;
+      throw invalidParam(this.#log, 'userIDList', `a non-empty array of userIDs${most}`);
+    }
+    return [...list];
+  }
+
+  /**
+   * A request whose answer carries the group as it now is: TIM's Group object in
+   * the answer, and the listed group (if it is listed) updated to it.
+   */
+  async #groupRequest(op, data) {
+    const result = await this.#request(op, data);
+    if (isPlainObject(result.group)) {
+      result.group = makeGroup(result.group);
+      if (this.#session) this.#groups.refresh(result.group);
+    }
+    return result;
+  }
+
+  /** A request answered with `{group}`, as TIM's IMResponse. */
+  async #groupAnswer(op, data) {
+    const result = await this.#groupRequest(op, data);
+    return {code: 0, data: {group: result.group}};
+  }
+
+  /** quitGroup, dismissGroup: the group is left at the answer; GROUP_LEFT follows. */
+  async #leaveRequest(op, groupID) {
+    await this.#request(op, {groupID});
+    this.#leaveGroup(groupID);
+    return {code: 0, data: {groupID}};
+  }
+
+  /** The set* member requests: `{group, member}` in TIM's shapes. */
+  async #memberRequest(op, data) {
+    const result = await this.#groupRequest(op, data);
+    return {code: 0, data: {group: result.group, member: makeMember(result.member ?? {})}};
+  }
+
+  /**
+   * This account is out of a group (it quit, was removed, the group was dismissed):
+   * the group leaves the group list and its conversation the conversation list, as
+   * TIM's do, and its changes are no longer followed.
+   */
+  #leaveGroup(groupID) {
+    if (!this.#session) return;
+    this.#groups.remove(groupID);
+    const id = `${TYPES.CONV_GROUP}${groupID}`;
+    this.#conversations.forget(id);
+    this.#changes.forget(id);
+  }
+
+  /**
+   * What new messages mean besides themselves: system notices are also announced as
+   * GROUP_SYSTEM_NOTICE_RECEIVED (after MESSAGE_RECEIVED, one event per notice, as
+   * TIM does), and, for messages heard `live`, group tips update the group list
+   * (a join or a leave by fetching the group's profile, for its memberCount). The
+   * tips a catch-up brings are older than the group list fetched with it.
+   */
+  #onGroupMessages(messages, {live}) {
+    const me = this.#session?.userID;
+    const recount = new Set();
+    for (const message of messages) {
+      if (message.type !== TYPES.MSG_GRP_TIP || !live) continue;
+      this.#groups.applyTip(message.payload, me);
+      const groupID = message.payload?.groupProfile?.groupID;
+      if (tipChangesMembers(message.payload) && this.#groups.has(groupID)) recount.add(groupID);
+    }
+    for (const groupID of recount) {
+      this.#groupRequest('getGroupProfile', {groupID}).catch((error) =>
+        this.#log.warn(`could not refresh group ${groupID}`, error),
+      );
+    }
+    for (const message of messages) {
+      if (message.type !== TYPES.MSG_GRP_SYS_NOTICE) continue;
+      this.#emit(EVENT.GROUP_SYSTEM_NOTICE_RECEIVED, {
+        message,
+        type: message.payload?.operationType,
+      });
+    }
+  }
+
   // --- internals: events ---
 
   #emit(name, data) {
@@ -718,6 +1128,7 @@ class TIMInstance {
       case 'CONVERSATION_UPDATED':
       case 'CONVERSATION_DELETED':
       case 'GROUP_JOINED':
+      case 'GROUP_LEFT':
         if (this.#session) this.#onAccountPush(event, data);
         return;
       default:
@@ -741,7 +1152,10 @@ class TIMInstance {
       }
       if (event === 'MESSAGE_RECEIVED') {
         this.#noteMessages(messages);
-        if (fresh.length) this.#emit(EVENT.MESSAGE_RECEIVED, fresh);
+        if (fresh.length) {
+          this.#emit(EVENT.MESSAGE_RECEIVED, fresh);
+          this.#onGroupMessages(fresh, {live: true});
+        }
       } else {
         this.#conversations.noteRevoked(messages);
         this.#emit(EVENT.MESSAGE_REVOKED, messages);
@@ -755,15 +1169,26 @@ class TIMInstance {
     } else if (event === 'GROUP_JOINED') {
       // Hutong's own: this connection hears the group's messages from now on. One
       // sent in the moment before (a member writing right after createGroup) never
-      // reached it, and nothing else would reveal it: fetch what the group holds.
+      // reached it, and nothing else would reveal it: fetch what the group holds
+      // after the push's changeSequence (the group's history before the join is
+      // getMessageList's, not news).
       if (typeof data?.groupID !== 'string') return;
-      const group = makeGroup(data);
-      delete group.changeSequence; // the push's, not the group's
+      const {groupID} = data;
+      const {group, needsProfile} = joinedGroup(data, this.#groups.get(groupID), this.#session.userID);
       this.#groups.put(group);
+      if (needsProfile) {
+        this.#groupRequest('getGroupProfile', {groupID}).catch((error) =>
+          this.#log.warn(`could not fetch group ${groupID}`, error),
+        );
+      }
       const id = `${TYPES.CONV_GROUP}${data.groupID}`;
       if (this.#changes.follows(id)) return;
-      this.#changes.follow(id, 0);
+      const from = Number.isInteger(data.changeSequence) ? data.changeSequence : 0;
+      this.#changes.follow(id, from);
       this.#catchUp(id).catch((error) => this.#log.warn(`could not catch up on ${id}`, error));
+    } else if (event === 'GROUP_LEFT') {
+      // Hutong's own: quit, removed or dismissed; the notice (if any) comes separately.
+      if (typeof data?.groupID === 'string') this.#leaveGroup(data.groupID);
     }
   }
 
@@ -1162,6 +1587,7 @@ class TIMInstance {
       if (received.length) {
         this.#noteMessages(received);
         this.#emit(EVENT.MESSAGE_RECEIVED, received);
+        this.#onGroupMessages(received, {live: false});
       }
       if (revoked.length) {
         this.#conversations.noteRevoked(revoked);

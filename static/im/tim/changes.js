@@ -99,6 +99,13 @@ export class ChangeTracker {
     this.#runs.set(id, run);
   }
 
+  /** Stop following a conversation (a group this account left). */
+  forget(id) {
+    this.#runs.delete(id);
+    clearTimeout(this.#timers.get(id));
+    this.#timers.delete(id);
+  }
+
   clear() {
     this.#runs.clear();
     for (const timer of this.#timers.values()) clearTimeout(timer);
