@@ -6,7 +6,7 @@ result looks on its wire (``im/serializers.py`` for the Hutong protocol).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from im.models import Account, Group, GroupMember, Message, Participant
 
@@ -63,10 +63,12 @@ class GroupView:
 
 @dataclass(frozen=True)
 class GroupJoined:
-    """The payload of GROUP_JOINED: the group, and where the joiner's catch-up starts."""
+    """The payload of GROUP_JOINED: the group, where the joiner's catch-up starts, and
+    each joiner's membership (by account pk) for its own view of the group."""
 
     group: GroupView
     change_seq: int
+    members: dict[int, GroupMember] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

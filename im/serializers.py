@@ -325,7 +325,11 @@ def _deleted_push(deleted: ConversationDeleted, viewer_id: int | None) -> Any:
 
 def _joined_push(joined: GroupJoined, viewer_id: int | None) -> Any:
     # changeSequence: where the joiner's catch-up (syncMessages) starts.
-    return {**group_view_to_dict(joined.group), "changeSequence": joined.change_seq}
+    view = joined.group
+    group = group_to_dict(
+        view.group, member=joined.members.get(viewer_id), member_count=view.member_count
+    )
+    return {**group, "changeSequence": joined.change_seq}
 
 
 def _left_push(left: GroupLeft, viewer_id: int | None) -> Any:

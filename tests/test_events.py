@@ -100,7 +100,14 @@ def test_create_group_tells_exactly_its_members_and_has_them_hear_it(cast):
     assert [(t.name, t.user_ids) for t in told] == [("GROUP_JOINED", {"alice", "bob"})]
     event = told[0].event
     assert event.joins_group == told[0].payload.group.group.pk
-    assert frame(event, cast["bob"])["data"]["groupID"] == group_id
+    # Each joiner sees its own membership.
+    for who, role in (("alice", "Owner"), ("bob", "Admin")):
+        data = frame(event, cast[who])["data"]
+        assert (data["groupID"], data["selfInfo"]["userID"], data["selfInfo"]["role"]) == (
+            group_id,
+            who,
+            role,
+        )
 
 
 def test_a_refused_send_tells_nobody(cast):

@@ -63,6 +63,9 @@ def test_join_a_free_group_tells_the_joiner_and_the_members(cast):
         ("MESSAGE_RECEIVED", TIP, {"alice", "carol"}),
     ]
     assert told[0].event.joins_group == view.group.pk
+    pushed = json.loads(events.encode(told[0].event, cast["carol"].pk)[PROTOCOL])["data"]
+    assert (pushed["selfInfo"]["userID"], pushed["selfInfo"]["role"]) == ("carol", "Member")
+    assert pushed["memberCount"] == 2
     assert payload_of(told, 1)["operationType"] == 1
     assert payload_of(told, 1)["userIDList"] == ["carol"]
     # The joiner catches up from before its join tip.

@@ -197,6 +197,7 @@ def do_create_group(
             GroupJoined(
                 group=GroupView(group=group, member=None, member_count=len(rows)),
                 change_seq=conversation.change_seq,
+                members={row.account_id: row for row in rows},
             ),
             account_ids=frozenset(row.account_id for row in rows),
             joins_group=group.pk,

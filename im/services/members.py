@@ -143,6 +143,7 @@ def do_add_members(
     joined = GroupJoined(
         group=GroupView(group=group, member=None, member_count=member_count),
         change_seq=conversation.change_seq,
+        members={row.account_id: row for row in rows},
     )
     send_event_on_commit(
         Event(
