@@ -473,3 +473,15 @@ def test_a_deleted_notice_conversation_comes_back_with_the_next_notice(cast):
     shown = conversations.get_conversation_list(account=cast["carol"])
     system = [p for p in shown if p.conversation.kind == "@TIM#SYSTEM"]
     assert [(p.unread, p.conversation.last_seq) for p in system] == [(1, 2)]
+
+
+def test_a_private_group_is_created_without_admins(cast):
+    refused(
+        10004,
+        groups.check_create_group,
+        owner=cast["alice"],
+        name="工作",
+        group_type="Private",
+        members=[("bob", "Admin")],
+    )
+    assert not Group.objects.exists()

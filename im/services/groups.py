@@ -113,6 +113,8 @@ def check_create_group(
     for user_id, role, *fields in members:
         if role not in (GroupMember.Role.MEMBER, GroupMember.Role.ADMIN):
             raise IMError(GROUP_INVALID_PARAMS, f"role of {user_id!r} must be Member or Admin")
+        if role == GroupMember.Role.ADMIN and group_type == Group.Type.PRIVATE:
+            raise IMError(GROUP_INVALID_PARAMS, "a Private group has no admins")
         if user_id != owner.user_id:
             roles[user_id] = role
             member_fields[user_id] = merged(
