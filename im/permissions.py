@@ -190,9 +190,14 @@ def check_can_add_members(account: Account, group: Group, member: GroupMember | 
     if group.type == Type.PRIVATE:
         _require_member(member)
         return
-    if group.type in (Type.PUBLIC, Type.CHATROOM) and account.is_admin:
+    # Read fresh: a session's account may predate the operator's change.
+    if group.type in (Type.PUBLIC, Type.CHATROOM) and is_app_admin(account):
         return
     raise _refuse(f"members cannot be added to a {group.type} group: they join it")
+
+
+def is_app_admin(account: Account) -> bool:
+    return Account.objects.filter(pk=account.pk, is_admin=True).exists()
 
 
 def check_can_quit(group: Group, member: GroupMember | None) -> None:
