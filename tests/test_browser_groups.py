@@ -1,5 +1,6 @@
 """Groups in real headless Chromium: applying to a group, handling the application,
-tips, muting, and a member added to a Private group seeing it without reloading.
+tips, muting, a member added to a Private group seeing it without reloading, and a
+member's remind type (no badge; not received until reload).
 
 As in test_browser_messaging, every user has their own browser context, and every
 group is made through the pages themselves.
@@ -16,7 +17,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from tests.browser import PASSWORD
-from tests.test_browser_messaging import conversation, send, sign_in
+from tests.test_browser_messaging import conversation, row_of, send, sign_in, start_chat
 
 USERS = ("alice", "bob", "carol")
 
@@ -147,6 +148,58 @@ def test_a_member_added_to_a_private_group_sees_it_without_reloading(site_users,
     ).to_be_visible()
 
 
+def test_a_group_received_without_badge_then_not_received(site_users, live, browser):
+    bob = sign_in(browser, live, "bob")
+    alice = sign_in(browser, live, "alice")
+    group_conversation = create_group(alice, "Busy room", type_="Private", members="bob")
+    item = conversation(bob, group_conversation)
+    expect(item.locator(".peer")).to_have_text("Busy room")
+
+    # bob: receive without badge; then he looks at another conversation.
+    item.click()
+    open_panel(bob)
+    expect(bob.locator("[data-testid=remind-type]")).to_have_value("AcceptAndNotify")
+    bob.select_option("[data-testid=remind-type]", "AcceptNotNotify")
+    expect(item.locator("[data-testid=remind-quiet]")).to_have_attribute(
+        "data-remind-type", "AcceptNotNotify"
+    )
+    start_chat(bob, "alice")
+
+    send(alice, "nobody needs to look")
+    expect(item.locator(".preview")).to_have_text("alice: nobody needs to look")
+    expect(item.locator("[data-testid=unread]")).to_have_count(0)
+    expect(bob.locator("[data-testid=total-unread]")).to_have_attribute("data-count", "0")
+
+    # bob: don't receive, with the group open.
+    item.click()
+    expect(row_of(bob, "nobody needs to look")).to_be_visible()
+    bob.select_option("[data-testid=remind-type]", "Discard")
+    expect(bob.locator("[data-testid=remind-discard-note]")).to_be_visible()
+    expect(item.locator("[data-testid=remind-quiet]")).to_have_attribute(
+        "data-remind-type", "Discard"
+    )
+
+    send(alice, "nobody hears this")
+    expect(row_of(alice, "nobody hears this")).to_have_attribute("data-status", "success")
+    # A message that does reach bob, sent after: the group's would have come first.
+    start_chat(alice, "bob")
+    send(alice, "ping")
+    expect(conversation(bob, "C2Calice").locator(".preview")).to_have_text("ping")
+    expect(row_of(bob, "nobody hears this")).to_have_count(0)
+    expect(item.locator(".preview")).to_have_text("alice: nobody needs to look")
+
+    # It is stored: after a reload the group's history has it, still without a badge.
+    bob.reload()
+    item = conversation(bob, group_conversation)
+    expect(item.locator(".preview")).to_have_text("alice: nobody hears this")
+    expect(item.locator("[data-testid=unread]")).to_have_count(0)
+    expect(item.locator("[data-testid=remind-quiet]")).to_have_attribute(
+        "data-remind-type", "Discard"
+    )
+    item.click()
+    expect(row_of(bob, "nobody hears this")).to_be_visible()
+
+
 @pytest.mark.parametrize(("accept_language", "chinese"), [("zh-CN", True), ("en-US", False)])
 def test_group_strings_are_in_the_js_catalog(accept_language, chinese):
     response = Client(headers={"accept-language": accept_language}).get(
@@ -162,5 +215,7 @@ def test_group_strings_are_in_the_js_catalog(accept_language, chinese):
         "系统通知",
         "同意",
         "你在这个群组里已被禁言。",
+        "接收但不提醒",
+        "不接收",
     ):
         assert (json.dumps(text) in catalog) is chinese, text

@@ -291,7 +291,19 @@ function conversationItem(conversation) {
   fillPreview(preview, conversation);
   button.append(name, preview);
 
-  if (conversation.unreadCount > 0) {
+  const remind = remindTypeOf(conversation);
+  if (remind === TIM.TYPES.MSG_REMIND_ACPT_NOT_NOTE || remind === TIM.TYPES.MSG_REMIND_DISCARD) {
+    // No count: these groups' messages do not call for attention (nor count in the total).
+    const quiet = document.createElement('span');
+    quiet.className = 'remind-quiet';
+    quiet.dataset.testid = 'remind-quiet';
+    quiet.dataset.remindType = remind;
+    quiet.textContent =
+      remind === TIM.TYPES.MSG_REMIND_DISCARD ? gettext('not received') : gettext('muted');
+    quiet.title = remindText(remind);
+    quiet.setAttribute('aria-label', remindText(remind));
+    button.append(quiet);
+  } else if (conversation.unreadCount > 0) {
     const badge = document.createElement('span');
     badge.className = 'badge';
     badge.dataset.testid = 'unread';
@@ -304,6 +316,23 @@ function conversationItem(conversation) {
   const item = document.createElement('li');
   item.append(button);
   return item;
+}
+
+/** A group conversation's messageRemindType; the group list's is the newer one. */
+function remindTypeOf(conversation) {
+  const group = groupOf(conversation.conversationID);
+  return group?.selfInfo?.messageRemindType || conversation.messageRemindType || '';
+}
+
+function remindText(type) {
+  switch (type) {
+    case TIM.TYPES.MSG_REMIND_ACPT_NOT_NOTE:
+      return gettext('Receive without badge');
+    case TIM.TYPES.MSG_REMIND_DISCARD:
+      return gettext('Don’t receive');
+    default:
+      return gettext('Notify me');
+  }
 }
 
 function fillPreview(preview, conversation) {
@@ -728,6 +757,10 @@ async function createGroup() {
   try {
     const {data} = await state.tim.createGroup(options);
     const {group} = data;
+    // The creator of an AVChatRoom is not in it until it joins: join at once, to talk.
+    if (group.type === TIM.TYPES.GRP_AVCHATROOM) {
+      await state.tim.joinGroup({groupID: group.groupID, type: group.type});
+    }
     const conversationID = `${TIM.TYPES.CONV_GROUP}${group.groupID}`;
     state.profiles.set(conversationID, {
       conversationID,
@@ -985,7 +1018,7 @@ function renderPanel() {
     parts.push(button);
   }
   if (controls.invite) parts.push(inviteForm(group));
-  parts.push(nameCardForm(group), memberBlock(group));
+  parts.push(remindControl(group), nameCardForm(group), memberBlock(group));
   const leave = document.createElement('div');
   leave.className = 'panel-actions';
   if (controls.quit) {
@@ -1065,6 +1098,44 @@ function panelForm(testid, fields, buttonText, submit) {
     submit(Object.fromEntries(inputs.map((input) => [input.name, input.value.trim()])));
   });
   return form;
+}
+
+/** How this group's messages reach this account (all its sessions): TIM's three remind types. */
+function remindControl(group) {
+  const block = document.createElement('div');
+  block.className = 'remind-control';
+  const label = document.createElement('label');
+  label.htmlFor = 'remind-type';
+  label.textContent = gettext('New messages');
+  const select = document.createElement('select');
+  select.id = 'remind-type';
+  select.dataset.testid = 'remind-type';
+  const current = group.selfInfo?.messageRemindType || TIM.TYPES.MSG_REMIND_ACPT_AND_NOTE;
+  for (const type of [
+    TIM.TYPES.MSG_REMIND_ACPT_AND_NOTE,
+    TIM.TYPES.MSG_REMIND_ACPT_NOT_NOTE,
+    TIM.TYPES.MSG_REMIND_DISCARD,
+  ]) {
+    const option = document.createElement('option');
+    option.value = type;
+    option.textContent = remindText(type);
+    option.selected = type === current;
+    select.append(option);
+  }
+  select.addEventListener('change', () =>
+    groupAction(() =>
+      state.tim.setMessageRemindType({groupID: group.groupID, messageRemindType: select.value}),
+    ).finally(renderPanel), // a refusal puts the choice back
+  );
+  block.append(label, select);
+  if (current === TIM.TYPES.MSG_REMIND_DISCARD) {
+    const note = document.createElement('p');
+    note.className = 'hint';
+    note.dataset.testid = 'remind-discard-note';
+    note.textContent = gettext('New messages of this group are not delivered here; they are kept, and show when you reload.');
+    block.append(note);
+  }
+  return block;
 }
 
 function profileForm(group) {

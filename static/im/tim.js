@@ -77,6 +77,19 @@ const MAX_PROFILE_USERS = 50;
 const MAX_MEMBER_BATCH = 500;
 const MAX_MUTE_SECONDS = 2 ** 32 - 1; // the server's limit
 
+const REMIND_TYPES = [
+  TYPES.MSG_REMIND_ACPT_AND_NOTE,
+  TYPES.MSG_REMIND_ACPT_NOT_NOTE,
+  TYPES.MSG_REMIND_DISCARD,
+];
+
+function isCustomField(list) {
+  return (
+    Array.isArray(list) &&
+    list.every((f) => isPlainObject(f) && typeof f.key === 'string' && typeof f.value === 'string')
+  );
+}
+
 /** The GroupMember objects of an answer's `memberList`. */
 function membersOf(result) {
   const list = Array.isArray(result.memberList) ? result.memberList : [];
@@ -511,7 +524,37 @@ class TIMInstance {
   }
 
   /**
-   * The sum of the unread counts (synchronous, as TIM's).
+   * How a group's messages reach this account, on every session of it: with
+   * AcceptAndNotify as usual; with AcceptNotNotify as usual but not counted in the
+   * total unread; with Discard not at all until it is set back (they are stored, so
+   * history has them). Hutong has no remind types for C2C conversations: TIM's
+   * `userIDList` form is refused as a bad parameter.
+   * @param {{groupID: string, messageRemindType: string}} options a
+   *   TIM.TYPES.MSG_REMIND_* value
+   * @returns {Promise<{code: 0, data: {group: Object}}>} rejects with 10007 (not a member)
+   */
+  setMessageRemindType(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (isPlainObject(options) && options.groupID === undefined && options.userIDList !== undefined) {
+      throw invalidParam(this.#log, 'groupID', 'a non-empty string (Hutong has no C2C remind types)');
+    }
+    const groupID = this.#checkGroupID(options);
+    const {messageRemindType} = options;
+    if (!REMIND_TYPES.includes(messageRemindType)) {
+      throw invalidParam(this.#log, 'messageRemindType', 'a TIM.TYPES.MSG_REMIND_* value');
+    }
+    return this.#groupRequest('setMessageRemindType', {groupID, messageRemindType}).then(
+      (result) => {
+        this.#applyRemindType(groupID, messageRemindType);
+        return {code: 0, data: {group: result.group}};
+      },
+    );
+  }
+
+  /**
+   * The sum of the unread counts (synchronous, as TIM's), without the conversations
+   * of groups set to AcceptNotNotify or Discard (TIM's rule).
    * @returns {number}
    */
   getTotalUnreadMessageCount() {
@@ -526,9 +569,11 @@ class TIMInstance {
    * Create a group; the caller becomes its owner. The group's conversation joins
    * the list with its first message.
    * @param {{name: string, type?: string, groupID?: string,
-   *   memberList?: {userID: string, role?: string}[], introduction?: string,
-   *   notification?: string, avatar?: string, joinOption?: string,
-   *   maxMemberNum?: number}} options `type` defaults to TIM.TYPES.GRP_WORK
+   *   memberList?: {userID: string, role?: string, memberCustomField?: Object[]}[],
+   *   introduction?: string, notification?: string, avatar?: string, joinOption?: string,
+   *   maxMemberNum?: number, groupCustomField?: {key: string, value: string}[]}} options
+   *   `type` defaults to TIM.TYPES.GRP_WORK. The creator of an AVChatRoom is not in it
+   *   (nor in the group list) until it calls joinGroup.
    * @returns {Promise<{code: 0, data: {group: Object, overLimitUserIDList: string[]}}>}
    *   rejects with the server's code (10019 a member does not exist, 10021 groupID taken)
    */
@@ -544,21 +589,28 @@ class TIMInstance {
     const validMember = (m) =>
       isPlainObject(m) &&
       typeof m.userID === 'string' &&
-      (m.role === undefined || typeof m.role === 'string');
+      (m.role === undefined || typeof m.role === 'string') &&
+      (m.memberCustomField === undefined || isCustomField(m.memberCustomField));
     if (!Array.isArray(memberList) || !memberList.every(validMember)) {
-      throw invalidParam(this.#log, 'memberList', 'an array of {userID, role?}');
+      throw invalidParam(this.#log, 'memberList', 'an array of {userID, role?, memberCustomField?}');
     }
     const data = {
       name,
       type,
-      memberList: memberList.map(({userID, role}) =>
-        role === undefined ? {userID} : {userID, role},
-      ),
+      memberList: memberList.map(({userID, role, memberCustomField}) => {
+        const member = {userID};
+        if (role !== undefined) member.role = role;
+        if (memberCustomField !== undefined) member.memberCustomField = memberCustomField;
+        return member;
+      }),
     };
     for (const key of ['groupID', 'introduction', 'notification', 'avatar', 'joinOption']) {
       if (options[key] === undefined) continue;
       if (typeof options[key] !== 'string') throw invalidParam(this.#log, key, 'a string');
       data[key] = options[key];
+    }
+    if (options.groupCustomField !== undefined) {
+      data.groupCustomField = this.#checkCustomField(options.groupCustomField, 'groupCustomField');
     }
     if (options.maxMemberNum !== undefined) {
       if (!Number.isInteger(options.maxMemberNum) || options.maxMemberNum < 0) {
@@ -568,7 +620,9 @@ class TIMInstance {
     }
     return this.#request('createGroup', data).then((result) => {
       const group = makeGroup(result.group ?? {});
-      if (this.#session && group.groupID) this.#groups.put(group);
+      // The creator of an AVChatRoom is not in it (selfInfo {}) until joinGroup.
+      const joined = group.type !== TYPES.GRP_AVCHATROOM;
+      if (this.#session && group.groupID && joined) this.#groups.put(group);
       return {code: 0, data: {group, overLimitUserIDList: result.overLimitUserIDList ?? []}};
     });
   }
@@ -817,11 +871,30 @@ class TIMInstance {
   }
 
   /**
+   * Set a member's custom fields in the group (one's own by default; who may, as for
+   * name cards). The keys given are set, an empty value removes its key, other keys stay.
+   * @param {{groupID: string, userID?: string,
+   *   memberCustomField: {key: string, value: string}[]}} options
+   * @returns {Promise<{code: 0, data: {group: Object, member: Object}}>} rejects with
+   *   10004 for a key or value past the server's limits
+   */
+  setGroupMemberCustomField(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const groupID = this.#checkGroupID(options);
+    const memberCustomField = this.#checkCustomField(options.memberCustomField, 'memberCustomField');
+    const data = {groupID, memberCustomField};
+    if (options.userID !== undefined) data.userID = this.#checkString(options.userID, 'userID', true);
+    return this.#memberRequest('setGroupMemberCustomField', data);
+  }
+
+  /**
    * Change a group's profile: owner and admins (in a Private group any member may
    * change name, introduction, notification and avatar). Members get a tip (6).
    * @param {{groupID: string, name?: string, introduction?: string,
    *   notification?: string, avatar?: string, muteAllMembers?: boolean,
-   *   joinOption?: string}} options at least one field to change
+   *   joinOption?: string, groupCustomField?: {key: string, value: string}[]}} options
+   *   at least one field to change (custom fields: the keys given are set)
    * @returns {Promise<{code: 0, data: {group: Object}}>}
    */
   updateGroupProfile(options) {
@@ -836,6 +909,9 @@ class TIMInstance {
         throw invalidParam(this.#log, 'muteAllMembers', 'a boolean');
       }
       data.muteAllMembers = options.muteAllMembers;
+    }
+    if (options.groupCustomField !== undefined) {
+      data.groupCustomField = this.#checkCustomField(options.groupCustomField, 'groupCustomField');
     }
     return this.#groupAnswer('updateGroupProfile', data);
   }
@@ -920,6 +996,12 @@ class TIMInstance {
     return value;
   }
 
+  /** TIM's custom fields, `[{key, value}]` of strings; the server checks their limits. */
+  #checkCustomField(list, name) {
+    if (!isCustomField(list)) throw invalidParam(this.#log, name, 'an array of {key, value} strings');
+    return list.map(({key, value}) => ({key, value}));
+  }
+
   #checkUserIDList(list, max = Infinity) {
     const valid = Array.isArray(list) && list.length > 0 && list.length <= max;
     if (!valid || !list.every((id) => typeof id === 'string' && id)) {
@@ -953,6 +1035,36 @@ class TIMInstance {
     await this.#request(op, {groupID});
     this.#leaveGroup(groupID);
     return {code: 0, data: {groupID}};
+  }
+
+  /**
+   * A group's remind type changed (this session's answer, or the push to all of the
+   * account's): the group and its conversation say so. Discard stops the group's
+   * pushes, so its changes stop being followed: what it gets meanwhile is history,
+   * not news to fetch after a reconnect or the next push. Set back, the group is
+   * followed again from its latest change, which the server's profile tells.
+   */
+  #applyRemindType(groupID, messageRemindType) {
+    if (!this.#session) return;
+    const id = `${TYPES.CONV_GROUP}${groupID}`;
+    const wasDiscard =
+      this.#groups.get(groupID)?.selfInfo.messageRemindType === TYPES.MSG_REMIND_DISCARD ||
+      this.#conversations.get(id)?.messageRemindType === TYPES.MSG_REMIND_DISCARD;
+    this.#groups.setRemindType(groupID, messageRemindType);
+    this.#conversations.setRemindType(id, messageRemindType);
+    if (messageRemindType === TYPES.MSG_REMIND_DISCARD) {
+      this.#changes.forget(id);
+    } else if (wasDiscard && !this.#changes.follows(id)) {
+      const session = this.#session;
+      this.#fetchConversation(id)
+        .then((conversation) => {
+          const latest = conversation.changeSequence;
+          if (this.#session === session && Number.isInteger(latest) && !this.#changes.follows(id)) {
+            this.#changes.follow(id, latest);
+          }
+        })
+        .catch((error) => this.#log.warn(`could not fetch conversation ${id}`, error));
+    }
   }
 
   /** The set* member requests: `{group, member}` in TIM's shapes. */
@@ -1129,6 +1241,7 @@ class TIMInstance {
       case 'CONVERSATION_DELETED':
       case 'GROUP_JOINED':
       case 'GROUP_LEFT':
+      case 'MESSAGE_REMIND_TYPE_UPDATED':
         if (this.#session) this.#onAccountPush(event, data);
         return;
       default:
@@ -1189,6 +1302,10 @@ class TIMInstance {
     } else if (event === 'GROUP_LEFT') {
       // Hutong's own: quit, removed or dismissed; the notice (if any) comes separately.
       if (typeof data?.groupID === 'string') this.#leaveGroup(data.groupID);
+    } else if (event === 'MESSAGE_REMIND_TYPE_UPDATED') {
+      // Hutong's own: a session of this account (this one too) changed it.
+      if (typeof data?.groupID !== 'string' || !REMIND_TYPES.includes(data.messageRemindType)) return;
+      this.#applyRemindType(data.groupID, data.messageRemindType);
     }
   }
 
@@ -1529,9 +1646,13 @@ class TIMInstance {
       const list = Array.isArray(data.conversationList) ? data.conversationList.filter(valid) : [];
       this.#conversations.replace(list, stamp);
       const recent = catchUpNew ? MAX_SYNC_PAGE : undefined;
-      const behind = list
-        .map((c) => c.conversationID)
-        .filter((id, i) => this.#changes.learn(id, list[i].changeSequence, {recent}));
+      // A Discard group's messages are not pushed, so not news to fetch either.
+      const behind = [];
+      for (const c of list) {
+        const id = c.conversationID;
+        if (c.messageRemindType === TYPES.MSG_REMIND_DISCARD) this.#changes.forget(id);
+        else if (this.#changes.learn(id, c.changeSequence, {recent})) behind.push(id);
+      }
       // The list's counts already include what the catch-up brings: no refresh.
       await Promise.all(
         behind.map((id) =>

@@ -18,10 +18,14 @@ const groupOf = (groupID, fields = {}) => ({
   ...fields,
 });
 
-/** A logged-in, ready SDK for alice over a fake server holding `groups`. */
-async function ready(groups = []) {
+/** A logged-in, ready SDK for alice over a fake server holding `groups` (and `conversations`). */
+async function ready(groups = [], conversations = []) {
   const server = new FakeServer();
   server.handlers.getGroupList = () => ({groupList: structuredClone(groups)});
+  server.handlers.getConversationList = () => ({
+    conversationList: structuredClone(conversations),
+    isSyncCompleted: true,
+  });
   const tim = TIM.create({SDKAppID: appID++, proxyServer: 'ws://hutong.test/ws/im/'});
   tim.setLogLevel(4);
   const events = [];
@@ -254,5 +258,178 @@ test('GROUP_JOINED lists the group at once and fetches its selfInfo, which the p
   const [g5] = named(TIM.EVENT.GROUP_LIST_UPDATED).at(-1).data;
   assert.equal(g5.selfInfo.role, 'Admin');
   assert.equal('changeSequence' in g5, false);
+  await tim.destroy();
+});
+
+const conversationOf = (groupID, fields = {}) => ({
+  conversationID: `GROUP${groupID}`,
+  type: 'GROUP',
+  unreadCount: 2,
+  lastMessage: {lastTime: 5, lastSequence: 2, fromAccount: 'bob', messageForShow: 'hi', type: 'TIMTextElem', payload: {text: 'hi'}},
+  groupProfile: {groupID, name: groupID, type: 'Public', avatar: ''},
+  messageRemindType: 'AcceptAndNotify',
+  changeSequence: 2,
+  ...fields,
+});
+
+const textMessage = (groupID, ID, sequence, changeSequence = sequence) => ({
+  ID, type: 'TIMTextElem', payload: {text: ID}, conversationID: `GROUP${groupID}`,
+  conversationType: 'GROUP', to: groupID, from: 'bob', sequence, time: 10 + sequence, changeSequence,
+});
+
+/** The fake server's answer to setMessageRemindType: alice's selfInfo says the new type. */
+function remindHandler(server, groups) {
+  server.handlers.setMessageRemindType = ({groupID, messageRemindType}) => {
+    const group = groups.find((g) => g.groupID === groupID);
+    group.selfInfo = {...group.selfInfo, messageRemindType};
+    return {group: structuredClone(group)};
+  };
+}
+
+test('setMessageRemindType sends the wire\'s fields; the group and conversation say the new type', async () => {
+  const groups = [groupOf('g1', {selfInfo: {role: 'Member', userID: 'alice', messageRemindType: 'AcceptAndNotify'}}), groupOf('g2')];
+  const conversations = [conversationOf('g1'), conversationOf('g2', {unreadCount: 1})];
+  const {server, tim, named} = await ready(groups, conversations);
+  remindHandler(server, groups);
+  assert.equal(tim.getTotalUnreadMessageCount(), 3);
+  const {code, data} = await tim.setMessageRemindType({groupID: 'g1', messageRemindType: TIM.TYPES.MSG_REMIND_ACPT_NOT_NOTE});
+  assert.equal(code, 0);
+  assert.equal(data.group.selfInfo.messageRemindType, 'AcceptNotNotify');
+  assert.deepEqual(server.sent('setMessageRemindType'), [{groupID: 'g1', messageRemindType: 'AcceptNotNotify'}]);
+  await settle(250);
+  const [g1] = named(TIM.EVENT.GROUP_LIST_UPDATED).at(-1).data;
+  assert.equal(g1.selfInfo.messageRemindType, 'AcceptNotNotify');
+  assert.equal(g1.selfInfo.role, 'Member');
+  const listed = named(TIM.EVENT.CONVERSATION_LIST_UPDATED).at(-1).data.find((c) => c.conversationID === 'GROUPg1');
+  assert.equal(listed.messageRemindType, 'AcceptNotNotify');
+  assert.equal(listed.unreadCount, 2, 'still unread, just not counted in the total');
+  assert.equal(tim.getTotalUnreadMessageCount(), 1);
+  assert.equal(named(TIM.EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED).at(-1).data, 1);
+  // The push that follows to this session too is no news.
+  const lists = named(TIM.EVENT.GROUP_LIST_UPDATED).length;
+  server.push('MESSAGE_REMIND_TYPE_UPDATED', {groupID: 'g1', messageRemindType: 'AcceptNotNotify'});
+  await settle(250);
+  assert.equal(named(TIM.EVENT.GROUP_LIST_UPDATED).length, lists);
+
+  assert.throws(() => tim.setMessageRemindType({groupID: 'g1', messageRemindType: 'Loud'}), /Params validate failed/);
+  assert.throws(() => tim.setMessageRemindType({userIDList: ['bob'], messageRemindType: 'Discard'}), /Params validate failed/);
+  assert.throws(() => tim.setMessageRemindType({messageRemindType: 'Discard'}), /Params validate failed/);
+  await tim.destroy();
+});
+
+test('MESSAGE_REMIND_TYPE_UPDATED from another session keeps the lists true', async () => {
+  const groups = [groupOf('g1'), groupOf('g2')];
+  const conversations = [conversationOf('g1'), conversationOf('g2', {unreadCount: 1})];
+  const {server, tim, named} = await ready(groups, conversations);
+  const before = named(TIM.EVENT.GROUP_LIST_UPDATED).length;
+  server.push('MESSAGE_REMIND_TYPE_UPDATED', {groupID: 'g2', messageRemindType: 'Discard'});
+  await settle(250);
+  assert.equal(named(TIM.EVENT.GROUP_LIST_UPDATED).length, before + 1);
+  const pushedGroups = named(TIM.EVENT.GROUP_LIST_UPDATED).at(-1).data;
+  const pushedConversations = named(TIM.EVENT.CONVERSATION_LIST_UPDATED).at(-1).data;
+  assert.equal(tim.getTotalUnreadMessageCount(), 2);
+  // What the server now holds: the same as the pushes made of what the SDK held.
+  groups[1].selfInfo = {...groups[1].selfInfo, messageRemindType: 'Discard'};
+  conversations[1].messageRemindType = 'Discard';
+  assert.deepEqual((await tim.getGroupList()).data.groupList, pushedGroups);
+  assert.deepEqual((await tim.getConversationList()).data.conversationList, pushedConversations);
+  server.push('MESSAGE_REMIND_TYPE_UPDATED', {groupID: 'nope', messageRemindType: 'Discard'});
+  server.push('MESSAGE_REMIND_TYPE_UPDATED', {groupID: 'g1', messageRemindType: 'Loud'});
+  await settle(250);
+  assert.deepEqual((await tim.getGroupList()).data.groupList, pushedGroups, 'nothing from a bad push');
+  await tim.destroy();
+});
+
+test('a Discard group\'s changes are not caught up; set back, it is followed from its latest', async () => {
+  const groups = [groupOf('g1')];
+  const conversations = [conversationOf('g1')];
+  const {server, tim, named} = await ready(groups, conversations);
+  remindHandler(server, groups);
+  server.handlers.syncMessages = () => ({messageList: [], changeSequence: 9, isCompleted: true});
+  await tim.setMessageRemindType({groupID: 'g1', messageRemindType: 'Discard'});
+  // Messages 3-6 were stored meanwhile and never pushed: a list refresh sees them.
+  conversations[0] = conversationOf('g1', {messageRemindType: 'Discard', unreadCount: 6, changeSequence: 6});
+  await tim.getConversationList();
+  await settle(50);
+  assert.deepEqual(server.sent('syncMessages'), [], 'no catch-up of what Discard kept away');
+  server.handlers.getConversationProfile = () => ({conversation: conversationOf('g1', {unreadCount: 6, changeSequence: 6})});
+  await tim.setMessageRemindType({groupID: 'g1', messageRemindType: 'AcceptAndNotify'});
+  await settle(50);
+  assert.deepEqual(server.sent('getConversationProfile'), [{conversationID: 'GROUPg1'}]);
+  server.push('MESSAGE_RECEIVED', [textMessage('g1', 'm7', 7)]);
+  await settle(1200); // past the gap grace
+  assert.deepEqual(server.sent('syncMessages'), [], 'change 7 follows 6: no gap');
+  assert.deepEqual(named(TIM.EVENT.MESSAGE_RECEIVED).map((e) => e.data.map((m) => m.ID)), [['m7']]);
+  assert.equal(tim.getTotalUnreadMessageCount(), 7);
+  await tim.destroy();
+});
+
+test('createGroup of an AVChatRoom is not listed until joinGroup', async () => {
+  const {server, tim, named} = await ready();
+  const room = groupOf('@TGS#av1', {type: 'AVChatRoom', memberCount: 0, selfInfo: {}});
+  server.handlers.createGroup = () => ({group: room, overLimitUserIDList: []});
+  server.handlers.joinGroup = ({groupID}) => ({
+    status: 'JoinedSuccess',
+    group: groupOf(groupID, {type: 'AVChatRoom', memberCount: 1}),
+  });
+  const {data} = await tim.createGroup({name: 'Live', type: TIM.TYPES.GRP_AVCHATROOM});
+  assert.equal(data.group.groupID, '@TGS#av1');
+  assert.deepEqual(data.group.selfInfo, {});
+  await settle(250);
+  const announced = named(TIM.EVENT.GROUP_LIST_UPDATED).flatMap((e) => e.data);
+  assert.deepEqual(announced, [], 'nothing joined to announce');
+  assert.deepEqual((await tim.getGroupList()).data.groupList, []);
+  await tim.joinGroup({groupID: '@TGS#av1', type: TIM.TYPES.GRP_AVCHATROOM});
+  await settle(250);
+  const [listed] = named(TIM.EVENT.GROUP_LIST_UPDATED).at(-1).data;
+  assert.deepEqual([listed.groupID, listed.selfInfo.role], ['@TGS#av1', 'Owner']);
+  await tim.destroy();
+});
+
+test('an AVChatRoom\'s live messages (changeSequence 0) all show, none is caught up or unread', async () => {
+  const {server, tim, named} = await ready([groupOf('av', {type: 'AVChatRoom'})]);
+  server.handlers.getConversationProfile = ({conversationID}) => ({
+    conversation: {conversationID, type: 'GROUP', unreadCount: 0, lastMessage: null, changeSequence: 0},
+  });
+  server.push('MESSAGE_RECEIVED', [textMessage('av', 'a1', 1, 0)]);
+  server.push('MESSAGE_RECEIVED', [textMessage('av', 'a2', 2, 0)]);
+  server.push('MESSAGE_RECEIVED', [textMessage('av', 'a4', 4, 0)]); // 3 went to no one online
+  await settle(1200);
+  assert.deepEqual(named(TIM.EVENT.MESSAGE_RECEIVED).map((e) => e.data[0].ID), ['a1', 'a2', 'a4']);
+  assert.deepEqual(server.sent('syncMessages'), []);
+  assert.equal(tim.getTotalUnreadMessageCount(), 0);
+  await tim.destroy();
+});
+
+test('custom fields: createGroup, updateGroupProfile and setGroupMemberCustomField pass them', async () => {
+  const {server, tim} = await ready([groupOf('g1')]);
+  server.handlers.createGroup = (data) => ({group: groupOf('g9', {groupCustomField: data.groupCustomField}), overLimitUserIDList: []});
+  server.handlers.updateGroupProfile = ({groupID, groupCustomField}) => ({group: groupOf(groupID, {groupCustomField})});
+  server.handlers.setGroupMemberCustomField = ({groupID, userID = 'alice', memberCustomField}) => ({
+    group: groupOf(groupID), member: {userID, role: 'Member', memberCustomField},
+  });
+  const field = [{key: 'level', value: '3'}];
+  await tim.createGroup({
+    name: 'Club', type: 'Public', groupCustomField: field,
+    memberList: [{userID: 'bob', role: 'Admin', memberCustomField: field}, {userID: 'carol'}],
+  });
+  assert.deepEqual(server.sent('createGroup')[0], {
+    name: 'Club', type: 'Public', groupCustomField: field,
+    memberList: [{userID: 'bob', role: 'Admin', memberCustomField: field}, {userID: 'carol'}],
+  });
+  const updated = await tim.updateGroupProfile({groupID: 'g1', groupCustomField: field});
+  assert.deepEqual(updated.data.group.groupCustomField, field);
+  assert.deepEqual(server.sent('updateGroupProfile'), [{groupID: 'g1', groupCustomField: field}]);
+  const {data} = await tim.setGroupMemberCustomField({groupID: 'g1', userID: 'bob', memberCustomField: field});
+  assert.deepEqual([data.group.groupID, data.member.userID, data.member.memberCustomField], ['g1', 'bob', field]);
+  assert.equal(data.member.nameCard, '', 'a GroupMember in TIM\'s shape');
+  await tim.setGroupMemberCustomField({groupID: 'g1', memberCustomField: [{key: 'level', value: ''}]});
+  assert.deepEqual(server.sent('setGroupMemberCustomField'), [
+    {groupID: 'g1', userID: 'bob', memberCustomField: field},
+    {groupID: 'g1', memberCustomField: [{key: 'level', value: ''}]},
+  ]);
+  assert.throws(() => tim.setGroupMemberCustomField({groupID: 'g1', memberCustomField: [{key: 'k', value: 3}]}), /Params validate failed/);
+  assert.throws(() => tim.createGroup({name: 'x', groupCustomField: 'k=v'}), /Params validate failed/);
+  assert.throws(() => tim.createGroup({name: 'x', memberList: [{userID: 'bob', memberCustomField: {}}]}), /Params validate failed/);
   await tim.destroy();
 });

@@ -52,6 +52,12 @@ export function makeConversation(fields) {
   return conversation;
 }
 
+/** Whether a conversation's messages count towards the total (its remind type is the default). */
+export function notifies(conversation) {
+  const type = conversation.messageRemindType;
+  return !type || type === TYPES.MSG_REMIND_ACPT_AND_NOTE;
+}
+
 /** TIM's conversation-list order; `rank` breaks ties of messages sent in the same second. */
 export function newestFirst(rank) {
   return (a, b) =>
@@ -96,13 +102,30 @@ export class ConversationList {
     return [...this.#byID.values()].sort(newestFirst(this.#ranks));
   }
 
-  /** The sum of the unread counts; the system conversation's do not count (TIM's rule). */
+  /**
+   * The sum of the unread counts, TIM's rule: neither the system conversation's nor
+   * those of groups set to AcceptNotNotify or Discard count.
+   */
   totalUnread() {
     let total = 0;
     for (const c of this.#byID.values()) {
-      if (c.type !== TYPES.CONV_SYSTEM) total += c.unreadCount;
+      if (c.type !== TYPES.CONV_SYSTEM && notifies(c)) total += c.unreadCount;
     }
     return total;
+  }
+
+  /**
+   * This account changed how a group's messages reach it (an answer, or the push).
+   * @returns {string|null} the type it had, or null if the conversation is not
+   *   listed or already had this type
+   */
+  setRemindType(id, messageRemindType) {
+    const conversation = this.#byID.get(id);
+    if (!conversation || conversation.messageRemindType === messageRemindType) return null;
+    const before = conversation.messageRemindType;
+    conversation.messageRemindType = messageRemindType;
+    this.#onChange();
+    return before;
   }
 
   /** The total if it differs from the one last taken here, else null: announce only changes. */
@@ -145,7 +168,8 @@ export class ConversationList {
       conversation.lastMessage = lastMessageOf(message);
       this.#ranks.set(id, this.#nextRank++);
       if (message.flow === 'in') {
-        conversation.unreadCount += 1;
+        // An AVChatRoom's messages are never stored (changeSequence 0): nothing unread.
+        if (message.changeSequence !== 0) conversation.unreadCount += 1;
         if (conversation.userProfile) {
           const {nick, avatar} = message;
           conversation.userProfile = {...conversation.userProfile, nick, avatar};

@@ -98,6 +98,18 @@ export class GroupList {
     return true;
   }
 
+  /**
+   * How this account's messages of a listed group reach it changed
+   * (selfInfo.messageRemindType).
+   * @returns {boolean} whether the list changed
+   */
+  setRemindType(groupID, messageRemindType) {
+    const group = this.#byID.get(groupID);
+    if (!group || group.selfInfo.messageRemindType === messageRemindType) return false;
+    this.put(makeGroup({...group, selfInfo: {...group.selfInfo, messageRemindType}}));
+    return true;
+  }
+
   /** Replace the list with the server's; entries without a groupID are dropped. */
   replace(list) {
     this.#byID = new Map(

@@ -50,12 +50,14 @@ export class MessageStore {
 
   /**
    * How many messages from others are held in a conversation after `sequence`:
-   * the ones a server snapshot taken at `sequence` has not counted as unread.
+   * the ones a server snapshot taken at `sequence` has not counted as unread. An
+   * AVChatRoom's (changeSequence 0, never stored) are never unread.
    */
   incomingAfter(conversationID, sequence) {
     let count = 0;
     for (const message of this.#byConversation.get(conversationID)?.values() ?? []) {
-      if (message.flow === 'in' && message.status === 'success' && message.sequence > sequence) {
+      const counts = message.flow === 'in' && message.status === 'success' && message.changeSequence !== 0;
+      if (counts && message.sequence > sequence) {
         count += 1;
       }
     }
