@@ -177,10 +177,22 @@ def get_group_list(account: Account, data: dict, channel: str) -> dict[str, Any]
     }
 
 
+def _only(fields: list[dict[str, str]], keys: list[str] | None) -> list[dict[str, str]]:
+    """TIM's custom-field filters: only the keys asked for (all when none is given)."""
+    return fields if keys is None else [f for f in fields if f["key"] in keys]
+
+
 @op("getGroupProfile")
 def get_group_profile(account: Account, data: dict, channel: str) -> dict[str, Any]:
     view = groups.check_group_profile(account=account, group_id=params.get_str(data, "groupID"))
-    return {"group": group_view_to_dict(view)}
+    group = group_view_to_dict(view)
+    group_keys = params.get_str_list(data, "groupCustomFieldFilter", default=None)
+    member_keys = params.get_str_list(data, "memberCustomFieldFilter", default=None)
+    group["groupCustomField"] = _only(group["groupCustomField"], group_keys)
+    if group["selfInfo"]:
+        self_info = group["selfInfo"]
+        self_info["memberCustomField"] = _only(self_info["memberCustomField"], member_keys)
+    return {"group": group}
 
 
 # --- joining, members and managing a group ---
@@ -260,7 +272,11 @@ def get_group_member_profile(account: Account, data: dict, channel: str) -> dict
     found = members.check_member_profiles(
         account=account, group_id=_group_id(data), user_ids=params.get_str_list(data, "userIDList")
     )
-    return {"memberList": [member_to_dict(m) for m in found]}
+    keys = params.get_str_list(data, "memberCustomFieldFilter", default=None)
+    shown = [member_to_dict(m) for m in found]
+    for member in shown:
+        member["memberCustomField"] = _only(member["memberCustomField"], keys)
+    return {"memberList": shown}
 
 
 def _member_change(change: MemberChange) -> dict[str, Any]:

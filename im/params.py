@@ -64,8 +64,10 @@ def get_bool(data: dict, name: str, *, default: Any = _MISSING) -> bool:
     return value
 
 
-def get_str_list(data: dict, name: str) -> list[str]:
-    value = _field(data, name, _MISSING)
+def get_str_list(data: dict, name: str, *, default: Any = _MISSING) -> list[str]:
+    value = _field(data, name, default)
+    if value is _MISSING:
+        return default
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise IMError(INVALID_PARAMS, f"{name} must be an array of strings")
     return value

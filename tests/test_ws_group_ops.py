@@ -242,3 +242,36 @@ async def test_custom_fields_of_groups_and_members(cast):
     assert reply["code"] == 10004
     for client in (alice, bob):
         await client.close()
+
+
+async def test_custom_field_filters(cast):
+    alice = await online("alice")
+    await alice.ok(
+        "createGroup",
+        {
+            "name": "茶馆",
+            "type": "Public",
+            "groupID": "tea",
+            "groupCustomField": [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}],
+        },
+    )
+    await alice.ok("setGroupMemberCustomField", {"groupID": "tea", "memberCustomField": [
+        {"key": "x", "value": "9"}, {"key": "y", "value": "8"}]})  # fmt: skip
+    group = (
+        await alice.ok(
+            "getGroupProfile",
+            {"groupID": "tea", "groupCustomFieldFilter": ["b"], "memberCustomFieldFilter": ["y"]},
+        )
+    )["group"]
+    assert group["groupCustomField"] == [{"key": "b", "value": "2"}]
+    assert group["selfInfo"]["memberCustomField"] == [{"key": "y", "value": "8"}]
+    everything = (await alice.ok("getGroupProfile", {"groupID": "tea"}))["group"]
+    assert [f["key"] for f in everything["groupCustomField"]] == ["a", "b"]
+    profiles = await alice.ok(
+        "getGroupMemberProfile",
+        {"groupID": "tea", "userIDList": ["alice"], "memberCustomFieldFilter": []},
+    )
+    assert profiles["memberList"][0]["memberCustomField"] == []
+    bad = await alice.request("getGroupProfile", {"groupID": "tea", "groupCustomFieldFilter": "a"})
+    assert bad["code"] == 6017
+    await alice.close()
