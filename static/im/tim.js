@@ -649,8 +649,10 @@ class TIMInstance {
 
   /**
    * One group's profile from the server. A group this account is in is updated in
-   * the group list too.
-   * @param {{groupID: string}} options
+   * the group list too, unless custom fields were filtered (the list keeps them all).
+   * @param {{groupID: string, groupCustomFieldFilter?: string[],
+   *   memberCustomFieldFilter?: string[]}} options the filters name the custom-field
+   *   keys wanted; without them, all come
    * @returns {Promise<{code: 0, data: {group: Object}}>} rejects with 10010 (no such
    *   group) or 10007 (a Private group you are not in)
    */
@@ -661,11 +663,24 @@ class TIMInstance {
       throw invalidParam(this.#log, 'groupID', 'a non-empty string');
     }
     const {groupID} = options;
-    return this.#request('getGroupProfile', {groupID}).then((data) => {
-      const group = makeGroup(data.group ?? {});
-      if (this.#session && this.#groups.has(groupID)) this.#groups.put(group);
+    const data = {groupID};
+    for (const name of ['groupCustomFieldFilter', 'memberCustomFieldFilter']) {
+      if (options[name] !== undefined) data[name] = this.#checkKeyList(options[name], name);
+    }
+    const filtered = Object.keys(data).length > 1;
+    return this.#request('getGroupProfile', data).then((answer) => {
+      const group = makeGroup(answer.group ?? {});
+      if (!filtered && this.#session && this.#groups.has(groupID)) this.#groups.put(group);
       return {code: 0, data: {group}};
     });
+  }
+
+  /** A custom-field filter: an array of key strings. */
+  #checkKeyList(keys, name) {
+    if (!Array.isArray(keys) || !keys.every((key) => typeof key === 'string')) {
+      throw invalidParam(this.#log, name, 'an array of strings');
+    }
+    return keys;
   }
 
   /**
@@ -813,7 +828,14 @@ class TIMInstance {
     if (refusal) return this.#refuse(refusal);
     const groupID = this.#checkGroupID(options);
     const userIDList = this.#checkUserIDList(options.userIDList).slice(0, MAX_PROFILE_USERS);
-    return this.#request('getGroupMemberProfile', {groupID, userIDList}).then((result) => ({
+    const data = {groupID, userIDList};
+    if (options.memberCustomFieldFilter !== undefined) {
+      data.memberCustomFieldFilter = this.#checkKeyList(
+        options.memberCustomFieldFilter,
+        'memberCustomFieldFilter',
+      );
+    }
+    return this.#request('getGroupMemberProfile', data).then((result) => ({
       code: 0,
       data: {memberList: membersOf(result)},
     }));

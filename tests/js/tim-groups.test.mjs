@@ -433,3 +433,31 @@ test('custom fields: createGroup, updateGroupProfile and setGroupMemberCustomFie
   assert.throws(() => tim.createGroup({name: 'x', memberList: [{userID: 'bob', memberCustomField: {}}]}), /Params validate failed/);
   await tim.destroy();
 });
+
+test('custom-field filters go to the server; a filtered profile leaves the list whole', async () => {
+  const fields = [{key: 'a', value: '1'}, {key: 'b', value: '2'}];
+  const whole = groupOf('g1', {groupCustomField: fields});
+  const {server, tim} = await ready([whole]);
+  server.handlers.getGroupProfile = ({groupCustomFieldFilter}) => ({
+    group: {...whole, groupCustomField: whole.groupCustomField.filter(
+      (f) => !groupCustomFieldFilter || groupCustomFieldFilter.includes(f.key))},
+  });
+  server.handlers.getGroupMemberProfile = () => ({memberList: []});
+  const {data} = await tim.getGroupProfile({groupID: 'g1', groupCustomFieldFilter: ['b']});
+  assert.deepEqual(data.group.groupCustomField, [{key: 'b', value: '2'}]);
+  assert.deepEqual(server.sent('getGroupProfile'), [
+    {groupID: 'g1', groupCustomFieldFilter: ['b']},
+  ]);
+  const listed = (await tim.getGroupList()).data.groupList[0];
+  assert.equal(listed.groupCustomField.length, 2);
+  await tim.getGroupMemberProfile({
+    groupID: 'g1',
+    userIDList: ['bob'],
+    memberCustomFieldFilter: [],
+  });
+  assert.deepEqual(server.sent('getGroupMemberProfile'), [
+    {groupID: 'g1', userIDList: ['bob'], memberCustomFieldFilter: []},
+  ]);
+  assert.throws(() => tim.getGroupProfile({groupID: 'g1', memberCustomFieldFilter: 'x'}));
+  await tim.destroy();
+});
