@@ -48,6 +48,17 @@ def refused(code: int, call, **kwargs) -> None:
     assert error.value.code == code, error.value
 
 
+def _say(account: Account, text: str, random: int) -> Message:
+    return messages.check_send_message(
+        sender=account,
+        to="tea",
+        conversation_type="GROUP",
+        draft=messages.check_draft(
+            msg_type="TIMTextElem", payload={"text": text}, random=random, client_time=1
+        ),
+    )
+
+
 TIP, NOTICE = "TIMGroupTipElem", "TIMGroupSystemNoticeElem"
 ALL = frozenset({"alice", "bob", "carol"})
 
@@ -287,14 +298,7 @@ def test_quit_tells_the_rest_and_leaves_a_private_group_ownerless(cast):
 
 def test_dismiss_tells_every_member_and_deletes_the_group(cast):
     tea_house(cast)
-    messages.check_send_message(
-        sender=cast["carol"],
-        to="tea",
-        conversation_type="GROUP",
-        draft=messages.check_draft(
-            msg_type="TIMTextElem", payload={"text": "再见"}, random=1, client_time=1
-        ),
-    )
+    _say(cast["carol"], "再见", 1)
     with capture() as told:
         groups.check_dismiss_group(account=cast["alice"], group_id="tea")
     assert sorted(summary(told), key=str) == sorted(
@@ -334,25 +338,9 @@ def test_role_mute_name_card_and_profile_tips(cast):
         )
     assert summary(told) == [("MESSAGE_RECEIVED", TIP, ALL)]
     assert payload_of(told, 0)["memberList"] == [{"userID": "carol", "muteTime": 600}]
-    refused(
-        10017,
-        messages.check_send_message,
-        sender=cast["carol"],
-        to="tea",
-        conversation_type="GROUP",
-        draft=messages.check_draft(
-            msg_type="TIMTextElem", payload={"text": "?"}, random=2, client_time=1
-        ),
-    )
+    refused(10017, _say, account=cast["carol"], text="?", random=2)
     members.check_set_mute_time(account=cast["bob"], group_id="tea", user_id="carol", mute_time=0)
-    messages.check_send_message(
-        sender=cast["carol"],
-        to="tea",
-        conversation_type="GROUP",
-        draft=messages.check_draft(
-            msg_type="TIMTextElem", payload={"text": "!"}, random=3, client_time=1
-        ),
-    )
+    _say(cast["carol"], "!", 3)
 
     with capture() as told:
         groups.check_update_group_profile(
@@ -396,17 +384,6 @@ def test_member_list_pages_owner_first(cast):
     )
     assert [m.account.user_id for m in found] == ["carol", "alice"]
     refused(10004, members.check_member_list, account=cast["bob"], group_id="tea", count=101)
-
-
-def _say(account: Account, text: str, random: int) -> Message:
-    return messages.check_send_message(
-        sender=account,
-        to="tea",
-        conversation_type="GROUP",
-        draft=messages.check_draft(
-            msg_type="TIMTextElem", payload={"text": text}, random=random, client_time=1
-        ),
-    )
 
 
 @pytest.mark.parametrize(

@@ -434,6 +434,11 @@ def check_set_mute_time(
         return MemberChange(group=_view(group, actor), member=target)
 
 
+def _check_card_rights(group: Group, actor: GroupMember, target: GroupMember) -> None:
+    """Name cards and member custom fields: who may change whose."""
+    check_can_set_name_card(actor, target)
+
+
 def check_set_name_card(
     *, account: Account, group_id: str, user_id: str, name_card: str
 ) -> MemberChange:
@@ -445,7 +450,7 @@ def check_set_name_card(
             account,
             group_id,
             user_id or account.user_id,
-            lambda _group, actor, target: check_can_set_name_card(actor, target),
+            _check_card_rights,
         )
         if target.name_card != name_card:
             target.name_card = name_card
@@ -504,7 +509,7 @@ def check_set_member_fields(
             account,
             group_id,
             user_id or account.user_id,
-            lambda _group, actor, target: check_can_set_name_card(actor, target),
+            _check_card_rights,
         )
         target.custom_fields = merged(MEMBER_FIELDS, target.custom_fields, changes)
         target.save(update_fields=["custom_fields"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -159,20 +160,10 @@ def do_store_message(
     now = timezone.now()
     seq = conversation.last_seq + 1
     change_seq = conversation.change_seq + 1
-    message = Message.objects.create(
-        conversation=conversation,
-        seq=seq,
-        sender=sender,
-        type=draft.type,
-        payload=draft.payload,
-        created_at=now,
-        random=draft.random,
-        client_time=draft.client_time,
-        client_seq=draft.client_seq,
-        priority=draft.priority,
-        cloud_custom_data=draft.cloud_custom_data,
-        change_seq=change_seq,
+    message = message_row(
+        conversation, sender, draft, seq=seq, change_seq=change_seq, created_at=now
     )
+    message.save(force_insert=True)
     Conversation.objects.filter(pk=conversation.pk).update(
         last_seq=seq, change_seq=change_seq, last_message_at=now, last_message=message
     )
@@ -196,19 +187,34 @@ def _numbered_unstored(conversation: Conversation, sender: Account, draft: Draft
     seq = conversation.last_seq + 1
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq)
     conversation.last_seq = seq
+    return message_row(
+        conversation, sender, draft, seq=seq, change_seq=0, created_at=timezone.now()
+    )
+
+
+def message_row(
+    conversation: Conversation,
+    sender: Account,
+    draft: Draft,
+    *,
+    seq: int,
+    change_seq: int,
+    created_at: datetime,
+) -> Message:
+    """``draft`` as an unsaved Message, numbered ``seq`` in ``conversation``."""
     return Message(
         conversation=conversation,
         seq=seq,
         sender=sender,
         type=draft.type,
         payload=draft.payload,
-        created_at=timezone.now(),
+        created_at=created_at,
         random=draft.random,
         client_time=draft.client_time,
         client_seq=draft.client_seq,
         priority=draft.priority,
         cloud_custom_data=draft.cloud_custom_data,
-        change_seq=0,
+        change_seq=change_seq,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from im.models import Account, Conversation, Group, Message, Participant
-from im.services.messages import schedule_message_event, service_draft
+from im.services.messages import message_row, schedule_message_event, service_draft
 from im.services.payloads import GROUP_SYSTEM_NOTICE
 from im.transactions import in_callers_transaction
 
@@ -96,21 +96,14 @@ def do_send_system_notice(
         conversation.last_seq += 1
         conversation.change_seq += 1
         conversation.last_message_at = now
-        draft = service_draft(GROUP_SYSTEM_NOTICE, payload)
         notices.append(
-            Message(
-                conversation=conversation,
+            message_row(
+                conversation,
+                operator,
+                service_draft(GROUP_SYSTEM_NOTICE, payload),
                 seq=conversation.last_seq,
-                sender=operator,
-                type=draft.type,
-                payload=draft.payload,
-                created_at=now,
-                random=draft.random,
-                client_time=draft.client_time,
-                client_seq=draft.client_seq,
-                priority=draft.priority,
-                cloud_custom_data=draft.cloud_custom_data,
                 change_seq=conversation.change_seq,
+                created_at=now,
             )
         )
     Message.objects.bulk_create(notices)
