@@ -59,9 +59,11 @@ def access_group(
     return group, member
 
 
-def access_member(account: Account, group_id: str) -> tuple[Group, GroupMember]:
+def access_member(
+    account: Account, group_id: str, *, for_update: bool = False
+) -> tuple[Group, GroupMember]:
     """Like ``access_group``, but only members pass."""
-    group, member = access_group(account, group_id)
+    group, member = access_group(account, group_id, for_update=for_update)
     if member is None:
         raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
     return group, member
@@ -253,8 +255,9 @@ def check_can_mute(group: Group, actor: GroupMember | None, target: GroupMember 
         raise _refuse("an admin may only mute plain members")
 
 
-def check_can_set_name_card(actor: GroupMember | None, target: GroupMember) -> None:
-    """The owner: anyone's; an admin: its own and plain members'; a member: its own."""
+def check_can_set_name_card(group: Group, actor: GroupMember | None, target: GroupMember) -> None:
+    """Name cards and member custom fields. The owner: anyone's; an admin: its own and
+    plain members'; a member: its own."""
     actor = _require_member(actor)
     if actor.pk == target.pk or actor.role == Role.OWNER:
         return

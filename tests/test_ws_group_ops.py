@@ -275,3 +275,40 @@ async def test_custom_field_filters(cast):
     bad = await alice.request("getGroupProfile", {"groupID": "tea", "groupCustomFieldFilter": "a"})
     assert bad["code"] == 6017
     await alice.close()
+
+
+async def test_roles_mute_kick_transfer_and_dismiss_over_the_socket(cast):
+    alice, bob, carol = await online("alice"), await online("bob"), await online("carol")
+    await alice.ok(
+        "createGroup",
+        {"name": "茶馆", "type": "Public", "groupID": "tea",
+         "memberList": [{"userID": "bob"}, {"userID": "carol"}]},
+    )  # fmt: skip
+    for client in (alice, bob, carol):
+        await client.push("GROUP_JOINED")
+    made = await alice.ok(
+        "setGroupMemberRole", {"groupID": "tea", "userID": "bob", "role": "Admin"}
+    )
+    assert made["member"]["role"] == "Admin"
+    muted = await bob.ok("setGroupMemberMuteTime", {"groupID": "tea", "userID": "carol",
+                                                    "muteTime": 600})  # fmt: skip
+    assert muted["member"]["muteUntil"] > 0
+    refused = await carol.request(
+        "sendMessage", text_message("?", to="tea", conversationType="GROUP")
+    )
+    assert refused["code"] == 10017
+    removed = await bob.ok("deleteGroupMember", {"groupID": "tea", "userIDList": ["carol"]})
+    assert (removed["userIDList"], removed["group"]["memberCount"]) == (["carol"], 2)
+    assert (await carol.push("GROUP_LEFT"))["data"]["reason"] == "kicked"
+    handed = await alice.ok("changeGroupOwner", {"groupID": "tea", "newOwnerID": "bob"})
+    assert (handed["group"]["ownerID"], handed["group"]["selfInfo"]["role"]) == ("bob", "Member")
+    assert (await alice.request("dismissGroup", {"groupID": "tea"}))["code"] == 10007
+    assert await bob.ok("dismissGroup", {"groupID": "tea"}) == {"groupID": "tea"}
+    for client in (alice, bob):
+        assert (await client.push("GROUP_LEFT"))["data"] == {
+            "groupID": "tea",
+            "reason": "dismissed",
+        }
+    assert (await alice.request("getGroupProfile", {"groupID": "tea"}))["code"] == 10010
+    for client in (alice, bob, carol):
+        await client.close()

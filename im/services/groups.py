@@ -21,6 +21,7 @@ from im.models import Account, Conversation, Group, GroupMember, Participant
 from im.permissions import (
     access_group,
     access_group_profile,
+    access_member,
     check_can_dismiss,
     check_can_find,
     check_can_transfer,
@@ -95,10 +96,7 @@ def check_create_group(
         ("notification", notification),
         ("avatar", avatar),
     ):
-        if len(value.encode()) > LIMITS[field]:
-            raise IMError(GROUP_INVALID_PARAMS, f"{field} is over {LIMITS[field]} bytes")
-    if not name.strip():
-        raise IMError(GROUP_INVALID_PARAMS, "name must not be empty")
+        _check_profile_field(field, value)
     if join_option not in JOIN_OPTIONS:
         raise IMError(GROUP_INVALID_PARAMS, f"joinOption must be one of {sorted(JOIN_OPTIONS)}")
     if max_member_num < 0:
@@ -285,9 +283,7 @@ PROFILE_KEYS = {
 def check_change_owner(*, account: Account, group_id: str, new_owner_id: str) -> GroupView:
     """Hand the group to another member; the old owner becomes a Member. An entry point."""
     with transaction.atomic():
-        group, member = access_group(account, group_id, for_update=True)
-        if member is None:
-            raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
+        group, member = access_member(account, group_id, for_update=True)
         target = members_by_user_id(group, [new_owner_id]).get(new_owner_id)
         if target is None:
             raise IMError(NO_PERMISSION, f"{new_owner_id!r} is not a member of this group")

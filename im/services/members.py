@@ -11,7 +11,7 @@ named (``im.services.notices``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,7 +22,6 @@ from im.errors import (
     APPLICATION_HANDLED,
     GROUP_FULL,
     GROUP_INVALID_PARAMS,
-    NO_PERMISSION,
     IMError,
 )
 from im.events import Event, send_event_on_commit
@@ -320,9 +319,7 @@ def check_delete_members(
     _check_user_ids(user_ids)
     _check_note("reason", reason)
     with transaction.atomic():
-        group, member = access_group(account, group_id, for_update=True)
-        if member is None:
-            raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
+        group, member = access_member(account, group_id, for_update=True)
         targets = members_by_user_id(group, list(dict.fromkeys(user_ids)))
         missing = sorted(set(user_ids) - set(targets))
         if missing:
@@ -374,12 +371,11 @@ def _member_change(
     account: Account,
     group_id: str,
     user_id: str,
-    check,
-    **changes,
+    check: Callable[[Group, GroupMember, GroupMember], None],
 ) -> tuple[Group, GroupMember, GroupMember]:
-    group, actor = access_group(account, group_id, for_update=True)
-    if actor is None:
-        raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
+    """The group (row-locked), the acting member and the member acted on, once
+    ``check`` allows it."""
+    group, actor = access_member(account, group_id, for_update=True)
     target = _target(group, user_id)
     check(group, actor, target)
     return group, actor, target
@@ -434,11 +430,6 @@ def check_set_mute_time(
         return MemberChange(group=_view(group, actor), member=target)
 
 
-def _check_card_rights(group: Group, actor: GroupMember, target: GroupMember) -> None:
-    """Name cards and member custom fields: who may change whose."""
-    check_can_set_name_card(actor, target)
-
-
 def check_set_name_card(
     *, account: Account, group_id: str, user_id: str, name_card: str
 ) -> MemberChange:
@@ -450,7 +441,7 @@ def check_set_name_card(
             account,
             group_id,
             user_id or account.user_id,
-            _check_card_rights,
+            check_can_set_name_card,
         )
         if target.name_card != name_card:
             target.name_card = name_card
@@ -477,9 +468,7 @@ def check_set_remind_type(*, account: Account, group_id: str, remind_type: str) 
             f"messageRemindType must be one of {GroupMember.RemindType.values}",
         )
     with transaction.atomic():
-        group, member = access_group(account, group_id, for_update=True)
-        if member is None:
-            raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
+        group, member = access_member(account, group_id, for_update=True)
         before = member.message_remind_type
         if before != remind_type:
             member.message_remind_type = remind_type
@@ -509,7 +498,7 @@ def check_set_member_fields(
             account,
             group_id,
             user_id or account.user_id,
-            _check_card_rights,
+            check_can_set_name_card,
         )
         target.custom_fields = merged(MEMBER_FIELDS, target.custom_fields, changes)
         target.save(update_fields=["custom_fields"])
