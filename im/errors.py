@@ -26,6 +26,7 @@ USERSIG_BAD_SIGNATURE = 70009  # signed with another key
 USERSIG_IDENTIFIER_MISMATCH = 70013
 USERSIG_SDKAPPID_MISMATCH = 70014
 SDKAPPID_NOT_FOUND = 70020
+ACCOUNT_DISABLED = 70051  # an operator disabled the account (TIM: blacklisted)
 ACCOUNT_NOT_FOUND = 70107
 INTERNAL_ERROR = 70500  # the server failed; the op may be retried
 

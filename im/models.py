@@ -41,6 +41,7 @@ class App(models.Model):
     class Meta:
         verbose_name = _("app")
         verbose_name_plural = _("apps")
+        permissions = [("rotate_app_secret", _("Can rotate an app's secret key"))]
 
     def __str__(self) -> str:
         return f"{self.sdkappid} {self.name}".strip()
@@ -55,6 +56,8 @@ class Account(models.Model):
     avatar = models.URLField(_("avatar"), max_length=500, blank=True)
     # TIM's "App administrator": fills Public and ChatRoom groups directly.
     is_admin = models.BooleanField(_("app administrator"), default=False)
+    # Set by an operator: the account's sessions are kicked and its logins refused.
+    is_disabled = models.BooleanField(_("disabled"), default=False)
     site_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -68,6 +71,10 @@ class Account(models.Model):
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
+        permissions = [
+            ("kick_account", _("Can kick out an account's instances")),
+            ("disable_account", _("Can disable and re-enable accounts")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["app", "user_id"], name="account_unique_userid")
         ]
@@ -104,8 +111,14 @@ class Group(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("group")
-        verbose_name_plural = _("groups")
+        # Never plain "group": Django's admin already lists its permission groups so.
+        verbose_name = _("chat group")
+        verbose_name_plural = _("chat groups")
+        permissions = [
+            ("manage_chat_group_members", _("Can add, remove, mute and set roles of members")),
+            ("dismiss_chat_group", _("Can dismiss chat groups")),
+            ("send_chat_group_notice", _("Can send custom system notices to chat groups")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["app", "group_id"], name="group_unique_groupid")
         ]
@@ -142,6 +155,10 @@ class GroupMember(models.Model):
     message_remind_type = models.CharField(
         max_length=16, choices=RemindType.choices, default=RemindType.ACCEPT_AND_NOTIFY
     )
+
+    # True only on the app administrator's stand-in (im.permissions.access_manager),
+    # which is never stored.
+    is_operator = False
 
     class Meta:
         constraints = [
@@ -271,6 +288,9 @@ class Message(models.Model):
     change_seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        permissions = [("recall_message", _("Can recall any message as the operator"))]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_unique_seq"),
             models.UniqueConstraint(

@@ -69,6 +69,28 @@ def access_member(
     return group, member
 
 
+def access_manager(
+    account: Account, group_id: str, *, for_update: bool = False
+) -> tuple[Group, GroupMember]:
+    """A group ``account`` means to manage, and who it acts as there: its membership,
+    or, for the app administrator, an operator with the owner's rights whether or not
+    it is a member. TIM gives its app administrator (who runs the console and the REST
+    API) the highest rights over every group; ``is_app_admin`` is read fresh, so a
+    session opened before an operator's change still acts as what it is now."""
+    group, member = access_group(account, group_id, for_update=for_update)
+    if (member is None or member.role != Role.OWNER) and is_app_admin(account):
+        member = GroupMember(group=group, account=account, role=Role.OWNER)
+        member.is_operator = True
+    if member is None:
+        raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
+    return group, member
+
+
+def own_membership(actor: GroupMember) -> GroupMember | None:
+    """What a result tells the caller of its own membership: none for an operator."""
+    return None if actor.is_operator else actor
+
+
 def access_group_profile(account: Account, group_id: str) -> tuple[Group, GroupMember | None]:
     """A group whose profile ``account`` may see: its own, or any that is not Private."""
     group, member = access_group(account, group_id)
@@ -186,14 +208,12 @@ def needs_approval(group: Group) -> bool:
     return group.type != Type.AVCHATROOM and group.join_option == "NeedPermission"
 
 
-def check_can_add_members(account: Account, group: Group, member: GroupMember | None) -> None:
+def check_can_add_members(group: Group, actor: GroupMember) -> None:
     """Who adds members directly: in a Private group any member; in a Public or ChatRoom
     group only the app's administrator (the others join); in an AVChatRoom nobody."""
     if group.type == Type.PRIVATE:
-        _require_member(member)
         return
-    # Read fresh: a session's account may predate the operator's change.
-    if group.type in (Type.PUBLIC, Type.CHATROOM) and is_app_admin(account):
+    if group.type in (Type.PUBLIC, Type.CHATROOM) and actor.is_operator:
         return
     raise _refuse(f"members cannot be added to a {group.type} group: they join it")
 
@@ -226,7 +246,7 @@ def check_can_dismiss(group: Group, member: GroupMember | None) -> None:
     member = _require_member(member)
     if member.role != Role.OWNER:
         raise _refuse("only the owner may dismiss the group")
-    if group.type == Type.PRIVATE:
+    if group.type == Type.PRIVATE and not member.is_operator:
         raise _refuse("a Private group cannot be dismissed by its owner")
 
 
@@ -290,8 +310,8 @@ def check_can_transfer(group: Group, actor: GroupMember | None, target: GroupMem
         raise _refuse("an AVChatRoom's ownership cannot move")
     if actor.role != Role.OWNER:
         raise _refuse("only the owner may hand the group over")
-    if actor.pk == target.pk:
-        raise IMError(GROUP_INVALID_PARAMS, "you already own this group")
+    if target.account_id == group.owner_id:
+        raise IMError(GROUP_INVALID_PARAMS, f"{target.account.user_id} already owns this group")
 
 
 def check_can_handle_applications(member: GroupMember | None) -> None:

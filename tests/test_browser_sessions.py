@@ -461,7 +461,9 @@ async ({SDKAppID, sigs, base}) => {"""
   const alice = await login(TA, 'alice', `${base}?alice`);
   await login(TB, 'bob', `${base}?bob`);
   const aliceReceived = [];
-  alice.on(EVENT.MESSAGE_RECEIVED, (e) => aliceReceived.push(...e.data));
+  // bob's messages to alice (not the notice alice gets for the group she creates).
+  alice.on(EVENT.MESSAGE_RECEIVED, (e) => aliceReceived.push(
+    ...e.data.filter((m) => m.conversationType === TYPES.CONV_C2C)));
   const c2c = (to, text) => ({to, conversationType: TYPES.CONV_C2C, payload: {text}});
   const early = alice.createTextMessage(c2c('bob', 'seen before the cut'));
   await alice.sendMessage(early);

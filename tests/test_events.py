@@ -97,9 +97,14 @@ def test_group_send_tells_exactly_the_members(cast):
 def test_create_group_tells_exactly_its_members_and_has_them_hear_it(cast):
     with capture() as told:
         group_id = tea_house(cast, bob="Admin")
-    assert [(t.name, t.user_ids) for t in told] == [("GROUP_JOINED", {"alice", "bob"})]
-    event = told[0].event
-    assert event.joins_group == told[0].payload.group.group.pk
+    assert [(t.name, t.user_ids) for t in told] == [
+        ("MESSAGE_RECEIVED", {"alice"}),  # the creator's "created" notice
+        ("GROUP_JOINED", {"alice", "bob"}),
+    ]
+    notice = told[0].payload
+    assert (notice.conversation.kind, notice.payload["operationType"]) == ("@TIM#SYSTEM", 6)
+    event = told[1].event
+    assert event.joins_group == told[1].payload.group.group.pk
     # Each joiner sees its own membership.
     for who, role in (("alice", "Owner"), ("bob", "Admin")):
         data = frame(event, cast[who])["data"]
@@ -294,9 +299,10 @@ def test_writes_compose_an_action_and_its_tips_into_one_commit(cast):
 
 def test_a_composed_action_rolled_back_tells_nobody_and_stores_nothing(cast):
     group_id = tea_house(cast, bob="Member")
+    stored = Message.objects.count()
     with capture() as told, pytest.raises(Rollback), transaction.atomic():
         _member_joins_with_tip(cast, group_id)
         raise Rollback
     assert told == []
-    assert not Message.objects.exists()
+    assert Message.objects.count() == stored
     assert not GroupMember.objects.filter(account=cast["carol"]).exists()

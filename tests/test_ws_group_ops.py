@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.test_ws_groups import created_notice
 from tests.wsclient import online, text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,6 +20,8 @@ async def test_apply_accept_and_the_system_conversation(cast):
         )
     )["group"]
     await alice.push("GROUP_JOINED")
+    await created_notice(alice, "tea")
+    await alice.ok("setMessageRead", {"conversationID": "@TIM#SYSTEM"})
     assert group["joinOption"] == "NeedPermission"
 
     joined = await carol.ok("joinGroup", {"groupID": "tea", "applyMessage": "请让我加入"})
@@ -39,7 +42,7 @@ async def test_apply_accept_and_the_system_conversation(cast):
     assert listed["@TIM#SYSTEM"]["unreadCount"] == 1
     assert listed["@TIM#SYSTEM"]["type"] == "@TIM#SYSTEM"
     history = await alice.ok("getMessageList", {"conversationID": "@TIM#SYSTEM"})
-    assert [m["payload"]["operationType"] for m in history["messageList"]] == [1]
+    assert [m["payload"]["operationType"] for m in history["messageList"]] == [6, 1]
     await alice.ok("setMessageRead", {"conversationID": "@TIM#SYSTEM"})
 
     answer = await alice.ok(
@@ -104,6 +107,7 @@ async def test_an_avchatroom_is_joined_by_everyone_and_keeps_no_history(cast):
     room = (await alice.ok("createGroup", {"name": "直播", "type": "AVChatRoom"}))["group"]
     room_id = room["groupID"]
     assert (room["memberCount"], room["selfInfo"]) == (0, {})
+    await created_notice(alice, room_id)
     await alice.assert_silent()  # no GROUP_JOINED: not in it yet
     refused = await alice.request(
         "sendMessage", text_message("hi", to=room_id, conversationType="GROUP")

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from bench.client import Client
 from im.models import Group, GroupMember, Message
 from tests.wsclient import IMClient, online, text_message
 
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def create_group(
     client: IMClient, members: list[str], *, joined: tuple[IMClient, ...] = (), **extra
 ) -> dict:
-    """createGroup from ``client``; returns once it and ``joined`` have heard GROUP_JOINED."""
+    """createGroup from ``client``; returns once it and ``joined`` have heard GROUP_JOINED,
+    and the creator's connections its "created" notice."""
     data = {
         "name": "茶馆",
         "type": "Public",
@@ -29,7 +31,17 @@ async def create_group(
         push = await member.push("GROUP_JOINED")
         assert push["data"]["groupID"] == group["groupID"]
         assert push["data"]["changeSequence"] == 0
+        if member.user_id == client.user_id:
+            await created_notice(member, group["groupID"])
     return group
+
+
+async def created_notice(client: Client, group_id: str) -> dict:
+    """The creator's notice (TIM's operationType 6) for the group it just created."""
+    [notice] = (await client.push("MESSAGE_RECEIVED"))["data"]
+    assert (notice["conversationID"], notice["payload"]["operationType"]) == ("@TIM#SYSTEM", 6)
+    assert notice["payload"]["groupProfile"]["groupID"] == group_id
+    return notice
 
 
 async def group_with_admin() -> tuple[IMClient, IMClient, IMClient, str]:
@@ -136,7 +148,7 @@ async def test_group_message_reaches_every_member_connection_once(cast):
     await alice1.assert_silent()
     for member in (bob1, bob2, carol, alice2):
         await member.assert_silent()
-    assert await Message.objects.acount() == 1
+    assert await Message.objects.filter(conversation__kind="GROUP").acount() == 1
     for client in (alice1, alice2, bob1, bob2, carol):
         await client.close()
 
@@ -147,7 +159,7 @@ async def test_non_member_cannot_send_to_group(cast):
     await carol.assert_silent()  # not a member: no GROUP_JOINED
     reply = await carol.request("sendMessage", group_text(group["groupID"], "let me in"))
     assert reply["code"] == 10007
-    assert await Message.objects.acount() == 0
+    assert await Message.objects.filter(conversation__kind="GROUP").acount() == 0
     await alice.assert_silent()
     await alice.close()
     await carol.close()
@@ -161,7 +173,7 @@ async def test_muted_member_cannot_send(cast):
     )
     reply = await bob.request("sendMessage", group_text(group["groupID"], "hello?"))
     assert reply["code"] == 10017
-    assert await Message.objects.acount() == 0
+    assert await Message.objects.filter(conversation__kind="GROUP").acount() == 0
     # A mute that has run out no longer applies.
     await GroupMember.objects.filter(account=cast["bob"]).aupdate(
         mute_until=timezone.now() - timedelta(seconds=1)

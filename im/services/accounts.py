@@ -75,3 +75,13 @@ def do_set_app_admin(*, app: App, user_id: str, is_admin: bool = True) -> Accoun
         Account.objects.filter(pk=account.pk).update(is_admin=is_admin)
         account.is_admin = is_admin
     return account
+
+
+# TIM's default app administrator: what the operators' console acts as in an app.
+CONSOLE_OPERATOR = "administrator"
+
+
+def do_ensure_console_operator(app: App) -> Account:
+    """The account the operators' console acts as in ``app`` (its tips and notices name
+    it as the operator), an app administrator from its first use."""
+    return do_set_app_admin(app=app, user_id=CONSOLE_OPERATOR)

@@ -21,11 +21,12 @@ from im.models import Account, Conversation, Group, GroupMember, Participant
 from im.permissions import (
     access_group,
     access_group_profile,
-    access_member,
+    access_manager,
     check_can_dismiss,
     check_can_find,
     check_can_transfer,
     check_can_update_profile,
+    own_membership,
 )
 from im.results import GroupJoined, GroupLeft, GroupView
 from im.selectors import group_member_count, members_by_user_id
@@ -156,7 +157,8 @@ def do_create_group(
     custom_fields: dict[str, str] | None = None,
 ) -> GroupView:
     """Create the group, its conversation and its members; schedule GROUP_JOINED for
-    every member, which also makes their sessions hear the group from then on. An
+    every member, which also makes their sessions hear the group from then on, and the
+    "created" notice for the creator. An
     AVChatRoom starts empty: its creator owns it but joins it like anyone."""
     try:
         # A savepoint: a groupID already taken leaves the caller's transaction usable.
@@ -178,6 +180,10 @@ def do_create_group(
         raise IMError(GROUP_ID_IN_USE, f"groupID {group_id!r} is already in use") from None
     conversation = Conversation.objects.create(
         app=owner.app, kind=Conversation.Kind.GROUP, group=group
+    )
+    # TIM tells the creator alone, in its @TIM#SYSTEM conversation.
+    notices.do_send_system_notice(
+        accounts=[owner], group=group, operator=owner, operation_type=notices.NOTICE_CREATED
     )
     if group_type == Group.Type.AVCHATROOM:
         # Nobody is in an AVChatRoom until it joins, its creator included.
@@ -238,7 +244,7 @@ def check_update_group_profile(
         elif field == "join_option" and value not in JOIN_OPTIONS:
             raise IMError(GROUP_INVALID_PARAMS, f"joinOption must be one of {sorted(JOIN_OPTIONS)}")
     with transaction.atomic():
-        group, member = access_group(account, group_id, for_update=True)
+        group, member = access_manager(account, group_id, for_update=True)
         check_can_update_profile(group, member, {PROFILE_KEYS[f] for f in changes})
         if field_changes is not None:
             changes = {
@@ -256,7 +262,9 @@ def check_update_group_profile(
                 operation_type=tips.TIP_GROUP_PROFILE_UPDATED,
                 extra={"newGroupProfile": _tip_profile(changed, field_changes)},
             )
-        return GroupView(group=group, member=member, member_count=group_member_count(group))
+        return GroupView(
+            group=group, member=own_membership(member), member_count=group_member_count(group)
+        )
 
 
 def _tip_profile(changed: dict[str, object], field_changes: dict[str, str] | None) -> dict:
@@ -281,15 +289,22 @@ PROFILE_KEYS = {
 
 
 def check_change_owner(*, account: Account, group_id: str, new_owner_id: str) -> GroupView:
-    """Hand the group to another member; the old owner becomes a Member. An entry point."""
+    """Hand the group to another member; the old owner (if there is one: a Private
+    group's owner may have quit) becomes a Member. An entry point."""
     with transaction.atomic():
-        group, member = access_member(account, group_id, for_update=True)
+        group, member = access_manager(account, group_id, for_update=True)
         target = members_by_user_id(group, [new_owner_id]).get(new_owner_id)
         if target is None:
             raise IMError(NO_PERMISSION, f"{new_owner_id!r} is not a member of this group")
         check_can_transfer(group, member, target)
-        member.role, target.role = GroupMember.Role.MEMBER, GroupMember.Role.OWNER
-        GroupMember.objects.bulk_update([member, target], ["role"])
+        changed = [target]
+        if not member.is_operator:
+            changed.append(member)
+        elif group.owner_id is not None:
+            changed += GroupMember.objects.filter(group=group, account_id=group.owner_id)
+        for row in changed:
+            row.role = GroupMember.Role.OWNER if row is target else GroupMember.Role.MEMBER
+        GroupMember.objects.bulk_update(changed, ["role"])
         group.owner = target.account
         group.save(update_fields=["owner"])
         tips.do_send_group_tip(
@@ -298,14 +313,16 @@ def check_change_owner(*, account: Account, group_id: str, new_owner_id: str) ->
             operation_type=tips.TIP_GROUP_PROFILE_UPDATED,
             extra={"newGroupProfile": {"ownerID": new_owner_id}},
         )
-        return GroupView(group=group, member=member, member_count=group_member_count(group))
+        return GroupView(
+            group=group, member=own_membership(member), member_count=group_member_count(group)
+        )
 
 
 def check_dismiss_group(*, account: Account, group_id: str) -> str:
     """Dismiss the group as its owner: every member is told (a notice, GROUP_LEFT) and
     the group and its messages are deleted. An entry point."""
     with transaction.atomic():
-        group, member = access_group(account, group_id, for_update=True)
+        group, member = access_manager(account, group_id, for_update=True)
         check_can_dismiss(group, member)
         members = [
             m.account for m in GroupMember.objects.filter(group=group).select_related("account")

@@ -28,6 +28,7 @@ from im.events import Event, send_event_on_commit
 from im.models import Account, Conversation, Group, GroupApplication, GroupMember, Participant
 from im.permissions import (
     access_group,
+    access_manager,
     access_member,
     check_can_add_members,
     check_can_handle_applications,
@@ -38,6 +39,7 @@ from im.permissions import (
     check_can_set_name_card,
     check_can_set_role,
     needs_approval,
+    own_membership,
     shows_history_to_newcomers,
 )
 from im.results import (
@@ -245,7 +247,7 @@ def check_handle_application(
         raise IMError(GROUP_INVALID_PARAMS, f"handleAction must be {AGREE!r} or {REJECT!r}")
     _check_note("handleMessage", handle_message)
     with transaction.atomic():
-        group, member = access_group(account, group_id, for_update=True)
+        group, member = access_manager(account, group_id, for_update=True)
         check_can_handle_applications(member)
         applicant = find_account(account.app, applicant_id)
         application = applicant and one_or_none(
@@ -270,7 +272,7 @@ def check_handle_application(
             else notices.NOTICE_JOIN_REJECTED,
             handle_message=handle_message,
         )
-        return _view(group, member)
+        return _view(group, own_membership(member))
 
 
 # --- adding, removing, quitting ---
@@ -281,8 +283,8 @@ def check_add_members(*, account: Account, group_id: str, user_ids: list[str]) -
     as the app's administrator; an entry point."""
     _check_user_ids(user_ids)
     with transaction.atomic():
-        group, member = access_group(account, group_id, for_update=True)
-        check_can_add_members(account, group, member)
+        group, actor = access_manager(account, group_id, for_update=True)
+        check_can_add_members(group, actor)
         wanted = list(dict.fromkeys(user_ids))
         existing = members_by_user_id(group, wanted)
         accounts = {
@@ -303,7 +305,7 @@ def check_add_members(*, account: Account, group_id: str, user_ids: list[str]) -
                 operation_type=notices.NOTICE_INVITED,
             )
         return AddMembersResult(
-            group=_view(group, member),
+            group=_view(group, own_membership(actor)),
             added=[a.user_id for a in new],
             failed=failed,
             existed=existed,
@@ -319,7 +321,7 @@ def check_delete_members(
     _check_user_ids(user_ids)
     _check_note("reason", reason)
     with transaction.atomic():
-        group, member = access_member(account, group_id, for_update=True)
+        group, member = access_manager(account, group_id, for_update=True)
         targets = members_by_user_id(group, list(dict.fromkeys(user_ids)))
         missing = sorted(set(user_ids) - set(targets))
         if missing:
@@ -342,7 +344,7 @@ def check_delete_members(
             operation_type=notices.NOTICE_KICKED,
             handle_message=reason,
         )
-        return _view(group, member), [a.user_id for a in removed]
+        return _view(group, own_membership(member)), [a.user_id for a in removed]
 
 
 def check_quit_group(*, account: Account, group_id: str) -> str:
@@ -375,7 +377,7 @@ def _member_change(
 ) -> tuple[Group, GroupMember, GroupMember]:
     """The group (row-locked), the acting member and the member acted on, once
     ``check`` allows it."""
-    group, actor = access_member(account, group_id, for_update=True)
+    group, actor = access_manager(account, group_id, for_update=True)
     target = _target(group, user_id)
     check(group, actor, target)
     return group, actor, target
@@ -407,7 +409,7 @@ def check_set_role(*, account: Account, group_id: str, user_id: str, role: str) 
                 if to_admin
                 else notices.NOTICE_CANCEL_ADMIN,
             )
-        return MemberChange(group=_view(group, actor), member=target)
+        return MemberChange(group=_view(group, own_membership(actor)), member=target)
 
 
 def check_set_mute_time(
@@ -427,7 +429,7 @@ def check_set_mute_time(
             user_ids=[user_id],
             extra={"memberList": [{"userID": user_id, "muteTime": mute_time}]},
         )
-        return MemberChange(group=_view(group, actor), member=target)
+        return MemberChange(group=_view(group, own_membership(actor)), member=target)
 
 
 def check_set_name_card(
@@ -455,7 +457,7 @@ def check_set_name_card(
             )
         if target.pk == actor.pk:
             actor = target
-        return MemberChange(group=_view(group, actor), member=target)
+        return MemberChange(group=_view(group, own_membership(actor)), member=target)
 
 
 def check_set_remind_type(*, account: Account, group_id: str, remind_type: str) -> GroupView:
@@ -504,7 +506,7 @@ def check_set_member_fields(
         target.save(update_fields=["custom_fields"])
         if target.pk == actor.pk:
             actor = target
-        return MemberChange(group=_view(group, actor), member=target)
+        return MemberChange(group=_view(group, own_membership(actor)), member=target)
 
 
 # --- reading members ---
@@ -513,13 +515,13 @@ def check_set_member_fields(
 def check_member_list(
     *, account: Account, group_id: str, count: int = 15, offset: int = 0
 ) -> tuple[list[GroupMember], int]:
-    """A page of the group's members, for its members; and the next page's offset (0
-    after the last)."""
+    """A page of the group's members, for its members and the app administrator; and
+    the next page's offset (0 after the last)."""
     if not 1 <= count <= MAX_MEMBER_PAGE:
         raise IMError(GROUP_INVALID_PARAMS, f"count must be 1-{MAX_MEMBER_PAGE}")
     if offset < 0:
         raise IMError(GROUP_INVALID_PARAMS, "offset must not be negative")
-    group, _ = access_member(account, group_id)
+    group, _ = access_manager(account, group_id)
     page = group_members(group, offset=offset, limit=count + 1)
     more = len(page) > count
     return page[:count], offset + count if more else 0
@@ -530,6 +532,6 @@ def check_member_profiles(
 ) -> list[GroupMember]:
     if not 1 <= len(user_ids) <= MAX_PROFILE_USERS:
         raise IMError(GROUP_INVALID_PARAMS, f"userIDList must have 1-{MAX_PROFILE_USERS} userIDs")
-    group, _ = access_member(account, group_id)
+    group, _ = access_manager(account, group_id)
     found = members_by_user_id(group, user_ids)
     return [found[uid] for uid in dict.fromkeys(user_ids) if uid in found]

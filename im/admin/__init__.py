@@ -1,0 +1,8 @@
+"""The operators' admin: an adapter over im/services like every other entry point.
+
+One module per model; importing them registers them with Django's admin site.
+"""
+
+from im.admin import accounts, apps
+
+__all__ = ["accounts", "apps"]
