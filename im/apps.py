@@ -9,6 +9,10 @@ class ImConfig(AppConfig):
     def ready(self) -> None:
         # Every process encodes pushes for every protocol it may serve, whoever sends
         # them (a consumer, the admin, a command): register each adapter's encoder.
-        from im import events, serializers
+        from django.db.models.signals import post_migrate
+
+        from im import events, roles, serializers
 
         events.register_encoder(serializers.PROTOCOL, serializers.encode_event)
+        # After the permissions themselves: Django's own receiver was connected first.
+        post_migrate.connect(roles.ensure_roles, sender=self)
