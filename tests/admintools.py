@@ -30,14 +30,17 @@ def staff(django_user_model, username: str, *codenames: str):
     return user
 
 
-async def history(obj: Model) -> list[tuple[str, int, str]]:
+def history(obj: Model) -> list[tuple[str, int, str]]:
     """The admin history of ``obj``: (operator, flag, message), oldest first."""
-    content_type = await sync_to_async(ContentType.objects.get_for_model)(type(obj))
+    content_type = ContentType.objects.get_for_model(type(obj))
     rows = LogEntry.objects.filter(content_type=content_type, object_id=str(obj.pk))
     return [
         (row.user.username, row.action_flag, row.change_message)
-        async for row in rows.select_related("user").order_by("pk")
+        for row in rows.select_related("user").order_by("pk")
     ]
+
+
+ahistory = sync_to_async(history)
 
 
 class _FormFields(HTMLParser):
