@@ -3,13 +3,17 @@ groups; each action only for staff with its permission, each recorded in the his
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.admin.models import CHANGE
+from django.utils import timezone
 
-from im.errors import ACCOUNT_DISABLED, INVALID_PARAMS, IMError
+from im.errors import ACCOUNT_DISABLED, INVALID_PARAMS, SDKAPPID_DISABLED, IMError
 from im.models import Account, Group, GroupMember, Instance
 from im.services.accounts import do_update_account
+from im.services.instances import do_register_instance
 from tests.admintools import ahistory, change_form_data, history, sign_in, staff
 from tests.conftest import SDKAPPID, make_sig
 from tests.test_ws_instances import assert_kicked
@@ -194,3 +198,21 @@ async def test_filters_by_online_and_searches_nick(cast, app_admin, client):
     assert await listed("q=Caro") == {"carol"}
     assert await listed(f"app__id__exact={cast['bob'].app_id}&online=no") == {"bob", "carol"}
     await alice.close()
+
+
+def test_the_registry_refuses_a_login_that_raced_a_disable(cast, im_app):
+    """A login verified just before a disable committed still meets the flags when it
+    registers its instance, under the account's lock."""
+    expires = timezone.now() + timedelta(hours=1)
+    account = Account.objects.select_related("app").get(pk=cast["alice"].pk)
+    Account.objects.filter(pk=account.pk).update(is_disabled=True)
+    with pytest.raises(IMError) as refused:
+        do_register_instance(account=account, channel_name="c1", sig_expires_at=expires)
+    assert refused.value.code == ACCOUNT_DISABLED
+    Account.objects.filter(pk=account.pk).update(is_disabled=False)
+    im_app.is_disabled = True
+    im_app.save(update_fields=["is_disabled"])
+    with pytest.raises(IMError) as refused:
+        do_register_instance(account=account, channel_name="c2", sig_expires_at=expires)
+    assert refused.value.code == SDKAPPID_DISABLED
+    assert not Instance.objects.exists()

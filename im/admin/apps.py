@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -122,23 +122,13 @@ class AppAdmin(RefusedActionsMixin, admin.ModelAdmin):
             return self._show_secret(
                 request, app, gettext("The secret key of “%(app)s” was rotated.") % {"app": app}
             )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "app": app,
-            "title": _("Rotate the secret key"),
-        }
-        return TemplateResponse(request, "admin/im/app/rotate_secret.html", context)
+        return self._app_page(request, app, "rotate_secret.html", _("Rotate the secret key"))
 
     def _show_secret(self, request: HttpRequest, app: App, done: str) -> HttpResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "app": app,
-            "done": done,
-            "title": _("The app's secret key"),
-            "change_url": reverse(
-                f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[app.pk]
-            ),
-        }
-        return TemplateResponse(request, "admin/im/app/secret_key.html", context)
+        return self._app_page(request, app, "secret_key.html", _("The app's secret key"), done=done)
+
+    def _app_page(
+        self, request: HttpRequest, app: App, template: str, title: str, **context: object
+    ) -> HttpResponse:
+        context.update(self.admin_site.each_context(request), opts=self.opts, app=app, title=title)
+        return TemplateResponse(request, f"admin/im/app/{template}", context)
