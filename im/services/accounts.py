@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from im.errors import INVALID_PARAMS, SDKAPPID_DISABLED, IMError
+from im.errors import ACCOUNT_DISABLED, INVALID_PARAMS, SDKAPPID_DISABLED, IMError
 from im.models import Account, App
 from im.selectors import find_account, get_app
 from im.usersig import UserSigInfo, verify_usersig
 
 MAX_USER_ID_BYTES = 32
+# The columns' sizes: what TIM calls Nick and FaceUrl, as far as Hutong stores them.
+MAX_NICK = Account._meta.get_field("nick").max_length
+MAX_AVATAR = Account._meta.get_field("avatar").max_length
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,14 @@ def check_app_enabled(app: App) -> None:
         raise IMError(SDKAPPID_DISABLED, f"SDKAppID {app.sdkappid} is disabled")
 
 
+def check_account_enabled(account: Account) -> None:
+    if account.is_disabled:
+        raise IMError(
+            ACCOUNT_DISABLED,
+            f"account {account.user_id!r} is disabled by an operator: it cannot log in",
+        )
+
+
 def check_login(
     *, sdkappid: int, user_id: str, user_sig: str, now: int | None = None
 ) -> LoginResult:
@@ -48,6 +59,7 @@ def check_login(
         user_sig, sdkappid=app.sdkappid, secret_key=app.secret_key, user_id=user_id, now=now
     )
     account = do_ensure_account(app=app, user_id=user_id)
+    check_account_enabled(account)
     return LoginResult(account=account, usersig=info, server_time=now)
 
 
@@ -74,6 +86,24 @@ def do_set_app_admin(*, app: App, user_id: str, is_admin: bool = True) -> Accoun
     if account.is_admin != is_admin:
         Account.objects.filter(pk=account.pk).update(is_admin=is_admin)
         account.is_admin = is_admin
+    return account
+
+
+def do_update_account(
+    *, account: Account, nick: str | None = None, avatar: str | None = None
+) -> Account:
+    """Change the profile fields given (an operator's edit; TIM's Nick and FaceUrl)."""
+    changes: dict[str, str] = {}
+    for field, value, limit in (("nick", nick, MAX_NICK), ("avatar", avatar, MAX_AVATAR)):
+        if value is None:
+            continue
+        if not isinstance(value, str) or len(value) > limit:
+            raise IMError(INVALID_PARAMS, f"{field} must be a string of at most {limit} characters")
+        changes[field] = value
+    if changes:
+        Account.objects.filter(pk=account.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(account, field, value)
     return account
 
 

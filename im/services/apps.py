@@ -8,6 +8,11 @@ from django.db import transaction
 
 from im.errors import INVALID_PARAMS, IMError
 from im.models import MAX_WEB_INSTANCES, App
+from im.services.instances import do_kick_app
+
+
+def new_secret_key() -> str:
+    return secrets.token_hex(32)
 
 
 def do_upsert_app(
@@ -23,7 +28,9 @@ def do_upsert_app(
     """Create the app ``sdkappid`` or change the fields given; return (app, created).
 
     A new app without ``secret_key`` gets a random one; an existing app keeps
-    its key unless a new one is given.
+    its key unless a new one is given. Saved disabled, the app's open sessions are
+    kicked (``REST_API_Kick``) in the same transaction; its logins are refused (60016)
+    from the commit on.
     """
     if not isinstance(sdkappid, int) or isinstance(sdkappid, bool) or sdkappid <= 0:
         raise IMError(INVALID_PARAMS, f"SDKAppID must be a positive integer, got {sdkappid!r}")
@@ -61,8 +68,25 @@ def do_upsert_app(
     with transaction.atomic():
         # update_or_create locks the row, and retries the read if a racing
         # creator wins, so two concurrent upserts cannot both insert.
-        return App.objects.update_or_create(
+        app, created = App.objects.update_or_create(
             sdkappid=sdkappid,
             defaults=changes,
-            create_defaults={"secret_key": secrets.token_hex(32), **changes},
+            create_defaults={"secret_key": new_secret_key(), **changes},
         )
+        if app.is_disabled:
+            # Also when it was disabled already: a session that slipped in while the
+            # flag was committing goes now.
+            do_kick_app(app)
+    return app, created
+
+
+def do_rotate_app_secret(app: App) -> str:
+    """Give ``app`` a new random secret key and return it (shown once to the operator).
+
+    UserSigs made with the old key are refused from the commit on (70009); sessions
+    already logged in stay until their sig expires or they are kicked, so the app's
+    back end can switch keys without logging everyone out."""
+    key = new_secret_key()
+    App.objects.filter(pk=app.pk).update(secret_key=key)
+    app.secret_key = key
+    return key

@@ -10,14 +10,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from im.errors import INVALID_PARAMS, KICKED_OUT, IMError
 from im.events import KICKED_OUT as KICKED_OUT_EVENT
 from im.events import Event, Kick, send_event_on_commit
-from im.models import Account, Instance
+from im.models import Account, App, Instance
 from im.selectors import member_group_pks, one_or_none
-from im.services.accounts import LoginResult, check_login
+from im.services.accounts import (
+    LoginResult,
+    check_account_enabled,
+    check_app_enabled,
+    check_login,
+)
+from im.transactions import in_callers_transaction
 
 # TIM's KICKED_OUT types (TIM.TYPES.KICKED_OUT_*).
 KICKED_MULTIPLE_ACCOUNT = "multipleAccount"
@@ -46,12 +53,20 @@ def do_register_instance(
 
     An ``instance_id`` seen before is a reconnect: its row takes the new connection
     and keeps its place in login order; if it was kicked meanwhile the login is
-    refused with ``InstanceKickedOut``.
+    refused with ``InstanceKickedOut``. A disabled account is refused (70051).
     """
     limit = account.app.max_web_instances
     now = timezone.now()
     with transaction.atomic():
-        one_or_none(Account.objects.select_for_update().filter(pk=account.pk))
+        locked = one_or_none(
+            Account.objects.select_for_update(of=("self",))
+            .select_related("app")
+            .filter(pk=account.pk)
+        )
+        # Read again under the lock: an operator disabling the account takes it too, so
+        # a login racing the disable is either kicked by it or refused here.
+        check_account_enabled(locked)
+        check_app_enabled(locked.app)
         Instance.objects.filter(account=account, sig_expires_at__lte=now).delete()
         row = None
         if instance_id:
@@ -75,30 +90,32 @@ def do_register_instance(
             .values_list("pk", flat=True)
         )
         over = sessions[limit:]
-        return _kick(account, over, KICKED_MULTIPLE_ACCOUNT) if over else []
+        if not over:
+            return []
+        return _kick(Instance.objects.filter(account=account, pk__in=over), KICKED_MULTIPLE_ACCOUNT)
 
 
-def _kick(account: Account, instance_pks: list[int], reason: str) -> list[str]:
-    """Kick these instances of ``account``: the connected ones hear it after commit.
+def _kick(rows: QuerySet[Instance], reason: str) -> list[str]:
+    """Kick these instances: the connected ones hear it after commit.
 
     Sessions (an ``instance_id``) are remembered as kicked until their sig expires, so
     ``do_register_instance`` refuses their reconnects; the rest are forgotten. The
-    caller holds the account's row lock. Returns the channels told.
+    caller holds the accounts' row locks (or, for a whole app, has refused its logins
+    first). Returns the channels told.
     """
-    rows = Instance.objects.filter(account=account, pk__in=instance_pks)
-    channels = list(rows.filter(is_online=True).values_list("channel_name", flat=True))
-    if channels:
+    online = list(rows.filter(is_online=True).values_list("account_id", "channel_name"))
+    if online:
         send_event_on_commit(
             Event(
                 KICKED_OUT_EVENT,
                 Kick(reason),
-                account_ids=frozenset({account.pk}),
-                channels=frozenset(channels),
+                account_ids=frozenset(account_id for account_id, _ in online),
+                channels=frozenset(channel for _, channel in online),
             )
         )
     rows.filter(instance_id="").delete()
     rows.update(kicked_reason=reason, is_online=False)
-    return channels
+    return [channel for _, channel in online]
 
 
 @dataclass(frozen=True)
@@ -143,8 +160,35 @@ def do_kick_account(*, account: Account, reason: str = KICKED_REST_API) -> int:
     Returns how many were kicked."""
     with transaction.atomic():
         one_or_none(Account.objects.select_for_update().filter(pk=account.pk))
-        pks = list(
-            Instance.objects.filter(account=account, kicked_reason="").values_list("pk", flat=True)
-        )
-        _kick(account, pks, reason)
-    return len(pks)
+        rows = Instance.objects.filter(account=account, kicked_reason="")
+        count = rows.count()
+        _kick(rows, reason)
+    return count
+
+
+def do_set_account_disabled(*, account: Account, disabled: bool) -> int:
+    """Disable ``account`` (its sessions are kicked at once, its logins refused with
+    70051) or enable it again. Returns how many sessions were kicked.
+
+    Under the account's row lock, which ``do_register_instance`` takes too: a login
+    either registers first and is kicked here, or sees the flag and is refused.
+    """
+    with transaction.atomic():
+        one_or_none(Account.objects.select_for_update().filter(pk=account.pk))
+        Account.objects.filter(pk=account.pk).update(is_disabled=disabled)
+        account.is_disabled = disabled
+        return do_kick_account(account=account) if disabled else 0
+
+
+@in_callers_transaction
+def do_kick_app(app: App, reason: str = KICKED_REST_API) -> int:
+    """Kick every session of every account of ``app`` (the app is being disabled).
+    Returns how many were kicked.
+
+    One event for all of them, and no account row locks: the caller has set the app's
+    ``is_disabled`` in this transaction, and ``do_register_instance`` reads it again, so
+    only a login in flight at the very moment of the commit could slip past."""
+    rows = Instance.objects.filter(account__app=app, kicked_reason="")
+    count = rows.count()
+    _kick(rows, reason)
+    return count

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from im.models import Account, App
-from im.services.accounts import check_app_enabled, check_user_id
+from im.services.accounts import check_account_enabled, check_app_enabled, check_user_id
 from im.usersig import gen_usersig
 
 
@@ -50,6 +50,7 @@ def site_credentials(user: AbstractBaseUser) -> dict[str, Any]:
     app = ensure_site_app()
     check_app_enabled(app)
     account = do_link_site_account(app=app, user=user)
+    check_account_enabled(account)  # the page then says why, rather than failing to log in
     expire = settings.IM_SITE_USERSIG_EXPIRE
     now = int(time.time())
     return {
