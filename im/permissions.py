@@ -314,6 +314,13 @@ def check_can_transfer(group: Group, actor: GroupMember | None, target: GroupMem
         raise IMError(GROUP_INVALID_PARAMS, f"{target.account.user_id} already owns this group")
 
 
+def check_can_send_custom_notice(account: Account) -> None:
+    """A custom system notice (255) comes from TIM's REST API, which only the app
+    administrator calls: no member sends one, whatever its role."""
+    if not is_app_admin(account):
+        raise _refuse("only the app administrator sends custom system notices")
+
+
 def check_can_handle_applications(member: GroupMember | None) -> None:
     if not is_privileged(_require_member(member)):
         raise _refuse("only the owner and admins handle applications")

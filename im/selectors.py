@@ -11,6 +11,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    F,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -113,19 +114,20 @@ def system_conversation(account: Account) -> Conversation | None:
     return conversation
 
 
-def group_members(group: Group, *, offset: int, limit: int) -> list[GroupMember]:
-    """A page of members: the owner first, then admins, then by join time."""
+def members_in_order(queryset: QuerySet[GroupMember]) -> QuerySet[GroupMember]:
+    """Members as lists show them: the owner first, then admins, then by join time."""
     role_order = Case(
         When(role=GroupMember.Role.OWNER, then=Value(0)),
         When(role=GroupMember.Role.ADMIN, then=Value(1)),
         default=Value(2),
         output_field=IntegerField(),
     )
-    queryset = (
-        GroupMember.objects.filter(group=group)
-        .select_related("account")
-        .order_by(role_order, "joined_at", "pk")
-    )
+    return queryset.select_related("account").order_by(role_order, "joined_at", "pk")
+
+
+def group_members(group: Group, *, offset: int, limit: int) -> list[GroupMember]:
+    """A page of members, in ``members_in_order``'s order."""
+    queryset = members_in_order(GroupMember.objects.filter(group=group))
     return list(queryset[offset : offset + limit])
 
 
@@ -136,6 +138,20 @@ def members_by_user_id(group: Group, user_ids: list[str]) -> dict[str, GroupMemb
 
 def member_account_ids(group: Group) -> list[int]:
     return list(GroupMember.objects.filter(group=group).values_list("account_id", flat=True))
+
+
+def groups_with_activity(groups: QuerySet[Group]) -> QuerySet[Group]:
+    """Groups with ``member_count`` and ``last_message_at`` (of their conversation) in
+    the same query, for lists of many groups."""
+    return groups.select_related("app", "owner").annotate(
+        member_count=Count("members"), last_message_at=F("conversation__last_message_at")
+    )
+
+
+def group_member_accounts(group: Group) -> list[Account]:
+    """Every member's account: whom a notice to the whole group reaches."""
+    members = GroupMember.objects.filter(group=group).select_related("account")
+    return [m.account for m in members]
 
 
 def group_managers(group: Group) -> list[Account]:

@@ -12,7 +12,7 @@ from im import events
 from im.errors import IMError
 from im.models import Account, Group, GroupApplication, GroupMember, Message
 from im.serializers import PROTOCOL
-from im.services import conversations, groups, members, messages
+from im.services import accounts, conversations, groups, members, messages, notices
 from tests.events import capture
 from tests.test_group_rules import enrol
 
@@ -462,3 +462,43 @@ def test_a_private_group_is_created_without_admins(cast):
         members=[("bob", "Admin")],
     )
     assert not Group.objects.exists()
+
+
+def test_a_custom_notice_comes_from_the_app_administrator_to_every_member(cast):
+    group = tea_house(cast)
+    operator = accounts.do_ensure_console_operator(cast["alice"].app)
+    for owner_or_admin in (cast["alice"], cast["bob"]):
+        refused(
+            10007,
+            notices.check_send_custom_notice,
+            account=owner_or_admin,
+            group_id="tea",
+            text="hi",
+        )
+    refused(10004, notices.check_send_custom_notice, account=operator, group_id="tea", text=" ")
+    refused(
+        10004,
+        notices.check_send_custom_notice,
+        account=operator,
+        group_id="tea",
+        text="长" * 342,  # 1,026 bytes
+    )
+    refused(10010, notices.check_send_custom_notice, account=operator, group_id="no", text="hi")
+
+    with capture() as told:
+        sent = notices.check_send_custom_notice(account=operator, group_id="tea", text="维护")
+
+    # One notice each, to the members alone: the operator is not one.
+    assert summary(told) == [
+        ("MESSAGE_RECEIVED", "TIMGroupSystemNoticeElem", frozenset({user}))
+        for user in ("alice", "bob", "carol")
+    ]
+    assert {n.conversation.account_low.user_id for n in sent} == {"alice", "bob", "carol"}
+    assert payload_of(told, 0) == {
+        "operationType": 255,
+        "operatorID": "administrator",
+        "groupProfile": {"groupID": "tea", "name": "茶馆"},
+        "handleMessage": "",
+        "userDefinedField": "维护",
+    }
+    assert group.members.count() == 3

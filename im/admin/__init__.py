@@ -3,6 +3,6 @@
 One module per model; importing them registers them with Django's admin site.
 """
 
-from im.admin import accounts, apps
+from im.admin import accounts, apps, groups
 
-__all__ = ["accounts", "apps"]
+__all__ = ["accounts", "apps", "groups"]

@@ -29,7 +29,7 @@ from im.permissions import (
     own_membership,
 )
 from im.results import GroupJoined, GroupLeft, GroupView
-from im.selectors import group_member_count, members_by_user_id
+from im.selectors import group_member_accounts, group_member_count, members_by_user_id
 from im.services import notices, tips
 from im.services.custom_fields import GROUP_FIELDS, MEMBER_FIELDS, check_fields, merged
 from im.services.messages import lock_group_conversation
@@ -324,9 +324,7 @@ def check_dismiss_group(*, account: Account, group_id: str) -> str:
     with transaction.atomic():
         group, member = access_manager(account, group_id, for_update=True)
         check_can_dismiss(group, member)
-        members = [
-            m.account for m in GroupMember.objects.filter(group=group).select_related("account")
-        ]
+        members = group_member_accounts(group)
         notices.do_send_system_notice(
             accounts=members,
             group=group,

@@ -17,6 +17,8 @@ const MEMBER = TYPES.GRP_MBR_ROLE_MEMBER;
 
 /** The join-application notices and the others (protocol "Group tips and system notices"). */
 export const NOTICE_JOIN_APPLICATION = 1;
+/** An operator's own notice to every member (TIM's custom notice: its text in userDefinedField). */
+export const NOTICE_CUSTOM = 255;
 
 /**
  * "10 minutes", "2 hours", "3 days": a mute's length, in the largest unit it fills.
@@ -154,6 +156,8 @@ export function noticeText(payload, i18n, {nameOf = (id) => id} = {}) {
       return say(gettext('%(operator)s made you an admin of %(group)s'), {operator, group});
     case 10:
       return say(gettext('%(operator)s removed you as admin of %(group)s'), {operator, group});
+    case NOTICE_CUSTOM:
+      return say(gettext('Notice to %(group)s: %(text)s'), {group, text: payload.userDefinedField ?? ''});
     default:
       return gettext('[Group notice]');
   }

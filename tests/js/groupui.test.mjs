@@ -67,6 +67,8 @@ test('system notices', () => {
   assert.equal(noticeText(notice(9, {operatorID: 'alice'}), i18n), 'alice made you an admin of Friends');
   assert.equal(noticeText(notice(10, {operatorID: 'alice'}), i18n), 'alice removed you as admin of Friends');
   assert.equal(noticeText(notice(1, {groupProfile: {groupID: 'g1'}}), i18n), 'carol asks to join g1');
+  const custom = notice(255, {operatorID: 'administrator', userDefinedField: 'Maintenance at ten'});
+  assert.equal(noticeText(custom, i18n), 'Notice to Friends: Maintenance at ten');
 });
 
 const groupAs = (type, role) => ({type, selfInfo: {role, userID: 'me'}});
