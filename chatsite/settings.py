@@ -154,8 +154,43 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
-# Reserved for the uploads issue: IM_S3_BUCKET, AWS_S3_ENDPOINT_URL,
-# AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_S3_REGION_NAME.
+
+# Message media (im/storage.py): an S3-compatible store when IM_S3_BUCKET is set (Tencent
+# COS, AWS S3, MinIO, Ceph), else files under var/media/im served by Django. Either way
+# the links in messages are signed and expire after IM_MEDIA_URL_EXPIRE seconds (unless
+# IM_S3_PUBLIC_READ says the bucket is public), and a client has IM_UPLOAD_URL_EXPIRE
+# seconds to put a file it announced.
+IM_MEDIA_URL_EXPIRE = int(os.environ.get("IM_MEDIA_URL_EXPIRE", "3600"))
+IM_UPLOAD_URL_EXPIRE = int(os.environ.get("IM_UPLOAD_URL_EXPIRE", "900"))
+IM_S3_BUCKET = os.environ.get("IM_S3_BUCKET", "")
+if IM_S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": IM_S3_BUCKET,
+            "endpoint_url": os.environ.get("IM_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("IM_S3_REGION") or None,
+            "access_key": os.environ.get("IM_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("IM_S3_SECRET_ACCESS_KEY") or None,
+            # COS wants "virtual" (bucket.cos.region.myqcloud.com); MinIO and moto "path".
+            "addressing_style": os.environ.get("IM_S3_ADDRESSING_STYLE") or None,
+            "custom_domain": os.environ.get("IM_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": not _env_bool("IM_S3_PUBLIC_READ", False),
+            "querystring_expire": IM_MEDIA_URL_EXPIRE,
+            "signature_version": "s3v4",
+            "file_overwrite": True,
+        },
+    }
+else:
+    _media_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "im"},
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "im-media": _media_storage,
+}
 
 # --- Hutong ---
 # The app the chat pages sign their users into, and how long their sigs live.

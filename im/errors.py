@@ -47,6 +47,18 @@ MESSAGE_NOT_REVOCABLE = 10032
 GROUP_TYPE_NO_REVOKE = 10033
 C2C_REVOKE_TIME_LIMIT = 20016
 
+# --- uploads (the web SDK's numbers for each kind of file) ---
+FILE_EMPTY = 2108
+IMAGE_BAD_TYPE = 2252  # not an image of an accepted format
+IMAGE_TOO_LARGE = 2253  # over the size or pixel limit
+AUDIO_UPLOAD_FAILED = 2300
+AUDIO_TOO_LARGE = 2301
+VIDEO_UPLOAD_FAILED = 2350
+VIDEO_TOO_LARGE = 2351
+VIDEO_BAD_TYPE = 2352
+FILE_UPLOAD_FAILED = 2400  # also an image's: missing, late or not the announced size
+FILE_TOO_LARGE = 2402
+
 # --- messages ---
 MESSAGE_TOO_LONG = 80002  # message body over 12 KB
 C2C_INVALID_RECEIVER = 20003  # invalid userID in a C2C send

@@ -332,3 +332,47 @@ class Instance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} on {self.channel_name}"
+
+
+class Upload(models.Model):
+    """A file a client put in the media store for a message (``im/storage.py``), and
+    what the server found when it checked it.
+
+    ``uuid`` is TIM's uuid in message payloads and the unguessable part of the object
+    keys; nothing of the client's file name is in a key. ``message`` is the one message
+    that carries it; an upload no message carries is removed by ``imcleanuploads``.
+    """
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "image"
+        FILE = "file", "file"
+        VIDEO = "video", "video"
+        AUDIO = "audio", "audio"
+        SNAPSHOT = "snapshot", "video snapshot"
+
+    uuid = models.CharField(max_length=32, unique=True)
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="uploads")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # For display only (a file message's fileName); never part of a key or a path.
+    file_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    # The client must have put the object before this.
+    expires_at = models.DateTimeField()
+    is_ready = models.BooleanField(default=False)
+    # What checking found: format, width and height, the derived versions of an image.
+    info = models.JSONField(default=dict, blank=True)
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
+    )
+    # Set when a message first carries it: an upload with this set and no message lost
+    # its message to retention.
+    attached_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["message", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.uuid

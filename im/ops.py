@@ -25,8 +25,9 @@ from im.serializers import (
     member_to_dict,
     message_to_dict,
     sync_page_to_dict,
+    upload_to_dict,
 )
-from im.services import conversations, groups, members, messages
+from im.services import conversations, groups, members, messages, uploads
 
 Op = Callable[[Account, dict, str], dict[str, Any]]
 OPS: dict[str, Op] = {}
@@ -384,3 +385,21 @@ def set_group_member_custom_field(account: Account, data: dict, channel: str) ->
         fields=data.get("memberCustomField"),
     )
     return _member_change(change)
+
+
+@op("createUpload")
+def create_upload(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    upload, target = uploads.check_create_upload(
+        account=account,
+        kind=params.get_str(data, "kind"),
+        file_name=params.get_str(data, "fileName"),
+        size=params.get_int(data, "fileSize"),
+        content_type=params.get_str(data, "contentType"),
+    )
+    return upload_to_dict(upload, target)
+
+
+@op("finishUpload")
+def finish_upload(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    upload = uploads.check_finish_upload(account=account, uuid=params.get_str(data, "uuid"))
+    return upload_to_dict(upload)

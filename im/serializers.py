@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from im import media, storage
 from im.events import Event, Kick
 from im.models import (
     Account,
@@ -21,6 +22,7 @@ from im.models import (
     GroupMember,
     Message,
     Participant,
+    Upload,
 )
 from im.results import (
     ConversationDeleted,
@@ -89,7 +91,7 @@ def message_to_dict(message: Message, *, viewer_id: int | None) -> dict[str, Any
     return {
         "ID": message_id(message),
         "type": message.type,
-        "payload": message.payload,
+        "payload": shown_payload(message),
         "conversationID": conversation_id,
         "conversationType": conversation.kind,
         "to": to,
@@ -113,6 +115,16 @@ def message_to_dict(message: Message, *, viewer_id: int | None) -> dict[str, Any
     }
 
 
+def shown_payload(message: Message) -> dict[str, Any]:
+    """The payload as its viewer gets it: a media message with fresh links, none once
+    recalled."""
+    if message.type not in media.MEDIA_TYPES:
+        return message.payload
+    if message.is_revoked:
+        return media.without_links(message.type, message.payload)
+    return media.with_links(message.type, message.payload, message.conversation.app_id)
+
+
 def message_for_show(message: Message) -> str:
     if message.type == "TIMTextElem":
         return message.payload.get("text", "")
@@ -127,7 +139,7 @@ def last_message_to_dict(message: Message | None) -> dict[str, Any] | None:
         "lastSequence": message.seq,
         "fromAccount": message.sender.user_id,
         "messageForShow": message_for_show(message),
-        "payload": message.payload,
+        "payload": shown_payload(message),
         "type": message.type,
         "isRevoked": message.is_revoked,
         "revoker": message.revoked_by.user_id if message.revoked_by else None,
@@ -359,3 +371,21 @@ PUSH_DATA: dict[str, Callable[[Any, int | None], Any]] = {
 def encode_event(event: Event, viewer_id: int | None) -> str:
     """The Hutong protocol's encoder (``im.events.register_encoder``)."""
     return encode_push(event.name, PUSH_DATA[event.name](event.payload, viewer_id))
+
+
+def upload_to_dict(upload: Upload, target: storage.UploadTarget | None = None) -> dict[str, Any]:
+    """An upload as its owner sees it; with ``target``, where to put the file."""
+    data: dict[str, Any] = {
+        "uuid": upload.uuid,
+        "kind": upload.kind,
+        "fileName": upload.file_name,
+        "fileSize": upload.size,
+        "contentType": upload.content_type,
+        "isReady": upload.is_ready,
+        "expiresAt": int(upload.expires_at.timestamp()),
+    }
+    if upload.is_ready and "width" in upload.info:
+        data["width"], data["height"] = upload.info["width"], upload.info["height"]
+    if target is not None:
+        data["upload"] = {"method": target.method, "url": target.url, "headers": target.headers}
+    return data

@@ -1,15 +1,20 @@
-"""HTTP adapters: the chat page and the UserSig endpoint it logs in with."""
+"""HTTP adapters: the chat page, the UserSig endpoint it logs in with, and the file
+system default's upload and download of message media (``im.storage``)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core import signing
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
+from im import storage
 from im.errors import NOT_LOGGED_IN, IMError
 from im.services.site import ensure_site_app, site_credentials
+from im.services.uploads import do_receive_upload
 
 
 @login_required
@@ -31,3 +36,51 @@ def usersig(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"code": 0, "data": site_credentials(request.user)})
     except IMError as error:
         return JsonResponse(error.as_dict(), status=403)
+
+
+def _refused(error: IMError, status: int) -> JsonResponse:
+    return JsonResponse(error.as_dict(), status=status)
+
+
+@csrf_exempt  # the signed token in the URL is the credential, as in a presigned URL
+@require_http_methods(["PUT"])
+def upload(request: HttpRequest) -> HttpResponse:
+    """The file system default's upload target: ``PUT`` the file's bytes."""
+    if storage.is_s3():
+        raise Http404("uploads go to the object store")
+    try:
+        key = storage.upload_key(request.GET.get("t", ""))
+    except signing.BadSignature:
+        return JsonResponse(
+            {"code": 403, "message": "the upload link is invalid or expired"}, status=403
+        )
+    try:
+        do_receive_upload(key=key, body=request, length=request.headers.get("Content-Length"))
+    except IMError as error:
+        return _refused(error, 400)
+    return HttpResponse(status=204)
+
+
+@require_GET
+def media_file(request: HttpRequest) -> HttpResponse:
+    """The file system default's download link: a signed, expiring token naming one
+    object. Files are always attachments (one may be HTML); nothing is sniffed."""
+    if storage.is_s3():
+        raise Http404("media are served by the object store")
+    try:
+        found = storage.download(request.GET.get("t", ""))
+    except signing.BadSignature:
+        return HttpResponse("the link is invalid or expired", status=403, content_type="text/plain")
+    try:
+        opened = storage.open_local(found.key)
+    except FileNotFoundError:
+        raise Http404("no such file") from None
+    response = FileResponse(
+        opened,
+        content_type=found.content_type,
+        as_attachment=found.download_name is not None,
+        filename=found.download_name or "",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

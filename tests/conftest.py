@@ -11,6 +11,7 @@ from im.models import Account, App
 from im.usersig import gen_usersig
 from tests.browser import chromium
 from tests.live import LiveServer
+from tests.media import media_store, s3_server  # noqa: F401 (fixtures for the upload tests)
 
 SDKAPPID = 1400000001
 SECRET_KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from im import media
 from im.errors import (
     C2C_REVOKE_TIME_LIMIT,
     GROUP_REVOKE_TIME_LIMIT,
@@ -24,6 +25,7 @@ from im.events import Event, send_event_on_commit
 from im.models import Account, App, Conversation, Group, Message, Participant
 from im.permissions import access_conversation, access_member, check_can_revoke, check_can_speak
 from im.selectors import get_account, get_message, one_or_none
+from im.services import uploads
 from im.services.payloads import GROUP_SYSTEM_NOTICE, GROUP_TIP, MAX_BODY_BYTES, check_payload
 from im.transactions import in_callers_transaction
 
@@ -89,22 +91,31 @@ def check_send_message(
     origin_channel: str | None = None,
 ) -> Message:
     """Authorise a send from ``sender`` to ``to`` and store it, in one transaction of its
-    own (an entry point). A resend returns the message stored the first time."""
+    own (an entry point). A resend returns the message stored the first time.
+
+    A media message names the sender's finished uploads; what it stores about them
+    comes from the uploads, not from the client."""
+    if draft.type in media.MEDIA_TYPES:
+        draft = replace(draft, payload=uploads.check_media_draft(sender, draft.type, draft.payload))
     if conversation_type == Conversation.Kind.C2C:
         receiver = get_account(sender.app, to)
         with transaction.atomic():
             conversation = lock_c2c_conversation(sender, receiver)
-            return do_send_message(
+            message = do_send_message(
                 conversation=conversation, sender=sender, draft=draft, origin_channel=origin_channel
             )
+            uploads.do_attach_uploads(message)
+            return message
     if conversation_type == Conversation.Kind.GROUP:
         group, member = access_member(sender, to)
         check_can_speak(group, member)
         with transaction.atomic():
             conversation = lock_group_conversation(group)
-            return do_send_message(
+            message = do_send_message(
                 conversation=conversation, sender=sender, draft=draft, origin_channel=origin_channel
             )
+            uploads.do_attach_uploads(message)
+            return message
     raise IMError(INVALID_CONVERSATION, f"conversationType {conversation_type!r} is not supported")
 
 

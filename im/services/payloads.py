@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from im import media
 from im.errors import INVALID_PARAMS, MESSAGE_TOO_LONG, IMError
 
 # TIM's message body limit (80002 past it).
@@ -12,6 +15,10 @@ CUSTOM = "TIMCustomElem"
 FACE = "TIMFaceElem"
 GROUP_TIP = "TIMGroupTipElem"
 GROUP_SYSTEM_NOTICE = "TIMGroupSystemNoticeElem"
+
+UUID = re.compile(r"^[0-9a-f]{32}$")
+# A voice or video message's duration, at most (seconds).
+MAX_MEDIA_SECONDS = 3 * 3600
 
 
 def _check_size(what: str, size: int) -> None:
@@ -53,7 +60,50 @@ def _face(payload: dict) -> dict:
     return {"index": index, "data": data}
 
 
-CHECKERS = {TEXT: _text, CUSTOM: _custom, FACE: _face}
+def _uuid(payload: dict, name: str) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str) or not UUID.match(value):
+        raise IMError(INVALID_PARAMS, f"payload.{name} must be the uuid of an upload")
+    return value
+
+
+def _seconds(payload: dict, name: str, most: int) -> int:
+    value = payload.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
+        raise IMError(INVALID_PARAMS, f"payload.{name} must be 0-{most} seconds")
+    return value
+
+
+# The client names its finished uploads; the server fills in the rest
+# (im.services.uploads.check_media_draft).
+def _image(payload: dict) -> dict:
+    return {"uuid": _uuid(payload, "uuid")}
+
+
+def _audio(payload: dict) -> dict:
+    return {
+        "uuid": _uuid(payload, "uuid"),
+        "second": _seconds(payload, "second", MAX_MEDIA_SECONDS),
+    }
+
+
+def _video(payload: dict) -> dict:
+    return {
+        "videoUUID": _uuid(payload, "videoUUID"),
+        "thumbUUID": _uuid(payload, "thumbUUID"),
+        "videoSecond": _seconds(payload, "videoSecond", MAX_MEDIA_SECONDS),
+    }
+
+
+CHECKERS = {
+    TEXT: _text,
+    CUSTOM: _custom,
+    FACE: _face,
+    media.IMAGE: _image,
+    media.FILE: _image,  # the same shape: one uuid
+    media.AUDIO: _audio,
+    media.VIDEO: _video,
+}
 
 
 def check_payload(msg_type: str, payload: dict) -> dict:

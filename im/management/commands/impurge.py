@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from im.services.retention import do_purge_expired_messages
+from im.services.uploads import do_clean_uploads
 
 
 class Command(BaseCommand):
@@ -14,4 +15,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         deleted = do_purge_expired_messages()
-        self.stdout.write(f"deleted {deleted} messages")
+        # The purged messages' files go with them (and what nobody ever sent).
+        removed = do_clean_uploads()
+        self.stdout.write(f"deleted {deleted} messages and {removed} uploads")

@@ -1,0 +1,420 @@
+"""Uploads for media messages: announcing a file, checking what the client put, the
+payloads of image, file, video and voice messages, and removing what no message keeps.
+
+The path of one file: ``check_create_upload`` (kind, name, size, type checked against
+TIM's limits) gives the client an upload target from ``im.storage``; the client puts
+the file there; ``check_finish_upload`` checks the stored object itself (present, put in
+time, the announced size, really of its kind: an image is decoded by Pillow, which also
+makes TIM's large and thumbnail versions); then a message naming the upload's uuid may
+be sent (``check_media_draft``), and carries it from then on (``do_attach_uploads``).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import IO
+
+from django.conf import settings
+from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from im import media, storage
+from im.errors import (
+    AUDIO_TOO_LARGE,
+    AUDIO_UPLOAD_FAILED,
+    FILE_EMPTY,
+    FILE_TOO_LARGE,
+    FILE_UPLOAD_FAILED,
+    IMAGE_BAD_TYPE,
+    IMAGE_TOO_LARGE,
+    INVALID_PARAMS,
+    VIDEO_BAD_TYPE,
+    VIDEO_TOO_LARGE,
+    VIDEO_UPLOAD_FAILED,
+    IMError,
+)
+from im.models import Account, Message, Upload
+from im.transactions import in_callers_transaction
+
+MB = 1024 * 1024
+Kind = Upload.Kind
+
+# TIM's image formats (imageFormat), by Pillow's name, with the content type served.
+IMAGE_FORMATS = {
+    "JPEG": (1, "image/jpeg"),
+    "GIF": (2, "image/gif"),
+    "PNG": (3, "image/png"),
+    "BMP": (4, "image/bmp"),
+    "WEBP": (255, "image/webp"),
+}
+IMAGE_TYPES = frozenset(t for _, t in IMAGE_FORMATS.values())
+# Decoding more pixels than this is refused before decoding (decompression bombs).
+MAX_IMAGE_PIXELS = 50_000_000
+# TIM's derived versions: the short side at most this many pixels.
+LARGE_SIDE = 720
+THUMB_SIDE = 198
+
+
+@dataclass(frozen=True)
+class Limit:
+    max_bytes: int
+    content_types: frozenset[str] | None  # None: any
+    too_large: int
+    bad_type: int
+    failed: int
+
+
+VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
+AUDIO_TYPES = frozenset(
+    {
+        "audio/webm",  # what Chromium's MediaRecorder makes
+        "audio/ogg",
+        "audio/mp4",
+        "audio/x-m4a",
+        "audio/aac",
+        "audio/mpeg",
+        "audio/wav",
+        "audio/x-wav",
+    }
+)
+# TIM's limits: images and voice 28 MB, files and videos 100 MB.
+LIMITS = {
+    Kind.IMAGE: Limit(28 * MB, IMAGE_TYPES, IMAGE_TOO_LARGE, IMAGE_BAD_TYPE, FILE_UPLOAD_FAILED),
+    Kind.SNAPSHOT: Limit(
+        28 * MB, IMAGE_TYPES, IMAGE_TOO_LARGE, IMAGE_BAD_TYPE, VIDEO_UPLOAD_FAILED
+    ),
+    Kind.FILE: Limit(100 * MB, None, FILE_TOO_LARGE, FILE_UPLOAD_FAILED, FILE_UPLOAD_FAILED),
+    Kind.VIDEO: Limit(100 * MB, VIDEO_TYPES, VIDEO_TOO_LARGE, VIDEO_BAD_TYPE, VIDEO_UPLOAD_FAILED),
+    Kind.AUDIO: Limit(
+        28 * MB, AUDIO_TYPES, AUDIO_TOO_LARGE, AUDIO_UPLOAD_FAILED, AUDIO_UPLOAD_FAILED
+    ),
+}
+MAX_FILE_NAME = 255
+CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$")
+# How long an announced upload may stay without a message before imcleanuploads removes it.
+UNSENT_GRACE = timedelta(hours=24)
+
+
+def _file_name(name: str) -> str:
+    """A name to show: any text, but no path (it is never used as one, and a name with
+    separators is a client trying something)."""
+    if not 1 <= len(name) <= MAX_FILE_NAME:
+        raise IMError(INVALID_PARAMS, f"fileName must be 1-{MAX_FILE_NAME} characters")
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise IMError(INVALID_PARAMS, "fileName must be a name, not a path")
+    if any(not ch.isprintable() for ch in name):
+        raise IMError(INVALID_PARAMS, "fileName must not contain control characters")
+    return name
+
+
+def _content_type(value: str) -> str:
+    # Browsers add parameters ("audio/webm;codecs=opus"); the type is what is checked.
+    base = value.split(";", 1)[0].strip().lower()
+    if not CONTENT_TYPE.match(base):
+        raise IMError(INVALID_PARAMS, f"contentType {value!r} is not a media type")
+    return base
+
+
+def check_create_upload(
+    *, account: Account, kind: str, file_name: str, size: int, content_type: str
+) -> tuple[Upload, storage.UploadTarget]:
+    """Announce a file the client is about to put; an entry point. Returns the upload
+    and where to put it, valid for ``IM_UPLOAD_URL_EXPIRE`` seconds."""
+    if kind not in LIMITS:
+        raise IMError(INVALID_PARAMS, f"kind must be one of {sorted(LIMITS)}")
+    limit = LIMITS[kind]
+    name = _file_name(file_name)
+    content_type = _content_type(content_type)
+    if limit.content_types is not None and content_type not in limit.content_types:
+        raise IMError(limit.bad_type, f"a {kind} cannot be of type {content_type}")
+    if size <= 0:
+        raise IMError(FILE_EMPTY, "the file is empty")
+    if size > limit.max_bytes:
+        raise IMError(limit.too_large, f"a {kind} may be at most {limit.max_bytes // MB} MB")
+    expires_in = settings.IM_UPLOAD_URL_EXPIRE
+    upload = Upload.objects.create(
+        uuid=secrets.token_hex(16),
+        app_id=account.app_id,
+        owner=account,
+        kind=kind,
+        file_name=name,
+        content_type=content_type,
+        size=size,
+        expires_at=timezone.now() + timedelta(seconds=expires_in),
+    )
+    key = storage.object_key(account.app_id, upload.uuid)
+    return upload, storage.upload_target(key, content_type, expires_in)
+
+
+def check_finish_upload(*, account: Account, uuid: str) -> Upload:
+    """Check the object the client put for ``uuid`` and make the upload sendable; an
+    entry point. A refused object is removed with its upload; finishing twice returns
+    the finished upload."""
+    upload = _own(account, uuid)
+    if upload.is_ready:
+        return upload
+    try:
+        info = _checked_object(upload)
+    except IMError:
+        storage.delete(*_keys(upload))
+        upload.delete()
+        raise
+    upload.is_ready, upload.info = True, info
+    upload.save(update_fields=["is_ready", "info"])
+    return upload
+
+
+def _checked_object(upload: Upload) -> dict:
+    limit = LIMITS[upload.kind]
+    key = storage.object_key(upload.app_id, upload.uuid)
+    stored = storage.stat(key)
+    if stored is None:
+        raise IMError(limit.failed, "nothing was uploaded for this file")
+    if stored.modified > upload.expires_at:
+        raise IMError(limit.failed, "the file was put after its upload link expired")
+    if stored.size != upload.size:
+        raise IMError(limit.failed, f"{stored.size} bytes were put, {upload.size} were announced")
+    return _checked(upload, key)
+
+
+def do_receive_upload(*, key: str, body: IO[bytes], length: str | None) -> None:
+    """Store the bytes put to the file system default's upload link for ``key`` (the
+    object store does this itself for a presigned PUT). The link's token was checked."""
+    _, uuid, variant = key.split("/")
+    upload = Upload.objects.filter(uuid=uuid, is_ready=False).first()
+    if upload is None or variant != "original":
+        raise IMError(FILE_UPLOAD_FAILED, "this upload is finished or gone")
+    limit = LIMITS[upload.kind]
+    if length is None or not length.isdigit():
+        raise IMError(INVALID_PARAMS, "the upload needs its Content-Length")
+    if int(length) > upload.size:
+        raise IMError(limit.too_large, f"{length} bytes sent, {upload.size} were announced")
+    # The request stream ends at Content-Length: no more than that can be read.
+    storage.write(key, body, upload.content_type)
+
+
+def _own(account: Account, uuid: str) -> Upload:
+    upload = Upload.objects.filter(uuid=uuid, owner=account).first()
+    if upload is None:
+        raise IMError(INVALID_PARAMS, f"no upload {uuid!r} of yours")
+    return upload
+
+
+def _keys(upload: Upload) -> list[str]:
+    variants = ["original"]
+    if upload.kind == Kind.IMAGE:
+        variants += ["large", "thumb"]
+    return [storage.object_key(upload.app_id, upload.uuid, v) for v in variants]
+
+
+# --- what a stored object really is ---
+
+
+def _checked(upload: Upload, key: str) -> dict:
+    if upload.kind in (Kind.IMAGE, Kind.SNAPSHOT):
+        return _checked_image(upload, key)
+    if upload.kind == Kind.VIDEO:
+        _check_magic(storage.read(key, 16), VIDEO_SIGNATURES, LIMITS[Kind.VIDEO].bad_type)
+        return {"format": upload.content_type.split("/")[1].replace("quicktime", "mov")}
+    if upload.kind == Kind.AUDIO:
+        _check_magic(storage.read(key, 16), AUDIO_SIGNATURES, LIMITS[Kind.AUDIO].bad_type)
+    return {}
+
+
+def _is_mp4(head: bytes) -> bool:
+    # ISO base media (mp4, mov, m4a): a box size, then a box type at bytes 4-8.
+    return head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free")
+
+
+VIDEO_SIGNATURES = (_is_mp4,)
+AUDIO_SIGNATURES = (
+    _is_mp4,
+    lambda h: h.startswith(b"\x1a\x45\xdf\xa3"),  # WebM / Matroska
+    lambda h: h.startswith(b"OggS"),
+    lambda h: h.startswith(b"ID3") or (len(h) > 1 and h[0] == 0xFF and h[1] & 0xE0 == 0xE0),
+    lambda h: h.startswith(b"RIFF") and h[8:12] == b"WAVE",
+)
+
+
+def _check_magic(head: bytes, signatures: tuple, code: int) -> None:
+    if not any(sig(head) for sig in signatures):
+        raise IMError(code, "the file is not of the type it was announced as")
+
+
+def _checked_image(upload: Upload, key: str) -> dict:
+    limit = LIMITS[upload.kind]
+    data = storage.read(key)
+    try:
+        # Pillow warns of a possible bomb as it opens one; here that is a refusal.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:  # reads the header only
+                found = probe.format
+                width, height = probe.size
+                if found not in IMAGE_FORMATS:
+                    raise IMError(limit.bad_type, f"{found} is not an accepted image format")
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise _too_many_pixels(limit, width, height)
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as picture:
+                picture.load()
+                shown = ImageOps.exif_transpose(picture)
+                info = {"format": found, "width": shown.width, "height": shown.height}
+                if upload.kind == Kind.IMAGE:
+                    info["versions"] = _derive(upload, shown)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+        raise IMError(limit.too_large, f"the image has too many pixels: {e}") from e
+    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        raise IMError(limit.bad_type, "the file is not a readable image") from e
+    return info
+
+
+def _too_many_pixels(limit: Limit, width: int, height: int) -> IMError:
+    return IMError(
+        limit.too_large, f"the image has {width}x{height} pixels; at most {MAX_IMAGE_PIXELS:,}"
+    )
+
+
+def _derive(upload: Upload, picture: Image.Image) -> dict[str, dict]:
+    """TIM's large and thumbnail versions, upright and without the original's metadata."""
+    versions = {}
+    for variant, side in (("large", LARGE_SIDE), ("thumb", THUMB_SIDE)):
+        scale = min(1.0, side / min(picture.width, picture.height))
+        size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+        small = picture.convert("RGBA" if _has_alpha(picture) else "RGB").resize(
+            size, Image.Resampling.LANCZOS
+        )
+        out = io.BytesIO()
+        if small.mode == "RGBA":
+            small.save(out, "PNG", optimize=True)
+            content_type = "image/png"
+        else:
+            small.save(out, "JPEG", quality=85, optimize=True)
+            content_type = "image/jpeg"
+        data = out.getvalue()
+        storage.write(storage.object_key(upload.app_id, upload.uuid, variant), data, content_type)
+        versions[variant] = {
+            "width": size[0],
+            "height": size[1],
+            "size": len(data),
+            "contentType": content_type,
+        }
+    return versions
+
+
+def _has_alpha(picture: Image.Image) -> bool:
+    return picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
+
+
+# --- messages that carry uploads ---
+
+
+def check_media_draft(sender: Account, msg_type: str, payload: dict) -> dict:
+    """The payload to store for a media message ``sender`` sends: the element's fields
+    from the uploads it names (which must be ``sender``'s own, finished, of the right
+    kind), not from the client."""
+    if msg_type == media.IMAGE:
+        upload = _ready(sender, payload["uuid"], Kind.IMAGE)
+        code, content_type = IMAGE_FORMATS[upload.info["format"]]
+        versions = {"original": {**_size(upload), "contentType": content_type}}
+        versions.update(upload.info["versions"])
+        return {
+            "uuid": upload.uuid,
+            "imageFormat": code,
+            "contentType": content_type,
+            "imageInfoArray": [
+                {
+                    "variant": variant,
+                    "type": tim_type,
+                    "sizeType": size_type,
+                    "size": versions[variant]["size"],
+                    "width": versions[variant]["width"],
+                    "height": versions[variant]["height"],
+                    "contentType": versions[variant]["contentType"],
+                }
+                for variant, tim_type, size_type in media.IMAGE_VERSIONS
+            ],
+        }
+    if msg_type == media.FILE:
+        upload = _ready(sender, payload["uuid"], Kind.FILE)
+        return {
+            "uuid": upload.uuid,
+            "fileName": upload.file_name,
+            "fileSize": upload.size,
+            "contentType": upload.content_type,
+        }
+    if msg_type == media.AUDIO:
+        upload = _ready(sender, payload["uuid"], Kind.AUDIO)
+        return {
+            "uuid": upload.uuid,
+            "second": payload["second"],
+            "size": upload.size,
+            "contentType": upload.content_type,
+        }
+    if msg_type == media.VIDEO:
+        video = _ready(sender, payload["videoUUID"], Kind.VIDEO)
+        thumb = _ready(sender, payload["thumbUUID"], Kind.SNAPSHOT)
+        return {
+            "videoUUID": video.uuid,
+            "videoFormat": video.info["format"],
+            "videoSecond": payload["videoSecond"],
+            "videoSize": video.size,
+            "videoContentType": video.content_type,
+            "thumbUUID": thumb.uuid,
+            "thumbFormat": thumb.info["format"].lower(),
+            "thumbWidth": thumb.info["width"],
+            "thumbHeight": thumb.info["height"],
+            "thumbSize": thumb.size,
+            "thumbContentType": IMAGE_FORMATS[thumb.info["format"]][1],
+        }
+    return payload
+
+
+def _size(upload: Upload) -> dict:
+    return {"width": upload.info["width"], "height": upload.info["height"], "size": upload.size}
+
+
+def _ready(sender: Account, uuid: str, kind: str) -> Upload:
+    upload = Upload.objects.filter(uuid=uuid, owner=sender, kind=kind).first()
+    if upload is None:
+        raise IMError(INVALID_PARAMS, f"no {kind} upload {uuid!r} of yours")
+    if not upload.is_ready:
+        raise IMError(LIMITS[kind].failed, f"the {kind} {uuid!r} has not finished uploading")
+    return upload
+
+
+@in_callers_transaction
+def do_attach_uploads(message: Message) -> None:
+    """Make ``message`` the one that carries the uploads it names. An upload already
+    carried by another message is refused (a purge of that one would take it away)."""
+    names = media.uuids(message.type, message.payload)
+    if not names or message.pk is None:  # an AVChatRoom message is never stored
+        return
+    uploads = Upload.objects.select_for_update().filter(uuid__in=names)
+    taken = [u.uuid for u in uploads if u.message_id not in (None, message.pk)]
+    if taken:
+        raise IMError(INVALID_PARAMS, f"already sent in another message: {', '.join(taken)}")
+    Upload.objects.filter(uuid__in=names, message=None).update(
+        message=message, attached_at=timezone.now()
+    )
+
+
+def do_clean_uploads(*, now: datetime | None = None) -> int:
+    """Remove the objects no message carries: uploads whose message was purged, and
+    those announced more than ``UNSENT_GRACE`` ago that no message ever took. Returns
+    how many uploads went."""
+    now = now or timezone.now()
+    orphans = Upload.objects.filter(message=None).filter(
+        attached_at__isnull=False
+    ) | Upload.objects.filter(message=None, attached_at=None, created_at__lt=now - UNSENT_GRACE)
+    removed = 0
+    for upload in orphans.iterator():
+        storage.delete(*_keys(upload))
+        upload.delete()
+        removed += 1
+    return removed

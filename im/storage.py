@@ -1,0 +1,159 @@
+"""The one seam to the media store: django-storages' S3 backend for any S3-compatible
+store (Tencent COS, AWS S3, MinIO, Ceph), or Django's file system storage by default.
+
+Everything else asks here for object keys, upload targets, checks of stored objects and
+download links; no other module imports boto3 or django-storages. Keys are
+``<app>/<uuid>/<variant>``: per app, unguessable, nothing taken from a file name.
+
+With S3, a browser puts the file straight to the store with a presigned PUT, so large
+files never pass through daphne, and downloads are presigned GETs. With the file
+system, both go through Django views (``im.views``) that check a signed, expiring token
+in the URL, the same contract as a presigned URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core import signing
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.urls import reverse
+
+ALIAS = "im-media"
+UPLOAD_SALT = "im.storage.upload"
+DOWNLOAD_SALT = "im.storage.download"
+
+
+def media() -> Storage:
+    return storages[ALIAS]
+
+
+def is_s3(storage: Storage | None = None) -> bool:
+    # Imported here so the file system default never needs boto3 loaded.
+    from storages.backends.s3 import S3Storage
+
+    return isinstance(storage or media(), S3Storage)
+
+
+def object_key(app_pk: int, uuid: str, variant: str = "original") -> str:
+    return f"{app_pk}/{uuid}/{variant}"
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    """Where and how the client puts the file: ``method`` to ``url`` with ``headers``."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+
+
+def upload_target(key: str, content_type: str, expires_in: int) -> UploadTarget:
+    storage = media()
+    headers = {"Content-Type": content_type}
+    if is_s3(storage):
+        client = storage.connection.meta.client
+        url = client.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": storage.bucket_name, "Key": key, "ContentType": content_type},
+            ExpiresIn=expires_in,
+        )
+        return UploadTarget("PUT", url, headers)
+    token = signing.dumps(key, salt=UPLOAD_SALT)
+    return UploadTarget("PUT", f"{reverse('im-upload')}?t={token}", headers)
+
+
+def upload_key(token: str) -> str:
+    """The key a file system upload token names; ``signing.BadSignature`` (including
+    ``SignatureExpired``) if it is forged or past ``IM_UPLOAD_URL_EXPIRE``."""
+    return signing.loads(token, salt=UPLOAD_SALT, max_age=settings.IM_UPLOAD_URL_EXPIRE)
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    modified: datetime
+
+
+def stat(key: str) -> StoredObject | None:
+    """The stored object's size and last change, or None if there is none."""
+    storage = media()
+    if is_s3(storage):
+        from botocore.exceptions import ClientError
+
+        try:
+            head = storage.connection.meta.client.head_object(Bucket=storage.bucket_name, Key=key)
+        except ClientError:
+            return None
+        return StoredObject(size=head["ContentLength"], modified=head["LastModified"])
+    if not storage.exists(key):
+        return None
+    modified = storage.get_modified_time(key)
+    return StoredObject(size=storage.size(key), modified=modified)
+
+
+def read(key: str, limit: int = -1) -> bytes:
+    """The stored object, or its first ``limit`` bytes."""
+    with media().open(key, "rb") as stored:
+        return stored.read(limit)
+
+
+def write(key: str, data: bytes | IO[bytes], content_type: str) -> None:
+    """Store ``data`` (bytes, or a file to stream from) under ``key``, replacing it."""
+    storage = media()
+    content = ContentFile(data) if isinstance(data, bytes) else File(data)
+    content.content_type = content_type  # django-storages sends it as the object's type
+    if not is_s3(storage) and storage.exists(key):
+        storage.delete(key)
+    saved = storage.save(key, content)
+    if saved != key:  # the file system storage renames on a clash; keys never clash
+        storage.delete(saved)
+        raise RuntimeError(f"the media store kept {key!r} as {saved!r}")
+
+
+def delete(*keys: str) -> None:
+    storage = media()
+    for key in keys:
+        storage.delete(key)
+
+
+def download_url(key: str, content_type: str, *, download_name: str | None = None) -> str:
+    """A link the receiver's browser can fetch, signed and expiring unless the bucket
+    is public. ``download_name`` makes it an attachment saved under that name (never
+    shown inline: a file may be HTML)."""
+    storage = media()
+    disposition = None
+    if download_name is not None:
+        disposition = f"attachment; filename*=UTF-8''{quote(download_name)}"
+    if is_s3(storage):
+        parameters = {"ResponseContentDisposition": disposition} if disposition else None
+        return storage.url(key, parameters=parameters)
+    token = signing.dumps(
+        {"k": key, "n": download_name, "t": content_type}, salt=DOWNLOAD_SALT, compress=True
+    )
+    return f"{reverse('im-media')}?t={token}"
+
+
+@dataclass(frozen=True)
+class Download:
+    key: str
+    content_type: str
+    download_name: str | None  # None: shown inline (an image, a video, a voice message)
+
+
+def download(token: str) -> Download:
+    """What a file system download token names; ``signing.BadSignature`` if forged or
+    past ``IM_MEDIA_URL_EXPIRE``."""
+    value = signing.loads(token, salt=DOWNLOAD_SALT, max_age=settings.IM_MEDIA_URL_EXPIRE)
+    return Download(key=value["k"], content_type=value["t"], download_name=value["n"])
+
+
+def open_local(key: str) -> IO[bytes]:
+    """The file system default's stored file, for its download view."""
+    return media().open(key, "rb")
