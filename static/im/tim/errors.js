@@ -46,6 +46,18 @@ export const ERROR = Object.freeze({
   C2C_INVALID_RECEIVER: 20003,
   C2C_REVOKE_TIME_LIMIT: 20016,
   MESSAGE_TOO_LONG: 80002,
+  // Uploads: the web SDK's own numbers per kind of file, which TIM pages already test
+  // (the native SDK has one 7005 for every "too large").
+  FILE_EMPTY: 2108,
+  IMAGE_BAD_TYPE: 2252,
+  IMAGE_TOO_LARGE: 2253,
+  AUDIO_UPLOAD_FAILED: 2300,
+  AUDIO_TOO_LARGE: 2301,
+  VIDEO_UPLOAD_FAILED: 2350,
+  VIDEO_TOO_LARGE: 2351,
+  VIDEO_BAD_TYPE: 2352,
+  FILE_UPLOAD_FAILED: 2400,
+  FILE_TOO_LARGE: 2402,
   // The server's cap on a frame; the SDK raises it too, for a frame it will not
   // send, because the server could not tell which request such a frame was.
   FRAME_TOO_LARGE: 93000,
