@@ -3,6 +3,6 @@
 One module per model; importing them registers them with Django's admin site.
 """
 
-from im.admin import accounts, apps
+from im.admin import accounts, apps, messages
 
-__all__ = ["accounts", "apps"]
+__all__ = ["accounts", "apps", "messages"]
