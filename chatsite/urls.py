@@ -3,7 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from im.admin.overview import overview_view
+
 urlpatterns = [
+    # Before the admin's own URLs, whose catch-all would take it for an app's index.
+    path("admin/overview/", admin.site.admin_view(overview_view), name="admin-overview"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",

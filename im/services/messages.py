@@ -17,6 +17,7 @@ from im.errors import (
     GROUP_TYPE_NO_REVOKE,
     INVALID_CONVERSATION,
     INVALID_PARAMS,
+    MESSAGE_NOT_FOUND,
     MESSAGE_NOT_REVOCABLE,
     MESSAGE_TOO_LONG,
     IMError,
@@ -24,8 +25,9 @@ from im.errors import (
 from im.events import Event, send_event_on_commit
 from im.models import Account, App, Conversation, Group, Message, Participant
 from im.permissions import access_conversation, access_member, check_can_revoke, check_can_speak
-from im.selectors import get_account, get_message, one_or_none
+from im.selectors import get_account, get_message, message_select, one_or_none
 from im.services import uploads
+from im.services.accounts import do_ensure_console_operator
 from im.services.payloads import GROUP_SYSTEM_NOTICE, GROUP_TIP, MAX_BODY_BYTES, check_payload
 from im.transactions import in_callers_transaction
 
@@ -274,10 +276,7 @@ def check_revoke_message(
         raise IMError(GROUP_TYPE_NO_REVOKE, "messages in an AVChatRoom cannot be recalled")
     message = get_message(ref.conversation, message_id)
     check_can_revoke(account, ref, message)
-    if message.is_revoked:
-        raise IMError(MESSAGE_NOT_REVOCABLE, "this message has already been recalled")
-    if message.type in (GROUP_TIP, GROUP_SYSTEM_NOTICE):
-        raise IMError(MESSAGE_NOT_REVOCABLE, "tips and system notices cannot be recalled")
+    check_recallable(message)
     age = (timezone.now() - message.created_at).total_seconds()
     # Read fresh: a connection's account object may predate a settings change.
     window = App.objects.values_list("revoke_window", flat=True).get(pk=account.app_id)
@@ -288,6 +287,31 @@ def check_revoke_message(
         )
     with transaction.atomic():
         return do_revoke_message(message=message, revoker=account, origin_channel=origin_channel)
+
+
+def check_recallable(message: Message) -> None:
+    """What nobody recalls, a member or the operator: a recalled message again, and the
+    server's own tips and system notices (TIM recalls only what a member sent)."""
+    if message.is_revoked:
+        raise IMError(MESSAGE_NOT_REVOCABLE, "this message has already been recalled")
+    if message.type in (GROUP_TIP, GROUP_SYSTEM_NOTICE):
+        raise IMError(MESSAGE_NOT_REVOCABLE, "tips and system notices cannot be recalled")
+
+
+def check_revoke_as_operator(*, message_pk: int) -> Message:
+    """Recall a stored message as the console's operator (TIM's app administrator,
+    ``accounts.do_ensure_console_operator``), in a transaction of its own (an entry
+    point). No revoke window: TIM's console and REST API recall at any age. Everyone
+    who can see the message hears ``MESSAGE_REVOKED`` with the operator as revoker, as
+    for a member's recall. (AVChatRoom messages are never stored, so none is found.)"""
+    messages = message_select(Message.objects.filter(pk=message_pk))
+    message = one_or_none(messages.select_related("conversation__app"))
+    if message is None:
+        raise IMError(MESSAGE_NOT_FOUND, f"message #{message_pk} not found")
+    check_recallable(message)
+    operator = do_ensure_console_operator(message.conversation.app)
+    with transaction.atomic():
+        return do_revoke_message(message=message, revoker=operator, origin_channel=None)
 
 
 @in_callers_transaction
