@@ -376,3 +376,22 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return self.uuid
+
+
+class MessageHourCount(models.Model):
+    """How many messages one app stored in one settled clock hour: a count that can no
+    longer change, kept so the overview counts at most the past hour's messages on a
+    load instead of the past day's (``im/stats.py``). Every app gets a row (zeros too)
+    for each hour counted, so an hour with any row has been counted."""
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()  # the hour's start
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hour", "app"], name="messagehourcount_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app_id} {self.hour:%Y-%m-%d %H:00}: {self.count}"

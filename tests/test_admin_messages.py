@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group as PermissionGroup
 from django.db import connection
@@ -42,6 +43,9 @@ def support_user(db, django_user_model):
 async def logged_in(user) -> AsyncClient:
     client = AsyncClient()
     await client.aforce_login(user)
+    # In English: the history keeps its messages in the operator's language. (A cookie:
+    # AsyncClient does not pass headers given to its constructor on to the ASGI scope.)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 
