@@ -24,7 +24,7 @@ from tests.live import LiveServer
 from tests.media import S3_KEYS, image_bytes
 from tests.test_browser_messaging import reload, sign_in, site_users, start_chat  # noqa: F401
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("site_users")]
 
 DEPLOYED = bool(os.environ.get("DATABASE_URL"))
 
@@ -88,7 +88,7 @@ def attach(page: Page, path: Path | None = None, *, name: str = "", mime: str = 
 
 
 def test_alice_sends_bob_an_image_a_20_mb_file_and_a_voice_message(
-    site_users, media_live, media_browser, tmp_path
+    media_live, media_browser, tmp_path
 ):
     bob = sign_in(media_browser, media_live, "bob")
     alice = sign_in(media_browser, media_live, "alice")
@@ -160,9 +160,7 @@ def test_alice_sends_bob_an_image_a_20_mb_file_and_a_voice_message(
         expect(rows(bob, msg_type)).to_have_count(1)
 
 
-def test_a_cancelled_upload_leaves_no_message_on_either_side(
-    site_users, media_live, media_browser, tmp_path
-):
+def test_a_cancelled_upload_leaves_no_message_on_either_side(media_live, media_browser, tmp_path):
     bob = sign_in(media_browser, media_live, "bob")
     alice = sign_in(media_browser, media_live, "alice")
     start_chat(alice, "bob")
@@ -192,7 +190,7 @@ def test_a_cancelled_upload_leaves_no_message_on_either_side(
         expect(page.locator("[data-testid=message]")).to_have_text(["before", "after"])
 
 
-def test_a_failed_upload_says_why_and_a_retry_sends_it(site_users, media_live, media_browser):
+def test_a_failed_upload_says_why_and_a_retry_sends_it(media_live, media_browser):
     bob = sign_in(media_browser, media_live, "bob")
     alice = sign_in(media_browser, media_live, "alice")
     start_chat(alice, "bob")
@@ -210,9 +208,7 @@ def test_a_failed_upload_says_why_and_a_retry_sends_it(site_users, media_live, m
     attach(alice, name="notes.txt", mime="text/plain", data="纸上得来终觉浅".encode())
     row = rows(alice, "TIMFileElem")
     expect(row).to_have_attribute("data-status", "fail")
-    expect(row.locator("[data-testid=send-error]")).to_have_text(
-        "The upload failed. Try again."
-    )
+    expect(row.locator("[data-testid=send-error]")).to_have_text("The upload failed. Try again.")
     assert len(refused) == 1
     row.locator("[data-testid=retry]").click()
     expect(row).to_have_attribute("data-status", "success")
@@ -220,7 +216,7 @@ def test_a_failed_upload_says_why_and_a_retry_sends_it(site_users, media_live, m
     expect(rows(bob, "TIMFileElem").locator("[data-testid=file-name]")).to_have_text("notes.txt")
 
 
-def test_a_file_the_sdk_refuses_is_said_and_nothing_is_sent(site_users, media_live, media_browser):
+def test_a_file_the_sdk_refuses_is_said_and_nothing_is_sent(media_live, media_browser):
     sign_in(media_browser, media_live, "bob")  # so that bob exists
     alice = sign_in(media_browser, media_live, "alice")
     start_chat(alice, "bob")
