@@ -106,6 +106,7 @@ const state = {
   // message ID → why its last send failed, shown with its retry
   failures: new Map(),
   recorder: null, // the VoiceRecorder while recording
+  recordingFor: null, // the conversation the recording goes to: where it was started
   recordTimer: null,
 };
 
