@@ -22,11 +22,20 @@ TIMEOUT_MS = 15_000  # generous: a loaded CI machine starts Chromium and daphne 
 expect.set_options(timeout=TIMEOUT_MS)
 
 
+# For voice messages: a microphone that needs no permission prompt and plays a tone, and
+# media that play without a click (a test cannot reach the player's own buttons).
+MEDIA_ARGS = [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
 @contextmanager
-def chromium() -> Iterator[Browser]:
+def chromium(extra_args: list[str] | None = None) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS + (extra_args or [])
         )
         try:
             yield browser

@@ -16,6 +16,8 @@ import {
   noticeText,
   tipText,
 } from './groupui.js';
+import {fillMediaBubble, imageVersion, setUploadProgress, uploadStrip, clockText} from './mediaui.js';
+import {VoiceRecorder} from './recorder.js';
 
 const {gettext, ngettext, interpolate} = window;
 const i18n = {gettext, ngettext, interpolate};
@@ -51,6 +53,18 @@ const el = {
   emojiPicker: $('emoji-picker'),
   messageInput: $('message-input'),
   send: $('send'),
+  attach: $('attach'),
+  attachInput: $('attach-input'),
+  attachVideo: $('attach-video'),
+  videoInput: $('video-input'),
+  record: $('record'),
+  recording: $('recording'),
+  recordTimer: $('record-timer'),
+  recordCancel: $('record-cancel'),
+  lightbox: $('lightbox'),
+  lightboxImage: $('lightbox-image'),
+  lightboxOriginal: $('lightbox-original'),
+  lightboxClose: $('lightbox-close'),
   netBanner: $('net-banner'),
   signedOut: $('signed-out'),
   signedOutReason: $('signed-out-reason'),
@@ -87,7 +101,17 @@ const state = {
   applications: new Set(),
   panelOpen: false,
   members: new Map(), // groupID → the open group's GroupMember list, as last fetched
+  // message ID → the upload's progress (0..1), while its files go up
+  uploads: new Map(),
+  // message ID → why its last send failed, shown with its retry
+  failures: new Map(),
+  recorder: null, // the VoiceRecorder while recording
+  recordingFor: null, // the conversation the recording goes to: where it was started
+  recordTimer: null,
 };
+
+// The image types an image message takes (others attached go as files).
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/bmp', 'image/webp'];
 
 // The mute lengths the group panel offers, in seconds.
 const MUTE_CHOICES = [600, 3600, 86400, 7 * 86400];
@@ -123,7 +147,13 @@ function updateComposer() {
   el.messageInput.disabled = !usable;
   el.send.disabled = !usable;
   el.emojiButton.disabled = !usable;
-  if (!usable) closeEmojiPicker();
+  el.attach.disabled = !usable;
+  el.attachVideo.disabled = !usable;
+  el.record.disabled = !usable || !VoiceRecorder.supported;
+  if (!usable) {
+    closeEmojiPicker();
+    cancelRecording();
+  }
 }
 
 function errorText(error) {
@@ -163,6 +193,24 @@ function errorText(error) {
       return gettext('This group is full.');
     case TIM.ERROR.APPLICATION_HANDLED:
       return gettext('This request has already been handled.');
+    case TIM.ERROR.FILE_EMPTY:
+      return gettext('This file is empty.');
+    case TIM.ERROR.IMAGE_BAD_TYPE:
+      return gettext('This is not an image that can be sent (JPEG, PNG, GIF, BMP or WebP).');
+    case TIM.ERROR.IMAGE_TOO_LARGE:
+      return gettext('Images can be at most 28 MB.');
+    case TIM.ERROR.AUDIO_TOO_LARGE:
+      return gettext('Voice messages can be at most 28 MB.');
+    case TIM.ERROR.VIDEO_BAD_TYPE:
+      return gettext('Only MP4 and MOV videos can be sent.');
+    case TIM.ERROR.VIDEO_TOO_LARGE:
+      return gettext('Videos can be at most 100 MB.');
+    case TIM.ERROR.FILE_TOO_LARGE:
+      return gettext('Files can be at most 100 MB.');
+    case TIM.ERROR.FILE_UPLOAD_FAILED:
+    case TIM.ERROR.AUDIO_UPLOAD_FAILED:
+    case TIM.ERROR.VIDEO_UPLOAD_FAILED:
+      return gettext('The upload failed. Try again.');
     default:
       return interpolate(gettext('Something went wrong (error %s).'), [error?.code ?? '?']);
   }
@@ -250,6 +298,14 @@ function summaryOf(type, payload, fallback = '', groupType = '') {
       return faceAt(payload?.index)?.token ?? (payload?.data || gettext('[Sticker]'));
     case TIM.TYPES.MSG_CUSTOM:
       return payload?.description || gettext('[Custom message]');
+    case TIM.TYPES.MSG_IMAGE:
+      return gettext('[Image]');
+    case TIM.TYPES.MSG_FILE:
+      return interpolate(gettext('[File] %s'), [payload?.fileName ?? '']);
+    case TIM.TYPES.MSG_AUDIO:
+      return gettext('[Voice]');
+    case TIM.TYPES.MSG_VIDEO:
+      return gettext('[Video]');
     case TIM.TYPES.MSG_GRP_TIP:
       return payload ? tipText(payload, i18n, {groupType}) : fallback;
     case TIM.TYPES.MSG_GRP_SYS_NOTICE:
@@ -449,7 +505,11 @@ function messageRow(message, group) {
   bubble.dataset.type = message.type;
   fillBubble(bubble, message);
 
-  row.append(bubble, messageMeta(message));
+  row.append(bubble);
+  if (message.status === 'unSend' && state.uploads.has(message.ID)) {
+    row.append(uploadStrip(state.uploads.get(message.ID), () => cancelUpload(message), i18n));
+  }
+  row.append(messageMeta(message));
   return row;
 }
 
@@ -474,7 +534,9 @@ function fillBubble(bubble, message) {
       bubble.textContent = payload.description || gettext('[Custom message]');
       break;
     default:
-      bubble.textContent = gettext('[Unsupported message]');
+      if (!fillMediaBubble(bubble, message, i18n, {openImage})) {
+        bubble.textContent = gettext('[Unsupported message]');
+      }
   }
 }
 
@@ -501,6 +563,14 @@ function messageMeta(message) {
     const failed = document.createElement('span');
     failed.className = 'failed';
     failed.textContent = gettext('Not sent');
+    const why = state.failures.get(message.ID);
+    if (why) {
+      const reason = document.createElement('span');
+      reason.className = 'failed-reason';
+      reason.dataset.testid = 'send-error';
+      reason.textContent = why;
+      failed.append(': ', reason);
+    }
     const retry = document.createElement('button');
     retry.type = 'button';
     retry.className = 'link';
@@ -702,25 +772,154 @@ async function sendText() {
   closeEmojiPicker();
   addMessages([message]);
   renderMessages('bottom');
-  try {
-    await state.tim.sendMessage(message);
-  } catch (error) {
-    showError(error);
-  }
-  if (message.conversationID === state.activeID) renderMessages('auto');
+  await settleSend(message, state.tim.sendMessage(message));
 }
 
 async function resend(message, button) {
   button.disabled = true;
   if (el.status.dataset.kind === 'error') setStatus('');
+  state.failures.delete(message.ID);
+  if (isMedia(message)) state.uploads.set(message.ID, 0);
   const sending = state.tim.resendMessage(message);
   if (message.conversationID === state.activeID) renderMessages('auto'); // shows "Sending…"
+  await settleSend(message, sending);
+}
+
+/** Wait for a send; say why it failed, under the message and in the status line. */
+async function settleSend(message, sending) {
   try {
     await sending;
   } catch (error) {
-    showError(error);
+    if (error.data?.cancelled) {
+      forgetMessage(message);
+    } else {
+      state.failures.set(message.ID, errorText(error));
+      showError(error);
+    }
+  } finally {
+    state.uploads.delete(message.ID);
   }
   if (message.conversationID === state.activeID) renderMessages('auto');
+}
+
+// --- actions: images, files, voice and video ---
+
+function isMedia(message) {
+  return [
+    TIM.TYPES.MSG_IMAGE,
+    TIM.TYPES.MSG_FILE,
+    TIM.TYPES.MSG_AUDIO,
+    TIM.TYPES.MSG_VIDEO,
+  ].includes(message.type);
+}
+
+/**
+ * Send one file to the open conversation: `create` is the SDK's create*Message name.
+ * The message shows at once with its preview and a progress bar; a file the SDK
+ * refuses (type, size) is said in the status line and sends nothing.
+ */
+async function sendMedia(create, file, conversationID = state.activeID) {
+  if (!state.ready || !conversationID) return;
+  if (el.status.dataset.kind === 'error') setStatus('');
+  let message;
+  try {
+    message = state.tim[create]({
+      ...targetOf(conversationID),
+      payload: {file},
+      onProgress: (percent) => showProgress(message, percent),
+    });
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  state.uploads.set(message.ID, 0);
+  addMessages([message]);
+  if (conversationID === state.activeID) renderMessages('bottom');
+  await settleSend(message, state.tim.sendMessage(message));
+}
+
+/** An image goes as an image message (a thumbnail on the other side), anything else as a file. */
+function sendFiles(files) {
+  for (const file of files) {
+    sendMedia(IMAGE_TYPES.includes(file.type) ? 'createImageMessage' : 'createFileMessage', file);
+  }
+}
+
+function showProgress(message, percent) {
+  if (!message || !state.uploads.has(message.ID)) return;
+  state.uploads.set(message.ID, percent);
+  const row = el.messageList.querySelector(`[data-message-id="${CSS.escape(message.ID)}"]`);
+  const strip = row?.querySelector('[data-testid="upload"]');
+  if (strip) setUploadProgress(strip, percent);
+}
+
+async function cancelUpload(message) {
+  try {
+    await state.tim.cancelUploadMessage(message);
+  } catch {
+    // Its files were already up: the message is on its way and stays.
+  }
+}
+
+/** A cancelled upload leaves no message: take it off the page. */
+function forgetMessage(message) {
+  const store = storeOf(message.conversationID);
+  store.messages = store.messages.filter((m) => m !== message);
+  state.failures.delete(message.ID);
+}
+
+function openImage(payload) {
+  const large = imageVersion(payload, 2);
+  const original = imageVersion(payload, 0);
+  el.lightboxImage.src = large?.url ?? '';
+  el.lightboxOriginal.href = original?.url ?? '';
+  el.lightbox.showModal();
+}
+
+/** The record button: start, or stop and send. */
+async function toggleRecording() {
+  if (state.recorder) {
+    const recorder = state.recorder;
+    const conversationID = state.recordingFor;
+    endRecording();
+    const recording = await recorder.stop();
+    await sendMedia('createAudioMessage', recording, conversationID);
+    return;
+  }
+  const recorder = new VoiceRecorder();
+  try {
+    await recorder.start();
+  } catch (error) {
+    console.warn('cannot record', error);
+    setStatus(gettext('The microphone cannot be used. Check the browser\'s permission.'), 'error');
+    return;
+  }
+  state.recorder = recorder;
+  state.recordingFor = state.activeID;
+  el.record.setAttribute('aria-pressed', 'true');
+  el.record.title = gettext('Stop and send');
+  el.record.setAttribute('aria-label', gettext('Stop and send'));
+  el.recording.hidden = false;
+  el.recordTimer.textContent = clockText(0);
+  state.recordTimer = setInterval(() => {
+    el.recordTimer.textContent = clockText(Math.floor(recorder.elapsed / 1000));
+  }, 250);
+}
+
+function cancelRecording() {
+  if (!state.recorder) return;
+  state.recorder.cancel();
+  endRecording();
+}
+
+function endRecording() {
+  clearInterval(state.recordTimer);
+  state.recordTimer = null;
+  state.recorder = null;
+  el.recording.hidden = true;
+  el.record.setAttribute('aria-pressed', 'false');
+  el.record.title = gettext('Record a voice message');
+  el.record.setAttribute('aria-label', gettext('Record a voice message'));
 }
 
 async function revokeMessage(message, button) {
@@ -1616,6 +1815,45 @@ function start() {
   el.signInAgain.addEventListener('click', signInAgain);
   el.messageList.addEventListener('scroll', onScroll, {passive: true});
   el.emojiButton.addEventListener('click', toggleEmojiPicker);
+  el.attach.addEventListener('click', () => el.attachInput.click());
+  el.attachInput.addEventListener('change', () => {
+    sendFiles([...el.attachInput.files]);
+    el.attachInput.value = ''; // the same file may be chosen again
+  });
+  el.attachVideo.addEventListener('click', () => el.videoInput.click());
+  el.videoInput.addEventListener('change', () => {
+    for (const file of el.videoInput.files) sendMedia('createVideoMessage', file);
+    el.videoInput.value = '';
+  });
+  el.record.addEventListener('click', toggleRecording);
+  el.recordCancel.addEventListener('click', cancelRecording);
+  el.messageInput.addEventListener('paste', (event) => {
+    // A screenshot pasted is an image to send; pasted text stays text.
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (!files.length) return;
+    event.preventDefault();
+    sendFiles(files);
+  });
+  const dropZone = el.messageList.closest('.conversation');
+  const carriesFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes('Files');
+  dropZone.addEventListener('dragover', (event) => {
+    if (!carriesFiles(event) || el.attach.disabled) return;
+    event.preventDefault();
+    dropZone.classList.add('dropping');
+  });
+  dropZone.addEventListener('dragleave', (event) => {
+    if (!dropZone.contains(event.relatedTarget)) dropZone.classList.remove('dropping');
+  });
+  dropZone.addEventListener('drop', (event) => {
+    dropZone.classList.remove('dropping');
+    if (!carriesFiles(event) || el.attach.disabled) return;
+    event.preventDefault();
+    sendFiles([...event.dataTransfer.files]);
+  });
+  el.lightboxClose.addEventListener('click', () => el.lightbox.close());
+  el.lightbox.addEventListener('click', (event) => {
+    if (event.target === el.lightbox) el.lightbox.close(); // the backdrop
+  });
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && !el.emojiPicker.hidden) closeEmojiPicker();
   });

@@ -22,14 +22,29 @@
  *   store.js          every message handed out, by ID, so later copies update it
  *   changes.js        gap tracking of each conversation's numbered changes
  *   outbox.js         sends waiting for the connection, failed and resent ones
+ *   upload.js         image, file, voice and video messages: TIM's file checks, previews,
+ *                     createUpload → PUT → finishUpload, progress, cancel, resend
+ *   browsermedia.js   the PUT (XMLHttpRequest, for its progress) and a video's poster
  *   conversations.js  the conversation list, its order and unread arithmetic
  *   groups.js         the group list, what tips do to it, join applications
  *   throttle.js       the one throttle of list announcements
  *   listeners.js, log.js, checks.js   on/off/emit, console output, argument checks
  *
- * Only transport.js and this file touch browser objects (WebSocket, window,
- * document), and only when called: the rest is imported by the node tests in
- * tests/js/ as it is.
+ * Only transport.js, browsermedia.js and this file touch browser objects (WebSocket,
+ * XMLHttpRequest, window, document), and only when called: the rest is imported by the
+ * node tests in tests/js/ as it is.
+ *
+ * Media messages: `createImageMessage`, `createFileMessage`, `createVideoMessage` and
+ * `createAudioMessage` take TIM's `payload.file` (an `<input type=file>`, a File or
+ * Blob; for audio also a recorder's result `{file: Blob, duration: ms}`, which TIM's web
+ * SDK has no way to make and Hutong's chat page makes with MediaRecorder) and TIM's
+ * `onProgress(percent 0..1)`. A file TIM would refuse throws at once with the web SDK's
+ * code (2251/2401 no file, 2252/2352 type, 2253/2301/2351/2402 size, 2108 empty).
+ * `sendMessage` uploads first (a video's poster too, drawn from its first frame), then
+ * sends; until then the message shows a local preview. Hutong's extension:
+ * `cancelUploadMessage(message)` (TIM has none) stops an upload in flight; the message
+ * fails and nothing is stored or sent. A failed upload can be resent with
+ * `resendMessage`, which uploads again only what never finished.
  */
 
 import {EVENT, TYPES, VERSION} from './tim/constants.js';
@@ -52,6 +67,8 @@ import {Message, bySequence, priorityOf} from './tim/message.js';
 import {MessageStore} from './tim/store.js';
 import {ChangeTracker} from './tim/changes.js';
 import {Outbox} from './tim/outbox.js';
+import {MediaUploads, checkedFile, previewPayload} from './tim/upload.js';
+import {putFile, videoSnapshot} from './tim/browsermedia.js';
 import {ConversationList} from './tim/conversations.js';
 import {
   GroupList,
@@ -137,6 +154,7 @@ class TIMInstance {
   );
   #catchingUp = new Map(); // conversationID → the syncMessages run in flight
   #outbox = new Outbox();
+  #uploads;
 
   #groupThrottle = new Throttle(LIST_THROTTLE_MS, () => this.#announceGroups());
   #groups = new GroupList(() => this.#groupThrottle.schedule());
@@ -157,6 +175,12 @@ class TIMInstance {
       onPush: (event, data) => this.#onPush(event, data),
       onStrayError: (error) => this.#emit(EVENT.ERROR, error),
       onLost: (code) => this.#onConnectionLost(code),
+    });
+    this.#uploads = new MediaUploads({
+      request: (op, data) => this.#request(op, data),
+      put: putFile,
+      snapshot: videoSnapshot,
+      serverURL: url,
     });
     if (typeof window !== 'undefined') window.addEventListener('online', this.#onWake);
     if (typeof document !== 'undefined') {
@@ -342,6 +366,46 @@ class TIMInstance {
     return this.#createMessage(options, TYPES.MSG_FACE, {index, data});
   }
 
+  /**
+   * Make an image message (JPEG, PNG, GIF, BMP or WebP, up to 28 MB). The server makes
+   * TIM's three versions; until it is sent the message shows the file itself.
+   * @param {{to: string, conversationType: string, payload: {file: HTMLInputElement|File|Blob},
+   *   onProgress?: function(number): void, priority?: string|number,
+   *   cloudCustomData?: string}} options
+   * @returns {Message} throws IMError 2251 no file, 2252 not an image, 2253 too large,
+   *   2108 empty
+   */
+  createImageMessage(options) {
+    return this.#createMediaMessage(options, TYPES.MSG_IMAGE);
+  }
+
+  /**
+   * Make a file message (any type, up to 100 MB); as createImageMessage.
+   * @returns {Message} throws IMError 2401 no file, 2402 too large, 2108 empty
+   */
+  createFileMessage(options) {
+    return this.#createMediaMessage(options, TYPES.MSG_FILE);
+  }
+
+  /**
+   * Make a video message (mp4 or QuickTime, up to 100 MB); sending draws its poster
+   * from the first frame (with its size and the video's length) and uploads both.
+   * @returns {Message} throws IMError 2350 no file, 2352 not mp4/mov, 2351 too large
+   */
+  createVideoMessage(options) {
+    return this.#createMediaMessage(options, TYPES.MSG_VIDEO);
+  }
+
+  /**
+   * Make a voice message from a recording, `payload.file` a recorder's result
+   * `{file: Blob, duration: ms}` (or a File or Blob, length 0); up to 28 MB of
+   * webm, ogg, mp4/m4a, aac, mpeg or wav.
+   * @returns {Message} throws IMError 2300 no file or not audio, 2301 too large
+   */
+  createAudioMessage(options) {
+    return this.#createMediaMessage(options, TYPES.MSG_AUDIO);
+  }
+
   // --- sending and recalling ---
 
   /**
@@ -364,6 +428,26 @@ class TIMInstance {
       throw invalidParam(this.#log, 'message', 'a Message made by a create*Message method');
     }
     return this.#sendMessage(message);
+  }
+
+  /**
+   * Hutong's extension (TIM has none): stop the upload of a media message being sent.
+   * The PUT is aborted, `sendMessage` rejects with the kind's "upload failed" code
+   * (2400, 2300, 2350) and `data.cancelled: true`, the message's status is 'fail', and
+   * nothing is sent.
+   * @param {Message} message
+   * @returns {Promise<{code: 0, data: {message: Message}}>} rejects with 6017 when the
+   *   message is not uploading (its files are up: too late to cancel)
+   */
+  cancelUploadMessage(message) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (!(message instanceof Message)) throw invalidParam(this.#log, 'message', 'a Message');
+    if (!this.#uploads.cancel(message)) {
+      const text = 'this message has no upload in progress';
+      return Promise.reject(new IMError(ERROR.INVALID_PARAMS, text, {message}));
+    }
+    return Promise.resolve({code: 0, data: {message}});
   }
 
   /**
@@ -1469,6 +1553,22 @@ class TIMInstance {
     if (!to) throw new IMError(ERROR.INVALID_CONVERSATION, 'to must name the receiver');
   }
 
+  #createMediaMessage(options, type) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    this.#checkMessageOptions(options);
+    const {onProgress} = options;
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      throw invalidParam(this.#log, 'onProgress', 'a function');
+    }
+    const checked = checkedFile(type, options.payload);
+    const url = URL.createObjectURL(checked.file);
+    const message = this.#createMessage(options, type, previewPayload(type, checked, url));
+    this.#uploads.attach(message, type, checked, onProgress);
+    this.#uploads.keepURL(message, url);
+    return message;
+  }
+
   #createMessage(options, type, payload) {
     const session = this.#session;
     const {to, conversationType} = options;
@@ -1508,6 +1608,7 @@ class TIMInstance {
    */
   #sendMessage(message) {
     message.status = 'unSend';
+    if (this.#uploads.pending(message)) return this.#uploadThenSend(message);
     if (this.#outbox.size || !this.#isConnected()) {
       // Known by its ID from now on: should an earlier attempt have reached the server
       // after all, the catch-up updates this object instead of announcing a copy.
@@ -1523,6 +1624,20 @@ class TIMInstance {
     );
   }
 
+  /**
+   * A media message's files go up first (while the page shows its preview), then it
+   * is sent as any other, through the outbox if the connection is down by then.
+   */
+  async #uploadThenSend(message) {
+    try {
+      await this.#uploads.upload(message);
+    } catch (error) {
+      message.status = 'fail';
+      throw new IMError(error.code, error.message, {...error.data, message});
+    }
+    return this.#sendMessage(message);
+  }
+
   /** One sendMessage request; the answer's fields go into `message`. */
   async #transmit(message) {
     // random and clientTime are the message's own, kept from creation: a resend of
@@ -1531,7 +1646,8 @@ class TIMInstance {
       to: message.to,
       conversationType: message.conversationType,
       type: message.type,
-      payload: message.payload,
+      // A media message names its uploads; its payload is the preview until the answer.
+      payload: this.#uploads.wire(message) ?? message.payload,
       random: message.random,
       clientTime: message.clientTime,
       clientSequence: message.clientSequence,
@@ -1539,6 +1655,7 @@ class TIMInstance {
       cloudCustomData: message.cloudCustomData,
     });
     Object.assign(message, data.message, {status: 'success', flow: 'out', isRead: true});
+    this.#uploads.sent(message);
     if (this.#session) {
       this.#store.remember(message);
       this.#changes.note(message.conversationID, message.changeSequence);

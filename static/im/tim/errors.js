@@ -49,6 +49,7 @@ export const ERROR = Object.freeze({
   // Uploads: the web SDK's own numbers per kind of file, which TIM pages already test
   // (the native SDK has one 7005 for every "too large").
   FILE_EMPTY: 2108,
+  IMAGE_NOT_SELECTED: 2251, // raised by the SDK: payload.file holds no file
   IMAGE_BAD_TYPE: 2252,
   IMAGE_TOO_LARGE: 2253,
   AUDIO_UPLOAD_FAILED: 2300,
@@ -57,6 +58,7 @@ export const ERROR = Object.freeze({
   VIDEO_TOO_LARGE: 2351,
   VIDEO_BAD_TYPE: 2352,
   FILE_UPLOAD_FAILED: 2400,
+  FILE_NOT_SELECTED: 2401, // raised by the SDK, as 2251
   FILE_TOO_LARGE: 2402,
   // The server's cap on a frame; the SDK raises it too, for a frame it will not
   // send, because the server could not tell which request such a frame was.

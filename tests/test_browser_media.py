@@ -1,0 +1,232 @@
+"""Image, file and voice messages in real headless Chromium, between two users' pages.
+
+The media store is the file system default in the embedded pass (uploads and downloads
+through Hutong's own views), and moto's S3 server in the deployed pass (PostgreSQL +
+Redis), where the browser PUTs straight to the store with a presigned URL and fetches
+presigned links. Uploads are throttled with Chromium's network emulation so that a
+20 MB file's progress bar can be seen moving on loopback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser import MEDIA_ARGS, chromium
+from tests.live import LiveServer
+from tests.media import S3_KEYS, image_bytes
+from tests.test_browser_messaging import reload, sign_in, site_users, start_chat  # noqa: F401
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("site_users")]
+
+DEPLOYED = bool(os.environ.get("DATABASE_URL"))
+
+
+@pytest.fixture
+def media_live(transactional_db, request, tmp_path) -> Iterator[LiveServer]:
+    """The chat site on daphne, its media on this pass's store (see the module's doc)."""
+    env = {"HUTONG_VAR_DIR": str(tmp_path / "var")}
+    if DEPLOYED:
+        endpoint = request.getfixturevalue("s3_server")
+        bucket = f"hutong-{secrets.token_hex(6)}"
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=S3_KEYS["access_key"],
+            aws_secret_access_key=S3_KEYS["secret_key"],
+        ).create_bucket(Bucket=bucket)
+        env |= {
+            "IM_S3_BUCKET": bucket,
+            "IM_S3_ENDPOINT_URL": endpoint,
+            "IM_S3_REGION": "us-east-1",
+            "IM_S3_ACCESS_KEY_ID": S3_KEYS["access_key"],
+            "IM_S3_SECRET_ACCESS_KEY": S3_KEYS["secret_key"],
+            "IM_S3_ADDRESSING_STYLE": "path",
+        }
+    server = LiveServer(env=env).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def media_browser() -> Iterator[Browser]:
+    with chromium(MEDIA_ARGS) as browser:
+        yield browser
+
+
+def throttle_uploads(page: Page, bytes_per_second: int) -> None:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": bytes_per_second,
+        },
+    )
+
+
+def rows(page: Page, msg_type: str):
+    return page.locator(f"[data-testid=message-row]:has([data-type={msg_type}])")
+
+
+def attach(page: Page, path: Path | None = None, *, name: str = "", mime: str = "", data=b""):
+    files = str(path) if path else {"name": name, "mimeType": mime, "buffer": data}
+    page.set_input_files("[data-testid=attach-input]", files=files)
+
+
+def test_alice_sends_bob_an_image_a_20_mb_file_and_a_voice_message(
+    media_live, media_browser, tmp_path
+):
+    bob = sign_in(media_browser, media_live, "bob")
+    alice = sign_in(media_browser, media_live, "alice")
+    start_chat(alice, "bob")
+
+    # An image: a thumbnail on both sides, the large version in the lightbox.
+    attach(alice, name="photo.png", mime="image/png", data=image_bytes("PNG", (1600, 1000)))
+    sent_image = rows(alice, "TIMImageElem")
+    expect(sent_image).to_have_attribute("data-status", "success")
+    image = rows(bob, "TIMImageElem").locator("[data-testid=image-thumbnail]")
+    expect(image).to_be_visible()
+    bob.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    # TIM's thumbnail: the short side 198 px.
+    assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [317, 198]
+    image.click()
+    large = bob.locator("[data-testid=lightbox-image]")
+    expect(large).to_be_visible()
+    bob.wait_for_function("img => img.naturalWidth === 1152", arg=large.element_handle())
+    bob.click("[data-testid=lightbox-close]")
+    expect(bob.locator("[data-testid=lightbox]")).to_be_hidden()
+
+    # A 20 MB file, its progress bar moving on alice's page while it goes up.
+    data = secrets.token_bytes(20 * 1024 * 1024)
+    big = tmp_path / "关于 <b>数据<i>.bin"
+    big.write_bytes(data)
+    throttle_uploads(alice, 8 * 1024 * 1024)
+    attach(alice, big)
+    sending = rows(alice, "TIMFileElem")
+    bar = sending.locator("[data-testid=upload-progress]")
+    expect(bar).to_be_visible()
+    alice.wait_for_function("bar => bar.value > 0.05 && bar.value < 1", arg=bar.element_handle())
+    expect(sending.locator("[data-testid=upload-cancel]")).to_be_visible()
+    expect(sending).to_have_attribute("data-status", "success", timeout=60_000)
+    expect(bar).to_have_count(0)
+    throttle_uploads(alice, -1)
+
+    card = rows(bob, "TIMFileElem")
+    expect(card.locator("[data-testid=file-name]")).to_have_text("关于 <b>数据<i>.bin")
+    expect(card.locator("[data-testid=file-name] b")).to_have_count(0)  # text, not HTML
+    expect(card.locator("[data-testid=file-size]")).to_have_text("20.0 MB")
+    expect(card.locator("[data-testid=file-icon]")).to_have_attribute("data-kind", "file")
+    with bob.expect_download() as downloading:
+        card.locator("[data-testid=file-download]").click()
+    download = downloading.value
+    got = Path(download.path()).read_bytes()
+    assert hashlib.sha256(got).hexdigest() == hashlib.sha256(data).hexdigest()
+
+    # A 2 s voice message, recorded from Chromium's fake microphone, played by bob.
+    alice.click("[data-testid=record]")
+    expect(alice.locator("[data-testid=recording]")).to_be_visible()
+    expect(alice.locator("[data-testid=record-timer]")).to_have_text("0:02")
+    alice.click("[data-testid=record]")
+    expect(alice.locator("[data-testid=recording]")).to_be_hidden()
+    expect(rows(alice, "TIMSoundElem")).to_have_attribute("data-status", "success")
+    voice = rows(bob, "TIMSoundElem")
+    expect(voice.locator("[data-testid=voice-length]")).to_have_text("0:02")
+    player = voice.locator("[data-testid=voice-player]")
+    player.evaluate("audio => audio.play()")
+    bob.wait_for_function(
+        "audio => audio.currentTime > 0 || audio.ended", arg=player.element_handle()
+    )
+
+    # The conversation list says what came last, in words.
+    expect(bob.locator("[data-testid=conversation] .preview")).to_have_text("[Voice]")
+    # And history brings all three back after a reload.
+    reload(bob)
+    bob.locator('[data-testid=conversation][data-conversation-id="C2Calice"]').click()
+    for msg_type in ("TIMImageElem", "TIMFileElem", "TIMSoundElem"):
+        expect(rows(bob, msg_type)).to_have_count(1)
+
+
+def test_a_cancelled_upload_leaves_no_message_on_either_side(media_live, media_browser, tmp_path):
+    bob = sign_in(media_browser, media_live, "bob")
+    alice = sign_in(media_browser, media_live, "alice")
+    start_chat(alice, "bob")
+    alice.fill("[data-testid=message-input]", "before")
+    alice.click("[data-testid=send]")
+    expect(bob.locator("[data-testid=message]")).to_have_text(["before"])
+
+    big = tmp_path / "big.zip"
+    big.write_bytes(secrets.token_bytes(8 * 1024 * 1024))
+    throttle_uploads(alice, 1024 * 1024)
+    attach(alice, big)
+    sending = rows(alice, "TIMFileElem")
+    bar = sending.locator("[data-testid=upload-progress]")
+    alice.wait_for_function("bar => bar.value > 0", arg=bar.element_handle())
+    expect(sending.locator("[data-testid=file-icon]")).to_have_attribute("data-kind", "archive")
+    sending.locator("[data-testid=upload-cancel]").click()
+    expect(sending).to_have_count(0)
+    throttle_uploads(alice, -1)
+
+    # Something sent after it arrives; the cancelled file never does, even after reloads.
+    alice.fill("[data-testid=message-input]", "after")
+    alice.click("[data-testid=send]")
+    expect(bob.locator("[data-testid=message]")).to_have_text(["before", "after"])
+    for page, peer in ((alice, "C2Cbob"), (bob, "C2Calice")):
+        reload(page)
+        page.locator(f'[data-testid=conversation][data-conversation-id="{peer}"]').click()
+        expect(page.locator("[data-testid=message]")).to_have_text(["before", "after"])
+
+
+def test_a_failed_upload_says_why_and_a_retry_sends_it(media_live, media_browser):
+    bob = sign_in(media_browser, media_live, "bob")
+    alice = sign_in(media_browser, media_live, "alice")
+    start_chat(alice, "bob")
+
+    refused = []
+
+    def refuse_once(route):
+        if route.request.method == "PUT" and not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=403, body='{"code": 403}', content_type="application/json")
+        else:
+            route.fallback()
+
+    alice.context.route("**/*", refuse_once)
+    attach(alice, name="notes.txt", mime="text/plain", data="纸上得来终觉浅".encode())
+    row = rows(alice, "TIMFileElem")
+    expect(row).to_have_attribute("data-status", "fail")
+    expect(row.locator("[data-testid=send-error]")).to_have_text("The upload failed. Try again.")
+    assert len(refused) == 1
+    row.locator("[data-testid=retry]").click()
+    expect(row).to_have_attribute("data-status", "success")
+    expect(row.locator("[data-testid=send-error]")).to_have_count(0)
+    expect(rows(bob, "TIMFileElem").locator("[data-testid=file-name]")).to_have_text("notes.txt")
+
+
+def test_a_file_the_sdk_refuses_is_said_and_nothing_is_sent(media_live, media_browser):
+    sign_in(media_browser, media_live, "bob")  # so that bob exists
+    alice = sign_in(media_browser, media_live, "alice")
+    start_chat(alice, "bob")
+    alice.set_input_files(
+        "[data-testid=video-input]",
+        files={"name": "clip.avi", "mimeType": "video/x-msvideo", "buffer": b"RIFF0000AVI "},
+    )
+    expect(alice.locator("[data-testid=status]")).to_have_text(
+        "Only MP4 and MOV videos can be sent."
+    )
+    attach(alice, name="empty.txt", mime="text/plain", data=b"")
+    expect(alice.locator("[data-testid=status]")).to_have_text("This file is empty.")
+    expect(alice.locator("[data-testid=message-row]")).to_have_count(0)
