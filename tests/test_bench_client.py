@@ -17,7 +17,8 @@ from asgiref.sync import sync_to_async
 from bench import seed
 from bench.__main__ import table
 from bench.client import percentile, randoms_in
-from bench.scenarios import SCENARIOS, Result, Sizes
+from bench.harness import Result, Sizes
+from bench.scenarios import SCENARIOS
 from bench.servers import Target
 from tests.conftest import SDKAPPID, SECRET_KEY
 from tests.live import LiveServer, redis_url
