@@ -39,6 +39,7 @@ RUN_ORDER = [
     "group-fanout",
     "group-churn",
     "history",
+    "uploads",
 ]
 
 
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     if override := os.environ.get("BENCH_DJANGO_SETTINGS"):
         out(f"# servers run with BENCH_DJANGO_SETTINGS={override} (a what-if, not chatsite)")
     out("# times in ms; cpu/op = daphne CPU per message sent (history: per page; "
-        "connections: per login)")  # fmt: skip
+        "connections: per login; uploads: per MiB, times per PUT)")  # fmt: skip
     results: list[Result] = []
     label = "url" if args.url else args.config
     try:

@@ -14,7 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bench.client import Conn, ProtocolError, PushHandler, close_all, percentile
+from bench.client import (
+    Conn,
+    ProtocolError,
+    PushHandler,
+    close_all,
+    percentile,
+    randoms_in,
+    text_message,
+)
 from bench.proc import load_average, total_cpu_seconds
 from bench.servers import Target
 
@@ -48,6 +56,13 @@ class Sizes:
     history_pages: int = 200
     connections: int = 10_000
     login_concurrency: int = 20
+    # uploads: upload_count clients put upload_mb MiB each at once, twice: alone, then
+    # while two other accounts chat at upload_chat_rate msg/s (idle baseline first:
+    # upload_idle_messages at that rate).
+    upload_count: int = 10
+    upload_mb: float = 20
+    upload_chat_rate: float = 20
+    upload_idle_messages: int = 100
 
 
 FULL = Sizes()
@@ -68,6 +83,8 @@ QUICK = Sizes(
     history_rows=20_000,
     history_pages=30,
     connections=200,
+    upload_mb=2,
+    upload_idle_messages=40,
 )
 
 
@@ -228,3 +245,47 @@ def unique_randoms() -> Callable[[], int]:
     """Unique ``random`` values for one scenario (they key sent-time maps)."""
     counter = itertools.count(random.randrange(1, 1 << 30))
     return lambda: next(counter)
+
+
+class Pinger:
+    """A sends B one C2C message at a time; a ping's latency is from just before the
+    send to B's ``MESSAGE_RECEIVED`` (B on the other process when there are two)."""
+
+    def __init__(self, to: str) -> None:
+        self.to = to
+        self.a: Conn | None = None
+        self._waiters: dict[int, asyncio.Future[float]] = {}
+        self._next_random = unique_randoms()
+
+    def on_push(self, raw: str, now: float) -> None:
+        """B's push handler."""
+        for r in randoms_in(raw):
+            future = self._waiters.pop(r, None)
+            if future is not None and not future.done():
+                future.set_result(now)
+
+    @classmethod
+    async def connect(cls, target: Target, a: str, b: str) -> tuple[Pinger, list[Conn]]:
+        """A and B logged in; returns the pinger and both connections (to close)."""
+        pinger = cls(b)
+        conns = await connect_all(
+            target, [a, b], on_push=lambda i: pinger.on_push if i == 1 else None
+        )
+        pinger.a = conns[0]
+        return pinger, conns
+
+    async def ping(self, timeout: float = 5) -> float:
+        """One message; its latency in ms (TimeoutError or ProtocolError if lost)."""
+        r = self._next_random()
+        received = self._waiters[r] = asyncio.get_running_loop().create_future()
+        assert self.a is not None, "connect first"
+        started = time.perf_counter()
+        answer = await self.a.submit("sendMessage", text_message(self.to, f"ping {r}", r))
+        try:
+            arrived = await asyncio.wait_for(received, timeout)
+            reply = await asyncio.wait_for(answer, timeout)
+        finally:
+            self._waiters.pop(r, None)
+        if reply.get("code") != 0:
+            raise ProtocolError(f"sendMessage failed: {reply}")
+        return (arrived - started) * 1000

@@ -31,6 +31,7 @@ from bench.client import (
 from bench.harness import (
     FULL,
     Meter,
+    Pinger,
     Result,
     Sizes,
     connect_all,
@@ -40,6 +41,7 @@ from bench.harness import (
 )
 from bench.proc import raise_open_files_limit, rss_kb
 from bench.servers import Target
+from bench.uploads import uploads
 
 # createGroup takes at most this many initial members; the rest are seeded.
 CREATE_GROUP_MAX_MEMBERS = 500
@@ -51,41 +53,16 @@ HISTORY_PAGE = 15
 
 async def c2c_latency(target: Target, sizes: Sizes, check_targets: bool = False) -> Result:
     """One message at a time from A to B (on the other process when there are two)."""
-    waiters: dict[int, asyncio.Future[float]] = {}
-
-    def on_b(raw: str, now: float) -> None:
-        for r in randoms_in(raw):
-            future = waiters.pop(r, None)
-            if future is not None and not future.done():
-                future.set_result(now)
-
-    a, b = await connect_all(target, ["lat-a", "lat-b"], on_push=lambda i: on_b if i == 1 else None)
-    next_random = unique_randoms()
-    loop = asyncio.get_running_loop()
-
-    async def one() -> float:
-        r = next_random()
-        received = waiters[r] = loop.create_future()
-        started = time.perf_counter()
-        answer = await a.submit("sendMessage", text_message("lat-b", f"ping {r}", r))
-        try:
-            arrived = await asyncio.wait_for(received, 5)
-            reply = await asyncio.wait_for(answer, 5)
-        finally:
-            waiters.pop(r, None)
-        if reply.get("code") != 0:
-            raise ProtocolError(f"sendMessage failed: {reply}")
-        return (arrived - started) * 1000
-
+    pinger, (a, b) = await Pinger.connect(target, "lat-a", "lat-b")
     problems: list[str] = []
     samples: list[float] = []
     try:
         for _ in range(min(20, max(1, sizes.latency_messages // 20))):  # warm-up
-            await one()
+            await pinger.ping()
         meter = Meter(target.pids)
         for _ in range(sizes.latency_messages):
             try:
-                samples.append(await one())
+                samples.append(await pinger.ping())
             except (TimeoutError, ProtocolError) as error:
                 problems.append(f"lost: {error!r}")
                 if len(problems) >= 10:
@@ -898,4 +875,5 @@ SCENARIOS: dict[str, Scenario] = {
     "group-churn": group_churn,
     "history": history,
     "connections": connections,
+    "uploads": uploads,
 }
