@@ -155,7 +155,8 @@ def _ms(values: list[float]) -> str:
     if not values:
         return "-"
     ordered = sorted(values)
-    return f"{statistics.median(ordered):.1f}/{percentile(ordered, 99):.1f}ms"
+    # n says how far to trust the p99: a round of a few seconds holds few messages.
+    return f"{statistics.median(ordered):.1f}/{percentile(ordered, 99):.1f}ms(n={len(ordered)})"
 
 
 async def uploads(target: Target, sizes: Sizes, check_targets: bool = False) -> Result:
