@@ -21,11 +21,12 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import scenarios
+from bench import harness
 from bench.client import check_loopback
+from bench.harness import FULL, QUICK, Result, Sizes
 from bench.proc import machine, raise_open_files_limit
 from bench.profile import Sampler, summarize
-from bench.scenarios import FULL, QUICK, SCENARIOS, Result, Sizes
+from bench.scenarios import SCENARIOS
 from bench.servers import CONFIGS, SubprocessSeeder, Target
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -38,6 +39,7 @@ RUN_ORDER = [
     "group-fanout",
     "group-churn",
     "history",
+    "uploads",
 ]
 
 
@@ -54,7 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="SIZE=VALUE",
-        help="override one size, e.g. --set connections=2000 (see bench/scenarios.py Sizes)",
+        help="override one size, e.g. --set connections=2000 (see bench/harness.py Sizes)",
     )
     parser.add_argument("--url", action="append", help="a running server's ws URL (loopback)")
     parser.add_argument("--sdkappid", type=int)
@@ -121,7 +123,7 @@ async def run_scenarios(
         if sampler is not None:
             sampler.label, sampler.paths = f"{target.config}-{name}", []
         try:
-            waited = await scenarios.settle(target)
+            waited = await harness.settle(target)
             if waited > 5:
                 out(f"# waited {waited:.0f}s for the servers to go idle before {name}")
             result = await SCENARIOS[name](target, sizes, check)
@@ -199,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     check = sizes == FULL
     stamp = time.strftime("%Y%m%d-%H%M%S")
     sampler = Sampler(RESULTS_DIR / f"{stamp}-profiles") if args.profile else None
-    scenarios.SAMPLER = sampler
+    harness.SAMPLER = sampler
     # A SIGTERM (a make or CI stop) unwinds like Ctrl-C, so servers, the bench database,
     # Redis keys and temporary files are cleaned up and the partial output is kept.
     signal.signal(signal.SIGTERM, _terminated)
@@ -211,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     if override := os.environ.get("BENCH_DJANGO_SETTINGS"):
         out(f"# servers run with BENCH_DJANGO_SETTINGS={override} (a what-if, not chatsite)")
     out("# times in ms; cpu/op = daphne CPU per message sent (history: per page; "
-        "connections: per login)")  # fmt: skip
+        "connections: per login; uploads: per MiB, times per PUT)")  # fmt: skip
     results: list[Result] = []
     label = "url" if args.url else args.config
     try:

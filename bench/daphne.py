@@ -1,4 +1,5 @@
-"""One daphne process on a loopback port: started, waited for, stopped.
+"""A server process on a loopback port (daphne; the bench's S3 server): started, waited
+for, stopped.
 
 Shared by the benchmark configurations (``bench.servers``) and the live-server tests
 (``tests/live.py``), which start Hutong the way ``make run`` does.
@@ -21,8 +22,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class DaphneProcess:
-    """daphne serving ``chatsite.asgi`` on 127.0.0.1:<port>, its output in ``log_path``."""
+class LoopbackProcess:
+    """A server process listening on 127.0.0.1:<port>, its output in ``log_path``;
+    a subclass says what to run."""
+
+    name = "server"
 
     def __init__(self, *, env: dict[str, str], log_path: Path, port: int | None = None) -> None:
         self.port = port or free_port()
@@ -34,34 +38,28 @@ class DaphneProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/im/"
+    def command(self) -> list[str]:
+        raise NotImplementedError
 
     def start(self, timeout: float = 30) -> None:
-        """Start daphne and return once it accepts connections."""
+        """Start the process and return once it accepts connections."""
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)),
-                    "chatsite.asgi:application",
-                ],
-                cwd=BASE_DIR,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                self.command(), cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited early:\n{self.output()[-3000:]}")
+                raise RuntimeError(f"{self.name} exited early:\n{self.output()[-3000:]}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"daphne did not listen within {timeout}s:\n{self.output()[-3000:]}")
+        raise RuntimeError(
+            f"{self.name} did not listen within {timeout}s:\n{self.output()[-3000:]}"
+        )
 
     def kill(self) -> None:
         """Die at once, as a crashed process would: no cleanup, no closing handshakes."""
@@ -80,3 +78,19 @@ class DaphneProcess:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+class DaphneProcess(LoopbackProcess):
+    """daphne serving ``chatsite.asgi``, as ``make run`` starts it."""
+
+    name = "daphne"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/im/"
+
+    def command(self) -> list[str]:
+        return [
+            *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)),
+            "chatsite.asgi:application",
+        ]

@@ -20,7 +20,7 @@ def py_spy() -> str | None:
 
 class Sampler:
     """Records collapsed stacks of the server processes (100 Hz, without pausing them,
-    GIL holder only) over each measured span; ``scenarios.Meter`` starts and stops it."""
+    GIL holder only) over each measured span; ``harness.Meter`` starts and stops it."""
 
     def __init__(self, out_dir: Path) -> None:
         exe = py_spy()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import random
 import re
 import statistics
@@ -18,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from bench.client import (
     Conn,
@@ -29,223 +28,24 @@ from bench.client import (
     randoms_in,
     text_message,
 )
-from bench.proc import load_average, raise_open_files_limit, rss_kb, total_cpu_seconds
+from bench.harness import (
+    FULL,
+    Meter,
+    Pinger,
+    Result,
+    Sizes,
+    connect_all,
+    connect_users,
+    per_msg_ms,
+    unique_randoms,
+)
+from bench.proc import raise_open_files_limit, rss_kb
 from bench.servers import Target
+from bench.uploads import uploads
 
 # createGroup takes at most this many initial members; the rest are seeded.
 CREATE_GROUP_MAX_MEMBERS = 500
 HISTORY_PAGE = 15
-
-
-@dataclass(frozen=True)
-class Sizes:
-    latency_messages: int = 1000
-    throughput_pairs: int = 200
-    throughput_seconds: float = 20
-    # Offered sends per second over all pairs; 0 sends closed-loop (next after the answer).
-    throughput_rate: float = 1000
-    # Most unanswered sends one sender may have before it skips a tick.
-    throughput_window: int = 4
-    fanout_members: int = 1000
-    fanout_messages: int = 100
-    fanout_rate: float = 20
-    # group-churn: a Public group of churn_members (besides the owner), churn_initial of
-    # them from createGroup and the rest added churn_batch at a time; churn_online of
-    # them receive, churn_talkers more chat at churn_chat_rate msg/s in all, while
-    # churn_churners other accounts join and quit at churn_rate ops/s in all.
-    churn_members: int = 2000
-    churn_initial: int = 500
-    churn_batch: int = 500
-    churn_online: int = 1000
-    churn_talkers: int = 10
-    churn_chat_rate: float = 10
-    churn_churners: int = 50
-    churn_rate: float = 50
-    churn_seconds: float = 20
-    history_rows: int = 1_000_000
-    history_pages: int = 200
-    connections: int = 10_000
-    login_concurrency: int = 20
-
-
-FULL = Sizes()
-QUICK = Sizes(
-    latency_messages=50,
-    throughput_pairs=20,
-    throughput_seconds=3,
-    throughput_rate=200,
-    fanout_members=50,
-    fanout_messages=20,
-    churn_members=700,
-    churn_online=50,
-    churn_talkers=2,
-    churn_chat_rate=4,
-    churn_churners=5,
-    churn_rate=10,
-    churn_seconds=3,
-    history_rows=20_000,
-    history_pages=30,
-    connections=200,
-)
-
-
-@dataclass
-class Result:
-    scenario: str
-    config: str
-    samples_ms: list[float]
-    rate: float
-    rate_unit: str
-    cpu_ms_per_msg: float | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-    extra: dict[str, str] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-    targets: list[tuple[str, bool]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.samples_ms = sorted(self.samples_ms)
-        # Other processes on the same cores skew wall-clock figures; say how busy it was.
-        self.extra["loadavg"] = f"{load_average():.1f}"
-
-    @property
-    def n(self) -> int:
-        return len(self.samples_ms)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples_ms) if self.samples_ms else 0.0
-
-    def pct(self, p: float) -> float:
-        return percentile(self.samples_ms, p)
-
-    @property
-    def max(self) -> float:
-        return self.samples_ms[-1] if self.samples_ms else 0.0
-
-    @property
-    def complete(self) -> bool:
-        return not self.problems
-
-    def line(self) -> str:
-        cpu = "-" if self.cpu_ms_per_msg is None else f"{self.cpu_ms_per_msg:.2f} ms"
-        parts = [
-            f"{self.scenario:<14} {self.config:<8}",
-            f"n={self.n} median={self.median:.2f} p95={self.pct(95):.2f} "
-            f"p99={self.pct(99):.2f} max={self.max:.2f} ms",
-            f"rate={self.rate:,.0f} {self.rate_unit}",
-            f"server-cpu/msg={cpu}",
-            " ".join(f"{k}={v}" for k, v in self.extra.items()),
-        ]
-        if self.targets:
-            parts.append(
-                "targets: " + ", ".join(f"{t} {'ok' if ok else 'MISSED'}" for t, ok in self.targets)
-            )
-        if self.problems:
-            parts.append("PROBLEMS: " + "; ".join(self.problems))
-        return " | ".join(p for p in parts if p)
-
-
-class Sampler(Protocol):
-    def start(self, pids: list[int]) -> None: ...
-
-    def stop(self) -> None: ...
-
-
-# Set by ``python -m bench --profile``: samples the servers over every measured span.
-SAMPLER: Sampler | None = None
-
-
-class Meter:
-    """Server CPU (daphne processes), this client's CPU and wall time over a measured span."""
-
-    def __init__(self, pids: list[int]) -> None:
-        self.pids = pids
-        if SAMPLER is not None and pids:
-            SAMPLER.start(pids)
-        self.server = total_cpu_seconds(pids) if pids else 0.0
-        self.client = time.process_time()
-        self.wall = time.perf_counter()
-
-    def stop(self) -> tuple[float | None, float, float]:
-        server = total_cpu_seconds(self.pids) - self.server if self.pids else None
-        measured = server, time.process_time() - self.client, time.perf_counter() - self.wall
-        if SAMPLER is not None and self.pids:
-            SAMPLER.stop()
-        return measured
-
-
-async def settle(target: Target, *, idle: float = 0.05, limit: float = 180) -> float:
-    """Wait (at most ``limit`` s) until the servers use under ``idle`` of a core, so one
-    scenario's leftovers (10,000 disconnects, say) do not land in the next one's figures."""
-    started = time.perf_counter()
-    if not target.pids:
-        return 0.0
-    before = total_cpu_seconds(target.pids)
-    while time.perf_counter() - started < limit:
-        await asyncio.sleep(1)
-        now = total_cpu_seconds(target.pids)
-        if now - before < idle:
-            break
-        before = now
-    return time.perf_counter() - started
-
-
-def per_msg_ms(server_cpu: float | None, count: int) -> float | None:
-    if server_cpu is None or count <= 0:
-        return None
-    return server_cpu / count * 1000
-
-
-async def connect_users(
-    target: Target,
-    user_ids: list[str],
-    *,
-    url_index: Callable[[int], int] = lambda i: i,
-    on_push: Callable[[int], PushHandler | None] | None = None,
-    concurrency: int = 50,
-    login_ms: list[float] | None = None,
-    into: list[Conn | None] | None = None,
-) -> tuple[list[Conn | None], list[BaseException]]:
-    """Open and log in one connection per user, ``concurrency`` at a time.
-
-    Returns the connections (None where it failed) and the failures. ``into``, when
-    given, is filled as connections come up (so a keepalive can see them early).
-    """
-    conns: list[Conn | None] = into if into is not None else [None] * len(user_ids)
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(i: int, user_id: str) -> None:
-        async with gate:
-            conn = Conn(target.url(url_index(i)), on_push(i) if on_push else None)
-            await conn.connect()
-            started = time.perf_counter()
-            try:
-                await conn.login(user_id, target.sig(user_id), target.sdkappid)
-            except BaseException:
-                await conn.close()
-                raise
-            if login_ms is not None:
-                login_ms.append((time.perf_counter() - started) * 1000)
-            conns[i] = conn
-
-    outcomes = await asyncio.gather(
-        *(one(i, uid) for i, uid in enumerate(user_ids)), return_exceptions=True
-    )
-    return conns, [o for o in outcomes if isinstance(o, BaseException)]
-
-
-async def connect_all(target: Target, user_ids: list[str], **kwargs: Any) -> list[Conn]:
-    conns, errors = await connect_users(target, user_ids, **kwargs)
-    if errors:
-        await close_all(c for c in conns if c is not None)
-        raise ProtocolError(f"{len(errors)} of {len(user_ids)} logins failed: {errors[0]!r}")
-    return [c for c in conns if c is not None]
-
-
-def _randoms() -> Callable[[], int]:
-    """Unique ``random`` values for one scenario (they key sent-time maps)."""
-    counter = itertools.count(random.randrange(1, 1 << 30))
-    return lambda: next(counter)
 
 
 # --- 1. c2c-latency ---------------------------------------------------------------------
@@ -253,41 +53,16 @@ def _randoms() -> Callable[[], int]:
 
 async def c2c_latency(target: Target, sizes: Sizes, check_targets: bool = False) -> Result:
     """One message at a time from A to B (on the other process when there are two)."""
-    waiters: dict[int, asyncio.Future[float]] = {}
-
-    def on_b(raw: str, now: float) -> None:
-        for r in randoms_in(raw):
-            future = waiters.pop(r, None)
-            if future is not None and not future.done():
-                future.set_result(now)
-
-    a, b = await connect_all(target, ["lat-a", "lat-b"], on_push=lambda i: on_b if i == 1 else None)
-    next_random = _randoms()
-    loop = asyncio.get_running_loop()
-
-    async def one() -> float:
-        r = next_random()
-        received = waiters[r] = loop.create_future()
-        started = time.perf_counter()
-        answer = await a.submit("sendMessage", text_message("lat-b", f"ping {r}", r))
-        try:
-            arrived = await asyncio.wait_for(received, 5)
-            reply = await asyncio.wait_for(answer, 5)
-        finally:
-            waiters.pop(r, None)
-        if reply.get("code") != 0:
-            raise ProtocolError(f"sendMessage failed: {reply}")
-        return (arrived - started) * 1000
-
+    pinger, (a, b) = await Pinger.connect(target, "lat-a", "lat-b")
     problems: list[str] = []
     samples: list[float] = []
     try:
         for _ in range(min(20, max(1, sizes.latency_messages // 20))):  # warm-up
-            await one()
+            await pinger.ping()
         meter = Meter(target.pids)
         for _ in range(sizes.latency_messages):
             try:
-                samples.append(await one())
+                samples.append(await pinger.ping())
             except (TimeoutError, ProtocolError) as error:
                 problems.append(f"lost: {error!r}")
                 if len(problems) >= 10:
@@ -368,7 +143,7 @@ async def c2c_throughput(target: Target, sizes: Sizes, check_targets: bool = Fal
         url_index=lambda i: i + 1,
         on_push=lambda i: state.on_receive,
     )
-    next_random = _randoms()
+    next_random = unique_randoms()
     interval = pairs / sizes.throughput_rate if sizes.throughput_rate else 0.0
     meter = Meter(target.pids)
     start = time.perf_counter()
@@ -522,7 +297,7 @@ async def group_fanout(target: Target, sizes: Sizes, check_targets: bool = False
     """
     members = [f"fo-m{i:05d}" for i in range(sizes.fanout_members)]
     state = _Fanout(sizes.fanout_members)
-    next_random = _randoms()
+    next_random = unique_randoms()
     conns: list[Conn] = []
 
     async def members_online() -> list[Conn]:
@@ -732,7 +507,7 @@ async def group_churn(target: Target, sizes: Sizes, check_targets: bool = False)
     await target.seeder.make_admins(["gc-admin"])
     churn = _Churn(len(receivers))
     chat = _Fanout(len(receivers))
-    next_random = _randoms()
+    next_random = unique_randoms()
 
     def receiver_handler(i: int) -> PushHandler:
         on_chat = chat.handler()
@@ -1100,4 +875,5 @@ SCENARIOS: dict[str, Scenario] = {
     "group-churn": group_churn,
     "history": history,
     "connections": connections,
+    "uploads": uploads,
 }

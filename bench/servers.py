@@ -2,7 +2,11 @@
 
 - embedded: SQLite in a temporary HUTONG_VAR_DIR, the in-memory channel layer, one daphne.
 - deployed: PostgreSQL database ``hutong_bench`` (created and dropped here), Redis under a
-  unique channel prefix (its keys deleted after), two daphne processes.
+  unique channel prefix (its keys deleted after), two daphne processes, and moto's S3
+  server as the media store (in memory, stopped after).
+
+``BENCH_PG_DB`` and ``BENCH_REDIS_URL`` name another database and Redis for the deployed
+configuration, so two benches on one machine do not drop each other's database.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from bench.daphne import BASE_DIR, DaphneProcess
+from bench.daphne import BASE_DIR, DaphneProcess, LoopbackProcess
 from im.usersig import gen_usersig
 
 BENCH_SDKAPPID = 1400990001
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_BENCH_DB = "hutong_bench"
-REDIS_URL = "redis://127.0.0.1:6379/0"
+PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "hutong_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+S3_BUCKET = "hutong-bench"
+S3_REGION = "us-east-1"
 SIG_EXPIRE = 86400
 
 
@@ -96,6 +102,8 @@ class Target:
     pids: list[int] = field(default_factory=list)
     seeder: Seeder | None = None
     logs: list[Path] = field(default_factory=list)
+    # The media store's processes (moto, deployed), whose CPU the uploads scenario reports.
+    store_pids: list[int] = field(default_factory=list)
 
     def url(self, index: int) -> str:
         """Spread clients over the server processes round-robin."""
@@ -136,7 +144,9 @@ def _base_env(var_dir: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _servers(config: str, env: dict[str, str], count: int, var_dir: Path) -> Iterator[Target]:
+def _servers(
+    config: str, env: dict[str, str], count: int, var_dir: Path, store_pids: list[int]
+) -> Iterator[Target]:
     _manage(env, "migrate", "--noinput", "-v", "0")
     secret_key = secrets.token_hex(32)
     seeder = SubprocessSeeder(env, BENCH_SDKAPPID)
@@ -153,6 +163,7 @@ def _servers(config: str, env: dict[str, str], count: int, var_dir: Path) -> Ite
             pids=[d.process.pid for d in daphnes if d.process],
             seeder=seeder,
             logs=[d.log_path for d in daphnes],
+            store_pids=store_pids,
         )
     finally:
         for daphne in daphnes:
@@ -163,7 +174,7 @@ def _servers(config: str, env: dict[str, str], count: int, var_dir: Path) -> Ite
 def embedded() -> Iterator[Target]:
     var_dir = Path(tempfile.mkdtemp(prefix="hutong-bench-"))
     try:
-        with _servers("embedded", _base_env(var_dir), 1, var_dir) as target:
+        with _servers("embedded", _base_env(var_dir), 1, var_dir, []) as target:
             yield target
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
@@ -193,6 +204,38 @@ def _drop_redis_keys(prefix: str) -> None:
         client.close()
 
 
+class MotoProcess(LoopbackProcess):
+    """moto's S3 server: an S3 protocol endpoint on loopback, objects kept in memory."""
+
+    name = "moto"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+
+    def s3_env(self) -> dict[str, str]:
+        """The settings (chatsite/settings.py) that make daphne store media here."""
+        return {
+            "IM_S3_BUCKET": S3_BUCKET,
+            "IM_S3_ENDPOINT_URL": self.url,
+            "IM_S3_REGION": S3_REGION,
+            "IM_S3_ACCESS_KEY_ID": "hutong-bench",
+            "IM_S3_SECRET_ACCESS_KEY": "hutong-bench-secret",
+            "IM_S3_ADDRESSING_STYLE": "path",
+        }
+
+    def create_bucket(self) -> None:
+        import boto3
+
+        env = self.s3_env()
+        boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name=S3_REGION,
+            aws_access_key_id=env["IM_S3_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["IM_S3_SECRET_ACCESS_KEY"],
+        ).create_bucket(Bucket=S3_BUCKET)
+
+
 @contextlib.contextmanager
 def deployed() -> Iterator[Target]:
     var_dir = Path(tempfile.mkdtemp(prefix="hutong-bench-"))
@@ -203,12 +246,18 @@ def deployed() -> Iterator[Target]:
         REDIS_URL=REDIS_URL,
         HUTONG_CHANNEL_PREFIX=prefix,
     )
+    store = MotoProcess(env=dict(os.environ), log_path=var_dir / "moto.log")
     _pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
     _pg_admin(f"CREATE DATABASE {PG_BENCH_DB}")
     try:
-        with _servers("deployed", env, 2, var_dir) as target:
+        store.start()
+        store.create_bucket()
+        env.update(store.s3_env())
+        assert store.process is not None
+        with _servers("deployed", env, 2, var_dir, [store.process.pid]) as target:
             yield target
     finally:
+        store.stop()
         with contextlib.suppress(Exception):
             _pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
         with contextlib.suppress(Exception):

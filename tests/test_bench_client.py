@@ -17,7 +17,8 @@ from asgiref.sync import sync_to_async
 from bench import seed
 from bench.__main__ import table
 from bench.client import percentile, randoms_in
-from bench.scenarios import SCENARIOS, Result, Sizes
+from bench.harness import Result, Sizes
+from bench.scenarios import SCENARIOS
 from bench.servers import Target
 from tests.conftest import SDKAPPID, SECRET_KEY
 from tests.live import LiveServer, redis_url
@@ -46,6 +47,10 @@ TINY = Sizes(
     history_pages=6,
     connections=30,
     login_concurrency=10,
+    upload_count=3,
+    upload_mb=0.25,
+    upload_chat_rate=50,
+    upload_idle_messages=10,
 )
 
 
@@ -131,6 +136,13 @@ def check_connections(r: Result) -> None:
     assert r.n == 30 and r.extra["rss/conn"].endswith("KB")
 
 
+def check_uploads(r: Result) -> None:
+    c = r.counts
+    assert c["uploads"] == c["alone"] == c["with_chat"] == 3 and r.n == 3
+    assert c["chat_idle"] == 10 and c["chat_during"] > 0
+    assert r.extra["size"] == "3x0.25MiB" and r.extra["put-p50/p99"].endswith("s")
+
+
 CHECKS: dict[str, Callable[[Result], None]] = {
     "c2c-latency": check_latency,
     "c2c-throughput": check_throughput,
@@ -138,6 +150,7 @@ CHECKS: dict[str, Callable[[Result], None]] = {
     "group-churn": check_churn,
     "history": check_history,
     "connections": check_connections,
+    "uploads": check_uploads,
 }
 
 
