@@ -141,7 +141,7 @@ class IMConsumer(AsyncWebsocketConsumer):
         if frame.get("op") == "login":
             await self.send(text_data=encode_push("SDK_READY", None))
 
-    async def _dispatch(self, frame: dict) -> dict:
+    async def _dispatch(self, frame: dict) -> dict | list:
         op = frame.get("op")
         if not isinstance(op, str) or (op not in SESSION_OPS and op not in OPS):
             raise IMError(UNKNOWN_OP, f"unknown op {op!r}")

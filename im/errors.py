@@ -62,6 +62,13 @@ FILE_TOO_LARGE = 2402
 # --- messages ---
 MESSAGE_TOO_LONG = 80002  # message body over 12 KB
 C2C_INVALID_RECEIVER = 20003  # invalid userID in a C2C send
+C2C_IN_PEER_BLACKLIST = 20007  # the receiver has the sender on its blacklist
+
+# --- relationship chain: the blacklist (TIM's ERR_SVR_FRIENDSHIP_*, 30001-31804) ---
+FRIENDSHIP_INVALID_PARAMS = 30001  # e.g. an empty userIDList, or over 1,000 in one call
+FRIENDSHIP_ACCOUNT_NOT_FOUND = 30003
+BLACKLIST_LIMIT = 30013  # the blacklist would pass its 1,000 entries
+BLACKLIST_SELF = 2742  # the web SDK's "you cannot blacklist yourself"
 INVALID_CONVERSATION = 6004
 
 

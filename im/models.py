@@ -395,3 +395,27 @@ class MessageHourCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app_id} {self.hour:%Y-%m-%d %H:00}: {self.count}"
+
+
+class BlacklistEntry(models.Model):
+    """One account on another's blacklist (TIM's blocklist): ``blocked``'s C2C messages
+    to ``owner`` are refused (``permissions.check_can_send_c2c``). One-way: ``owner``
+    may still write to ``blocked``, and group messages are untouched."""
+
+    owner = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="blacklist_entries")
+    blocked = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("blacklist entry")
+        verbose_name_plural = _("blacklist entries")
+        constraints = [
+            # Its index (owner first) serves both the owner's list and the send check.
+            models.UniqueConstraint(fields=["owner", "blocked"], name="blacklistentry_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(owner=models.F("blocked")), name="blacklistentry_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocked_id} blocked by {self.owner_id}"

@@ -17,6 +17,7 @@ from im.results import MemberChange
 from im.selectors import joined_groups
 from im.serializers import (
     application_to_dict,
+    blacklist_to_list,
     conversation_to_dict,
     conversation_view_to_dict,
     group_to_dict,
@@ -27,9 +28,10 @@ from im.serializers import (
     sync_page_to_dict,
     upload_to_dict,
 )
-from im.services import conversations, groups, members, messages, uploads
+from im.services import blacklist, conversations, groups, members, messages, uploads
 
-Op = Callable[[Account, dict, str], dict[str, Any]]
+# An answer's data is an object, or an array where TIM's is one (the blacklist ops).
+Op = Callable[[Account, dict, str], dict[str, Any] | list[Any]]
 OPS: dict[str, Op] = {}
 
 
@@ -403,3 +405,31 @@ def create_upload(account: Account, data: dict, channel: str) -> dict[str, Any]:
 def finish_upload(account: Account, data: dict, channel: str) -> dict[str, Any]:
     upload = uploads.check_finish_upload(account=account, uuid=params.get_str(data, "uuid"))
     return upload_to_dict(upload)
+
+
+# --- the blacklist: each answer is TIM's, the whole list as userIDs ---
+
+
+@op("getBlacklist")
+def get_blacklist(account: Account, data: dict, channel: str) -> list[str]:
+    return blacklist_to_list(blacklist.get_blacklist(account=account))
+
+
+@op("addToBlacklist")
+def add_to_blacklist(account: Account, data: dict, channel: str) -> list[str]:
+    changed = blacklist.check_add_to_blacklist(
+        account=account,
+        user_ids=params.get_str_list(data, "userIDList"),
+        origin_channel=channel,
+    )
+    return blacklist_to_list(changed)
+
+
+@op("removeFromBlacklist")
+def remove_from_blacklist(account: Account, data: dict, channel: str) -> list[str]:
+    changed = blacklist.check_remove_from_blacklist(
+        account=account,
+        user_ids=params.get_str_list(data, "userIDList"),
+        origin_channel=channel,
+    )
+    return blacklist_to_list(changed)

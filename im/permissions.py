@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from im.errors import (
+    C2C_IN_PEER_BLACKLIST,
     GROUP_INVALID_PARAMS,
     GROUP_NOT_FOUND,
     GROUP_TYPE_NO_REVOKE,
@@ -26,6 +27,7 @@ from im.selectors import (
     c2c_conversation,
     get_account,
     group_conversation,
+    is_blacklisted,
     one_or_none,
     system_conversation,
 )
@@ -135,6 +137,14 @@ def access_conversation(account: Account, conversation_id: object) -> Conversati
             member=member,
         )
     raise IMError(INVALID_CONVERSATION, f"invalid conversationID {conversation_id!r}")
+
+
+def check_can_send_c2c(sender: Account, receiver: Account) -> None:
+    """TIM's blacklist: an account refuses the C2C messages of those on its blacklist
+    (20007). Only that way: the owner of the list may still write to them, and group
+    messages, theirs included, reach everyone as before."""
+    if is_blacklisted(owner=receiver, account=sender):
+        raise IMError(C2C_IN_PEER_BLACKLIST, f"{receiver.user_id} has blacklisted you")
 
 
 # Group types whose newcomers see the history from before they joined.

@@ -110,3 +110,12 @@ class RemindTypeChanged:
 
     group_id: str
     remind_type: str
+
+
+@dataclass(frozen=True)
+class Blacklist:
+    """One account's whole blacklist, oldest entry first: what the blacklist ops answer
+    and BLACKLIST_UPDATED carries (TIM sends the whole list, never a difference)."""
+
+    owner_id: int
+    user_ids: tuple[str, ...]

@@ -30,6 +30,7 @@ from im.errors import (
 from im.models import (
     Account,
     App,
+    BlacklistEntry,
     Conversation,
     Group,
     GroupApplication,
@@ -66,6 +67,20 @@ def get_account(app: App, user_id: str) -> Account:
     if account is None:
         raise IMError(C2C_INVALID_RECEIVER, f"userID {user_id!r} does not exist in this app")
     return account
+
+
+def accounts_by_user_id(app: App, user_ids: list[str]) -> dict[str, Account]:
+    return {a.user_id: a for a in Account.objects.filter(app=app, user_id__in=user_ids)}
+
+
+def blacklisted_user_ids(owner: Account) -> tuple[str, ...]:
+    """``owner``'s blacklist as userIDs, oldest entry first."""
+    entries = BlacklistEntry.objects.filter(owner=owner).order_by("created_at", "pk")
+    return tuple(entries.values_list("blocked__user_id", flat=True))
+
+
+def is_blacklisted(*, owner: Account, account: Account) -> bool:
+    return BlacklistEntry.objects.filter(owner=owner, blocked=account).exists()
 
 
 def member_group_pks(account: Account) -> list[int]:

@@ -25,6 +25,7 @@ from im.models import (
     Upload,
 )
 from im.results import (
+    Blacklist,
     ConversationDeleted,
     ConversationView,
     GroupJoined,
@@ -352,6 +353,15 @@ def _remind_push(changed: RemindTypeChanged, viewer_id: int | None) -> Any:
     return {"groupID": changed.group_id, "messageRemindType": changed.remind_type}
 
 
+def blacklist_to_list(blacklist: Blacklist) -> list[str]:
+    """TIM's blacklist: the userIDs, nothing else (the answers' data and the push's)."""
+    return list(blacklist.user_ids)
+
+
+def _blacklist_push(blacklist: Blacklist, viewer_id: int | None) -> Any:
+    return blacklist_to_list(blacklist)
+
+
 def _kick_push(kick: Kick, viewer_id: int | None) -> Any:
     return {"type": kick.reason}
 
@@ -364,6 +374,7 @@ PUSH_DATA: dict[str, Callable[[Any, int | None], Any]] = {
     "GROUP_JOINED": _joined_push,
     "GROUP_LEFT": _left_push,
     "MESSAGE_REMIND_TYPE_UPDATED": _remind_push,
+    "BLACKLIST_UPDATED": _blacklist_push,
     "KICKED_OUT": _kick_push,
 }
 

@@ -24,7 +24,13 @@ from im.errors import (
 )
 from im.events import Event, send_event_on_commit
 from im.models import Account, App, Conversation, Group, Message, Participant
-from im.permissions import access_conversation, access_member, check_can_revoke, check_can_speak
+from im.permissions import (
+    access_conversation,
+    access_member,
+    check_can_revoke,
+    check_can_send_c2c,
+    check_can_speak,
+)
 from im.selectors import get_account, get_message, message_select, one_or_none
 from im.services import uploads
 from im.services.accounts import do_ensure_console_operator
@@ -103,6 +109,16 @@ def check_send_message(
         receiver = get_account(sender.app, to)
         with transaction.atomic():
             conversation = lock_c2c_conversation(sender, receiver)
+            try:
+                check_can_send_c2c(sender, receiver)
+            except IMError:
+                # A resend of what was stored before the block was delivered then: it
+                # gets its answer. Anything new is refused, and the rollback leaves no
+                # row behind (not even a first conversation's).
+                resent = stored_resend(conversation, sender, draft)
+                if resent is None:
+                    raise
+                return resent
             message = do_send_message(
                 conversation=conversation, sender=sender, draft=draft, origin_channel=origin_channel
             )
@@ -157,16 +173,8 @@ def do_store_message(
     message and ``False``: a resend never makes a duplicate. In an AVChatRoom the
     message is numbered but not stored.
     """
-    stored = one_or_none(
-        Message.objects.filter(
-            conversation=conversation,
-            sender=sender,
-            random=draft.random,
-            client_time=draft.client_time,
-        )
-    )
+    stored = stored_resend(conversation, sender, draft)
     if stored is not None:
-        stored.conversation, stored.sender = conversation, sender
         return stored, False
     if _is_live_room(conversation):
         return _numbered_unstored(conversation, sender, draft), True
@@ -185,6 +193,22 @@ def do_store_message(
     # A deleted conversation comes back with its next message.
     Participant.objects.filter(conversation=conversation, is_hidden=True).update(is_hidden=False)
     return message, True
+
+
+def stored_resend(conversation: Conversation, sender: Account, draft: Draft) -> Message | None:
+    """The message ``draft`` repeats, if ``sender`` stored it before (its random and
+    clientTime are the client's key for it)."""
+    stored = one_or_none(
+        Message.objects.filter(
+            conversation=conversation,
+            sender=sender,
+            random=draft.random,
+            client_time=draft.client_time,
+        )
+    )
+    if stored is not None:
+        stored.conversation, stored.sender = conversation, sender
+    return stored
 
 
 def _is_live_room(conversation: Conversation) -> bool:

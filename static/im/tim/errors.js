@@ -44,7 +44,12 @@ export const ERROR = Object.freeze({
   MESSAGE_NOT_REVOCABLE: 10032,
   GROUP_TYPE_NO_REVOKE: 10033,
   C2C_INVALID_RECEIVER: 20003,
+  C2C_IN_PEER_BLACKLIST: 20007, // the receiver blacklisted you: nothing was sent
   C2C_REVOKE_TIME_LIMIT: 20016,
+  FRIENDSHIP_INVALID_PARAMS: 30001,
+  FRIENDSHIP_ACCOUNT_NOT_FOUND: 30003,
+  BLACKLIST_LIMIT: 30013,
+  BLACKLIST_SELF: 2742,
   MESSAGE_TOO_LONG: 80002,
   // Uploads: the web SDK's own numbers per kind of file, which TIM pages already test
   // (the native SDK has one 7005 for every "too large").
