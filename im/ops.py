@@ -13,7 +13,7 @@ from typing import Any
 from im import params
 from im.errors import GROUP_INVALID_PARAMS, IMError
 from im.models import Account, GroupMember, Message
-from im.results import MemberChange
+from im.results import Blacklist, MemberChange
 from im.selectors import joined_groups
 from im.serializers import (
     application_to_dict,
@@ -415,21 +415,20 @@ def get_blacklist(account: Account, data: dict, channel: str) -> list[str]:
     return blacklist_to_list(blacklist.get_blacklist(account=account))
 
 
-@op("addToBlacklist")
-def add_to_blacklist(account: Account, data: dict, channel: str) -> list[str]:
-    changed = blacklist.check_add_to_blacklist(
-        account=account,
-        user_ids=params.get_str_list(data, "userIDList"),
-        origin_channel=channel,
+def _change_blacklist(
+    check: Callable[..., Blacklist], account: Account, data: dict, channel: str
+) -> list[str]:
+    changed = check(
+        account=account, user_ids=params.get_str_list(data, "userIDList"), origin_channel=channel
     )
     return blacklist_to_list(changed)
+
+
+@op("addToBlacklist")
+def add_to_blacklist(account: Account, data: dict, channel: str) -> list[str]:
+    return _change_blacklist(blacklist.check_add_to_blacklist, account, data, channel)
 
 
 @op("removeFromBlacklist")
 def remove_from_blacklist(account: Account, data: dict, channel: str) -> list[str]:
-    changed = blacklist.check_remove_from_blacklist(
-        account=account,
-        user_ids=params.get_str_list(data, "userIDList"),
-        origin_channel=channel,
-    )
-    return blacklist_to_list(changed)
+    return _change_blacklist(blacklist.check_remove_from_blacklist, account, data, channel)
