@@ -116,6 +116,15 @@ def test_alice_sends_bob_an_image_a_20_mb_file_and_a_voice_message(
     large = bob.locator("[data-testid=lightbox-image]")
     expect(large).to_be_visible()
     bob.wait_for_function("img => img.naturalWidth === 1152", arg=large.element_handle())
+    # "Open the original": a new tab showing the full 1600 px image (a download would
+    # leave it blank).
+    with bob.context.expect_page() as opening:
+        bob.click("[data-testid=lightbox-original]")
+    tab = opening.value
+    tab.wait_for_function(
+        "() => document.contentType === 'image/png' && document.images[0]?.naturalWidth === 1600"
+    )
+    tab.close()
     bob.click("[data-testid=lightbox-close]")
     expect(bob.locator("[data-testid=lightbox]")).to_be_hidden()
 
