@@ -256,9 +256,17 @@ def test_alice_sends_bob_a_video_with_its_poster_and_a_player(media_live, media_
     assert (frame.format, frame.size) == ("JPEG", (320, 240))
     red, green, blue = frame.convert("RGB").getpixel((10, 10))
     assert red > 150 and green < 80 and blue < 80
+    # Started on whichever player the page holds when each poll runs: a redraw (any
+    # push for the conversation) may replace the player before it starts, and a player
+    # taken off the page still plays, so a handle taken first could be playing unseen.
+    bob.wait_for_function(
+        """() => {
+          const video = document.querySelector('[data-testid=video-player]');
+          if (video.paused && video.currentTime === 0) video.play().catch(() => {});
+          return video.readyState >= 2 && video.currentTime > 0;
+        }"""
+    )
     playing = player.element_handle()
-    playing.evaluate("video => video.play()")
-    bob.wait_for_function("video => video.readyState >= 2 && video.currentTime > 0", arg=playing)
     assert playing.evaluate("video => [video.videoWidth, video.videoHeight]") == [320, 240]
     # A message arriving redraws the conversation; the video plays on, not from 0:00.
     alice.fill("[data-testid=message-input]", "nice")
