@@ -64,7 +64,10 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def media_file(request: HttpRequest) -> HttpResponse:
     """The file system default's download link: a signed, expiring token naming one
-    object. Files are always attachments (one may be HTML); nothing is sniffed."""
+    object. Files are always attachments (one may be HTML); nothing is sniffed. Images,
+    videos and voice are shown, with no Content-Disposition at all, as the object store
+    answers them: FileResponse would name them after the stored file, "original" with no
+    extension, which is what a browser's "Save image as" would then offer."""
     if storage.is_s3():
         raise Http404("media are served by the object store")
     try:
@@ -81,6 +84,8 @@ def media_file(request: HttpRequest) -> HttpResponse:
         as_attachment=found.download_name is not None,
         filename=found.download_name or "",
     )
+    if found.download_name is None:
+        response.headers.pop("Content-Disposition", None)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -1,4 +1,4 @@
-"""Image, file and voice messages in real headless Chromium, between two users' pages.
+"""Image, file, video and voice messages in real headless Chromium, between two users' pages.
 
 The media store is the file system default in the embedded pass (uploads and downloads
 through Hutong's own views), and moto's S3 server in the deployed pass (PostgreSQL +
@@ -9,22 +9,31 @@ presigned links. Uploads are throttled with Chromium's network emulation so that
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import boto3
 import pytest
+from django.db import connections
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from im.models import Message
 from tests.browser import MEDIA_ARGS, chromium
 from tests.live import LiveServer
 from tests.media import S3_KEYS, image_bytes
 from tests.test_browser_messaging import reload, sign_in, site_users, start_chat  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("site_users")]
+
+T = TypeVar("T")
 
 DEPLOYED = bool(os.environ.get("DATABASE_URL"))
 
@@ -107,6 +116,15 @@ def test_alice_sends_bob_an_image_a_20_mb_file_and_a_voice_message(
     large = bob.locator("[data-testid=lightbox-image]")
     expect(large).to_be_visible()
     bob.wait_for_function("img => img.naturalWidth === 1152", arg=large.element_handle())
+    # "Open the original": a new tab showing the full 1600 px image (a download would
+    # leave it blank).
+    with bob.context.expect_page() as opening:
+        bob.click("[data-testid=lightbox-original]")
+    tab = opening.value
+    tab.wait_for_function(
+        "() => document.contentType === 'image/png' && document.images[0]?.naturalWidth === 1600"
+    )
+    tab.close()
     bob.click("[data-testid=lightbox-close]")
     expect(bob.locator("[data-testid=lightbox]")).to_be_hidden()
 
@@ -158,6 +176,115 @@ def test_alice_sends_bob_an_image_a_20_mb_file_and_a_voice_message(
     bob.locator('[data-testid=conversation][data-conversation-id="C2Calice"]').click()
     for msg_type in ("TIMImageElem", "TIMFileElem", "TIMSoundElem"):
         expect(rows(bob, msg_type)).to_have_count(1)
+
+
+# A real mp4 made in the page, so no binary is committed: a canvas animation recorded by
+# Chromium's MediaRecorder as H.264 (baseline, the profile every player decodes). The
+# background stays one colour so the poster's first frame can be told from the SDK's
+# grey placeholder; the moving square gives the encoder frames that differ.
+RECORD_MP4 = """async ({mimeType, ms}) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 320;
+  canvas.height = 240;
+  const c = canvas.getContext('2d');
+  let frame = 0;
+  const draw = () => {
+    c.fillStyle = 'rgb(200, 30, 30)';
+    c.fillRect(0, 0, 320, 240);
+    c.fillStyle = '#fff';
+    c.fillRect((frame++ * 8) % 280, 180, 40, 40);
+  };
+  draw();
+  const painting = setInterval(draw, 33);
+  const recorder = new MediaRecorder(canvas.captureStream(30), {mimeType});
+  const chunks = [];
+  recorder.ondataavailable = (event) => chunks.push(event.data);
+  const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
+  recorder.start();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  recorder.stop();
+  await stopped;
+  clearInterval(painting);
+  const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text);
+}"""
+H264 = "video/mp4;codecs=avc1.42E01E"
+
+
+def off_the_loop(read: Callable[[], T]) -> T:
+    """``read`` run in a thread of its own: Playwright's sync API keeps an event loop
+    running in this one, where Django refuses database queries."""
+
+    def run() -> T:
+        try:
+            return read()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
+def recorded_mp4(page: Page, seconds: float) -> bytes:
+    assert page.evaluate("t => MediaRecorder.isTypeSupported(t)", H264), "no mp4 recording"
+    return base64.b64decode(page.evaluate(RECORD_MP4, {"mimeType": H264, "ms": seconds * 1000}))
+
+
+def test_alice_sends_bob_a_video_with_its_poster_and_a_player(media_live, media_browser):
+    bob = sign_in(media_browser, media_live, "bob")
+    alice = sign_in(media_browser, media_live, "alice")
+    start_chat(alice, "bob")
+    # 2 s rather than 1.5: the SDK rounds the length, and 1.5 could go either way.
+    clip = recorded_mp4(alice, 2)
+    assert clip[4:8] == b"ftyp"  # the ISO-BMFF box the server looks for
+    alice.set_input_files(
+        "[data-testid=video-input]",
+        files={"name": "clip.mp4", "mimeType": "video/mp4", "buffer": clip},
+    )
+    expect(rows(alice, "TIMVideoFileElem")).to_have_attribute("data-status", "success")
+
+    row = rows(bob, "TIMVideoFileElem")
+    expect(row.locator("[data-testid=video-length]")).to_have_text("0:02")
+    player = row.locator("[data-testid=video-player]")
+    expect(player).to_have_attribute("controls", "")
+    # The poster is the clip's first frame at its size, not the grey 320×180 placeholder.
+    poster = bob.context.request.get(player.evaluate("video => video.poster"))
+    assert poster.ok
+    frame = Image.open(io.BytesIO(poster.body()))
+    assert (frame.format, frame.size) == ("JPEG", (320, 240))
+    red, green, blue = frame.convert("RGB").getpixel((10, 10))
+    assert red > 150 and green < 80 and blue < 80
+    # Started on whichever player the page holds when each poll runs: a redraw (any
+    # push for the conversation) may replace the player before it starts, and a player
+    # taken off the page still plays, so a handle taken first could be playing unseen.
+    bob.wait_for_function(
+        """() => {
+          const video = document.querySelector('[data-testid=video-player]');
+          if (video.paused && video.currentTime === 0) video.play().catch(() => {});
+          return video.readyState >= 2 && video.currentTime > 0;
+        }"""
+    )
+    playing = player.element_handle()
+    assert playing.evaluate("video => [video.videoWidth, video.videoHeight]") == [320, 240]
+    # A message arriving redraws the conversation; the video plays on, not from 0:00.
+    alice.fill("[data-testid=message-input]", "nice")
+    alice.click("[data-testid=send]")
+    expect(bob.locator("[data-testid=message]").last).to_have_text("nice")
+    assert playing.evaluate("video => video.isConnected")
+    at = playing.evaluate("video => video.currentTime")
+    bob.wait_for_function(
+        "([video, at]) => video.currentTime > at || video.ended", arg=[playing, at]
+    )
+
+    stored = off_the_loop(
+        lambda: Message.objects.select_related("sender").get(type="TIMVideoFileElem")
+    )
+    assert stored.sender.user_id == "alice"
+    assert (stored.payload["videoFormat"], stored.payload["videoSecond"]) == ("mp4", 2)
+    assert (stored.payload["thumbWidth"], stored.payload["thumbHeight"]) == (320, 240)
+    assert stored.payload["videoSize"] == len(clip)
 
 
 def test_a_cancelled_upload_leaves_no_message_on_either_side(media_live, media_browser, tmp_path):

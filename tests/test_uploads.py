@@ -81,6 +81,10 @@ async def test_an_image_arrives_in_tims_three_versions(cast, media_store):
     fetched = {size_type: await fetch(v["url"]) for size_type, v in versions.items()}
     assert all(f.status == 200 for f in fetched.values())
     assert fetched[1].body == original
+    # Shown, not saved: "Open the original" is a new tab with the image in it.
+    for got in fetched.values():
+        assert got.headers["content-type"].startswith("image/")
+        assert "content-disposition" not in got.headers
     for size_type, (w, h) in ((2, (1152, 720)), (3, (317, 198))):
         assert Image.open(io.BytesIO(fetched[size_type].body)).size == (w, h)
         assert versions[size_type]["size"] == len(fetched[size_type].body)

@@ -439,7 +439,12 @@ function renderMessages(mode = 'auto') {
   const messages = store?.messages ?? [];
   const group = state.activeID ? isGroupID(state.activeID) : false;
 
+  const started = startedPlayers(list);
   const rows = messages.map((message) => messageRow(message, group));
+  for (const row of rows) {
+    const kept = started.get(row.dataset.messageId);
+    if (kept) row.querySelector(kept.localName)?.replaceWith(kept);
+  }
   if (store?.loading) rows.unshift(historyRow());
   list.replaceChildren(...rows);
   el.noMessages.hidden = rows.length > 0;
@@ -453,6 +458,22 @@ function renderMessages(mode = 'auto') {
     list.scrollTop = list.scrollHeight;
   }
   expireRevokeButtons();
+}
+
+/**
+ * The video and voice players on the page that someone started, by message ID. Each
+ * render builds its rows afresh, and a player taken out of the page stops; these are
+ * moved into their new rows instead, within the same task, so a message arriving
+ * neither stops one nor sends it back to 0:00. One never started is left to be
+ * replaced: its new row carries a freshly signed link.
+ */
+function startedPlayers(list) {
+  const started = new Map();
+  for (const player of list.querySelectorAll('video, audio')) {
+    const id = player.closest('[data-message-id]')?.dataset.messageId;
+    if (id && (!player.paused || player.currentTime > 0)) started.set(id, player);
+  }
+  return started;
 }
 
 function historyRow() {
