@@ -16,7 +16,7 @@ from tests.media import media_store, s3_server  # noqa: F401 (fixtures for the u
 SDKAPPID = 1400000001
 # The chat site's app in tests: every Django user a test creates gets an account in it
 # (im/services/site.py), so it must not be the cast's app.
-SITE_SDKAPPID = 1400000002
+SITE_SDKAPPID = 1400000099
 SECRET_KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
 CAST = ("alice", "bob", "carol")
 
