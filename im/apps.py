@@ -9,10 +9,16 @@ class ImConfig(AppConfig):
     def ready(self) -> None:
         # Every process encodes pushes for every protocol it may serve, whoever sends
         # them (a consumer, the admin, a command): register each adapter's encoder.
-        from django.db.models.signals import post_migrate
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_migrate, post_save
 
         from im import events, roles, serializers
+        from im.services import site
 
         events.register_encoder(serializers.PROTOCOL, serializers.encode_event)
         # After the permissions themselves: Django's own receiver was connected first.
         post_migrate.connect(roles.ensure_roles, sender=self)
+        # Every site user has its IM account from the moment it exists.
+        post_save.connect(
+            site.on_user_saved, sender=get_user_model(), dispatch_uid="im-site-account"
+        )

@@ -59,6 +59,14 @@ VIDEO_BAD_TYPE = 2352
 FILE_UPLOAD_FAILED = 2400  # also an image's: missing, late or not the announced size
 FILE_TOO_LARGE = 2402
 
+# --- profiles (TIM's profile codes, 40001-40610; 2721/2722 are the web SDK's own) ---
+PROFILE_UNKNOWN_FIELD = 2721  # updateMyProfile: not a profile field, or a malformed list
+PROFILE_NOTHING_TO_UPDATE = 2722  # updateMyProfile with no field at all
+PROFILE_TAG_NOT_FOUND = 40009  # a custom field key that is not Tag_Profile_Custom_<1-8>
+PROFILE_VALUE_TOO_LONG = 40601  # a value over 500 bytes
+PROFILE_VALUE_INVALID = 40603  # a value outside the field's range or choices
+PROFILE_VALUE_TYPE = 40604  # a value of the wrong type (a number where text is due...)
+
 # --- messages ---
 MESSAGE_TOO_LONG = 80002  # message body over 12 KB
 C2C_INVALID_RECEIVER = 20003  # invalid userID in a C2C send

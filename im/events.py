@@ -64,7 +64,8 @@ class Event:
     ``exclude_channel`` is the connection that acted; it has its answer instead.
 
     ``joins_group``/``leaves_group`` make the recipients' sessions start or stop hearing
-    an IM group's pushes before this one is written to them.
+    an IM group's pushes before this one is written to them; ``profile_of`` makes the
+    sessions of that account reload it.
     """
 
     name: str
@@ -77,6 +78,9 @@ class Event:
     leaves_group: int | None = None
     # A kick names connections, not accounts: only these sessions end.
     channels: frozenset[str] = field(default=frozenset())
+    # The account whose profile changed: its sessions reload their copy of it before
+    # their next op, so what they send carries the new nick and avatar.
+    profile_of: int | None = None
 
 
 # An encoder turns an event into one protocol's frame as ``viewer_id`` sees it;
@@ -115,6 +119,8 @@ def layer_sends(event: Event) -> list[Send]:
         base["join"] = event.joins_group
     if event.leaves_group is not None:
         base["leave"] = event.leaves_group
+    if event.profile_of is not None:
+        base["profile"] = event.profile_of
     sends = []
     if event.group_pk is not None:
         message = {**base, "texts": encode(event, None)}

@@ -20,6 +20,10 @@ MEDIA_TYPES = frozenset({IMAGE, FILE, AUDIO, VIDEO})
 # TIM's downloadFlag: 2 means the file can be downloaded.
 DOWNLOADABLE = 2
 
+# An uploaded avatar's one stored version: a square JPEG (im.services.uploads).
+AVATAR_VARIANT = "avatar"
+AVATAR_CONTENT_TYPE = "image/jpeg"
+
 # An image's versions: variant, TIM's type after the SDK's normalisation, TIM's sizeType.
 IMAGE_VERSIONS = (("original", 0, 1), ("large", 2, 2), ("thumb", 1, 3))
 

@@ -48,12 +48,58 @@ class App(models.Model):
 
 
 class Account(models.Model):
-    """One userID inside one app. Its primary key doubles as TIM's tinyID."""
+    """One userID inside one app. Its primary key doubles as TIM's tinyID.
+
+    TIM's profile (``Tag_Profile_IM_*`` and ``Tag_Profile_Custom_*``) lives on this row
+    rather than in a one-to-one table: every message, conversation and member list shows
+    its sender's nick and avatar and already loads the account for that, so the profile
+    comes with no join or query of its own, and a first login writes one row, not two.
+    """
+
+    class Gender(models.TextChoices):
+        UNKNOWN = "Gender_Type_Unknown", "Gender_Type_Unknown"
+        FEMALE = "Gender_Type_Female", "Gender_Type_Female"
+        MALE = "Gender_Type_Male", "Gender_Type_Male"
+
+    class AllowType(models.TextChoices):
+        ALLOW_ANY = "AllowType_Type_AllowAny", "AllowType_Type_AllowAny"
+        NEED_CONFIRM = "AllowType_Type_NeedConfirm", "AllowType_Type_NeedConfirm"
+        DENY_ANY = "AllowType_Type_DenyAny", "AllowType_Type_DenyAny"
+
+    class AdminForbidType(models.TextChoices):
+        NONE = "AdminForbid_Type_None", "AdminForbid_Type_None"
+        SEND_OUT = "AdminForbid_Type_SendOut", "AdminForbid_Type_SendOut"
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="accounts")
     user_id = models.CharField(_("userID"), max_length=32)
-    nick = models.CharField(_("nick"), max_length=100, blank=True)
+    # TIM's limit is 500 bytes, checked in bytes by im.services.profiles.
+    nick = models.CharField(_("nick"), max_length=500, blank=True)
     avatar = models.URLField(_("avatar"), max_length=500, blank=True)
+    # An uploaded avatar (an ``avatar`` Upload's uuid): its link is signed afresh each
+    # time a profile is serialised, like message media. Set, it wins over ``avatar``.
+    avatar_upload = models.CharField(_("uploaded avatar"), max_length=32, blank=True)
+    gender = models.CharField(
+        _("gender"), max_length=24, choices=Gender.choices, default=Gender.UNKNOWN
+    )
+    self_signature = models.CharField(_("signature"), max_length=500, blank=True)
+    allow_type = models.CharField(
+        _("friend requests"), max_length=32, choices=AllowType.choices, default=AllowType.ALLOW_ANY
+    )
+    # TIM's uint32 fields; birthday is by convention YYYYMMDD, which TIM does not check.
+    birthday = models.PositiveBigIntegerField(_("birthday"), default=0)
+    location = models.CharField(_("location"), max_length=16, blank=True)
+    language = models.PositiveBigIntegerField(_("language"), default=0)
+    message_settings = models.PositiveSmallIntegerField(_("message settings"), default=0)
+    admin_forbid_type = models.CharField(
+        _("admin forbid type"),
+        max_length=32,
+        choices=AdminForbidType.choices,
+        default=AdminForbidType.NONE,
+    )
+    level = models.PositiveBigIntegerField(_("level"), default=0)
+    role = models.PositiveBigIntegerField(_("role"), default=0)
+    profile_custom_fields = models.JSONField(_("profile custom fields"), default=dict, blank=True)
+    profile_updated_at = models.DateTimeField(_("profile updated"), null=True, blank=True)
     # TIM's "App administrator": fills Public and ChatRoom groups directly.
     is_admin = models.BooleanField(_("app administrator"), default=False)
     # Set by an operator: the account's sessions are kicked and its logins refused.
@@ -81,6 +127,26 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.user_id
+
+
+# The columns a profile change writes (what a session reloads after one elsewhere).
+PROFILE_COLUMNS = (
+    "nick",
+    "avatar",
+    "avatar_upload",
+    "gender",
+    "self_signature",
+    "allow_type",
+    "birthday",
+    "location",
+    "language",
+    "message_settings",
+    "admin_forbid_type",
+    "level",
+    "role",
+    "profile_custom_fields",
+    "profile_updated_at",
+)
 
 
 class Group(models.Model):
@@ -287,6 +353,10 @@ class Message(models.Model):
     # The conversation's change_seq at this message's last change (creation or recall).
     change_seq = models.PositiveBigIntegerField(default=0)
 
+    # The sender's group name card when the message is shown (TIM's ``nameCard``): not
+    # stored, attached by the selectors and the group send, read by the serialiser.
+    sender_name_card = ""
+
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
@@ -349,6 +419,7 @@ class Upload(models.Model):
         VIDEO = "video", "video"
         AUDIO = "audio", "audio"
         SNAPSHOT = "snapshot", "video snapshot"
+        AVATAR = "avatar", "avatar"
 
     uuid = models.CharField(max_length=32, unique=True)
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from im import params
-from im.errors import GROUP_INVALID_PARAMS, IMError
+from im.errors import GROUP_INVALID_PARAMS, PROFILE_UNKNOWN_FIELD, IMError
 from im.models import Account, GroupMember, Message
 from im.results import Blacklist, MemberChange
 from im.selectors import joined_groups
@@ -25,10 +25,11 @@ from im.serializers import (
     history_page_to_dict,
     member_to_dict,
     message_to_dict,
+    profile_to_dict,
     sync_page_to_dict,
     upload_to_dict,
 )
-from im.services import blacklist, conversations, groups, members, messages, uploads
+from im.services import blacklist, conversations, groups, members, messages, profiles, uploads
 
 # An answer's data is an object, or an array where TIM's is one (the blacklist ops).
 Op = Callable[[Account, dict, str], dict[str, Any] | list[Any]]
@@ -432,3 +433,49 @@ def add_to_blacklist(account: Account, data: dict, channel: str) -> list[str]:
 @op("removeFromBlacklist")
 def remove_from_blacklist(account: Account, data: dict, channel: str) -> list[str]:
     return _change_blacklist(blacklist.check_remove_from_blacklist, account, data, channel)
+
+
+# --- profiles ---
+
+# updateMyProfile's fields, TIM's names, and the profile columns they change.
+PROFILE_FIELDS = {
+    "nick": "nick",
+    "avatar": "avatar",
+    "gender": "gender",
+    "selfSignature": "self_signature",
+    "allowType": "allow_type",
+    "birthday": "birthday",
+    "location": "location",
+    "language": "language",
+    "messageSettings": "message_settings",
+    "adminForbidType": "admin_forbid_type",
+    "level": "level",
+    "role": "role",
+    "profileCustomField": "profile_custom_fields",
+}
+
+
+@op("getMyProfile")
+def get_my_profile(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    return {"profile": profile_to_dict(profiles.get_my_profile(account=account))}
+
+
+@op("getUserProfile")
+def get_user_profile(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    found = profiles.get_user_profiles(
+        account=account, user_ids=params.get_str_list(data, "userIDList")
+    )
+    return {"profileList": [profile_to_dict(a) for a in found]}
+
+
+@op("updateMyProfile")
+def update_my_profile(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    unknown = sorted(set(data) - set(PROFILE_FIELDS))
+    if unknown:
+        raise IMError(PROFILE_UNKNOWN_FIELD, f"not profile fields: {', '.join(unknown)}")
+    updated = profiles.check_update_profile(
+        account=account,
+        changes={PROFILE_FIELDS[key]: value for key, value in data.items()},
+        origin_channel=channel,
+    )
+    return {"profile": profile_to_dict(updated)}

@@ -196,6 +196,43 @@ def group_conversation(group: Group) -> Conversation | None:
     return conversation
 
 
+def profiles_by_user_id(app_pk: int, user_ids: list[str]) -> dict[str, Account]:
+    accounts = Account.objects.filter(app_id=app_pk, user_id__in=user_ids)
+    return {a.user_id: a for a in accounts}
+
+
+def profile_audience(account: Account) -> frozenset[int]:
+    """Who sees ``account``'s nick and avatar, in one query: itself, its C2C peers with a
+    stored conversation, and the members of its groups but AVChatRooms (broadcast
+    rooms of any size, whose members TIM does not tell of each other's profiles)."""
+    as_low = Conversation.objects.filter(kind=Conversation.Kind.C2C, account_low=account)
+    as_high = Conversation.objects.filter(kind=Conversation.Kind.C2C, account_high=account)
+    shared = GroupMember.objects.filter(
+        group__in=GroupMember.objects.filter(account=account)
+        .exclude(group__type=Group.Type.AVCHATROOM)
+        .values("group_id")
+    )
+    ids = as_low.values_list("account_high_id", flat=True).union(
+        as_high.values_list("account_low_id", flat=True),
+        shared.values_list("account_id", flat=True),
+    )
+    return frozenset({account.pk, *ids})
+
+
+def attach_name_cards(group_pk: int, messages: list[Message]) -> None:
+    """Give each of a group's messages its sender's current name card, in one query."""
+    senders = {m.sender_id for m in messages}
+    if not senders:
+        return
+    cards = dict(
+        GroupMember.objects.filter(group_id=group_pk, account_id__in=senders)
+        .exclude(name_card="")
+        .values_list("account_id", "name_card")
+    )
+    for message in messages:
+        message.sender_name_card = cards.get(message.sender_id, "")
+
+
 def message_select(queryset: QuerySet[Message]) -> QuerySet[Message]:
     """What serialising a message needs, in one query."""
     return queryset.select_related(
@@ -228,6 +265,8 @@ def get_message(conversation: Conversation | None, message_id: object) -> Messag
         )
     if message is None:
         raise IMError(MESSAGE_NOT_FOUND, f"message {message_id!r} not found")
+    if conversation.kind == Conversation.Kind.GROUP:
+        attach_name_cards(conversation.group_id, [message])
     return message
 
 
@@ -244,6 +283,8 @@ def _in_conversation(conversation: Conversation, queryset: QuerySet[Message]) ->
     pair = {}
     if conversation.kind == Conversation.Kind.C2C:
         pair = {a.pk: a for a in (conversation.account_low, conversation.account_high)}
+    if conversation.kind == Conversation.Kind.GROUP:
+        attach_name_cards(conversation.group_id, messages)
     for message in messages:
         message.conversation = conversation
         if pair:

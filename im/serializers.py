@@ -105,7 +105,9 @@ def message_to_dict(message: Message, *, viewer_id: int | None) -> dict[str, Any
         "isRead": mine,
         "priority": message.priority,
         "nick": sender.nick,
-        "avatar": sender.avatar,
+        "avatar": avatar_url(sender),
+        # The sender's group name card, as it is now ("" outside groups, or none set).
+        "nameCard": message.sender_name_card,
         "sequence": message.seq,
         "random": message.random,
         "clientSequence": message.client_seq,
@@ -145,12 +147,38 @@ def last_message_to_dict(message: Message | None) -> dict[str, Any] | None:
         "isRevoked": message.is_revoked,
         "revoker": message.revoked_by.user_id if message.revoked_by else None,
         "nick": message.sender.nick,
+        "avatar": avatar_url(message.sender),
         "cloudCustomData": message.cloud_custom_data,
     }
 
 
+def avatar_url(account: Account) -> str:
+    """The account's avatar: its link, or a fresh signed link to its uploaded one."""
+    if account.avatar_upload:
+        key = storage.object_key(account.app_id, account.avatar_upload, media.AVATAR_VARIANT)
+        return storage.download_url(key, media.AVATAR_CONTENT_TYPE)
+    return account.avatar
+
+
 def profile_to_dict(account: Account) -> dict[str, Any]:
-    return {"userID": account.user_id, "nick": account.nick, "avatar": account.avatar}
+    """TIM's Profile."""
+    return {
+        "userID": account.user_id,
+        "nick": account.nick,
+        "gender": account.gender,
+        "birthday": account.birthday,
+        "location": account.location,
+        "selfSignature": account.self_signature,
+        "allowType": account.allow_type,
+        "language": account.language,
+        "avatar": avatar_url(account),
+        "messageSettings": account.message_settings,
+        "adminForbidType": account.admin_forbid_type,
+        "level": account.level,
+        "role": account.role,
+        "lastUpdatedTime": unix(account.profile_updated_at),
+        "profileCustomField": fields_to_list(account.profile_custom_fields),
+    }
 
 
 def group_to_dict(
@@ -235,7 +263,7 @@ def member_to_dict(member: GroupMember) -> dict[str, Any]:
     return {
         "userID": account.user_id,
         "nick": account.nick,
-        "avatar": account.avatar,
+        "avatar": avatar_url(account),
         "role": member.role,
         "joinTime": unix(member.joined_at),
         "nameCard": member.name_card,
@@ -310,7 +338,7 @@ def account_login_info(account: Account, *, server_time: int, expires_at: int) -
         "userID": account.user_id,
         "tinyID": str(account.pk),
         "nick": account.nick,
-        "avatar": account.avatar,
+        "avatar": avatar_url(account),
         "serverTime": server_time,
         "userSigExpireTime": expires_at,
     }
@@ -362,6 +390,10 @@ def _blacklist_push(blacklist: Blacklist, viewer_id: int | None) -> Any:
     return blacklist_to_list(blacklist)
 
 
+def _profile_push(account: Account, viewer_id: int | None) -> Any:
+    return [profile_to_dict(account)]
+
+
 def _kick_push(kick: Kick, viewer_id: int | None) -> Any:
     return {"type": kick.reason}
 
@@ -376,6 +408,7 @@ PUSH_DATA: dict[str, Callable[[Any, int | None], Any]] = {
     "MESSAGE_REMIND_TYPE_UPDATED": _remind_push,
     "BLACKLIST_UPDATED": _blacklist_push,
     "KICKED_OUT": _kick_push,
+    "PROFILE_UPDATED": _profile_push,
 }
 
 

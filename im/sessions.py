@@ -29,7 +29,7 @@ from im.events import (
     group_channel,
 )
 from im.fanout import get_fanout
-from im.models import Account
+from im.models import PROFILE_COLUMNS, Account
 from im.services.instances import (
     KICKED_USERSIG_EXPIRED,
     InstanceKickedOut,
@@ -62,6 +62,9 @@ class IMSession:
         self.account: Account | None = None
         self._groups: set[int] = set()  # IM groups whose pushes this session hears
         self._expiry_timer: asyncio.Task | None = None
+        # Set when a push says this account's profile changed (on another connection,
+        # or by an operator): the copy held here is reloaded before the next op.
+        self._account_stale = False
 
     # --- logging in and out ---
 
@@ -144,6 +147,9 @@ class IMSession:
     async def call(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run one service call in the database thread; send the events it committed
         (encoded there) from the event loop once it returns."""
+        if self._account_stale and self.account is not None:
+            self._account_stale = False
+            await database_sync_to_async(self.account.refresh_from_db)(fields=PROFILE_COLUMNS)
         result, sends = await database_sync_to_async(call_deferring_sends)(func, *args, **kwargs)
         await deliver(sends)
         return result
@@ -165,6 +171,8 @@ class IMSession:
         leave = message.get("leave")
         if leave is not None:
             self._leave(leave)
+        if message.get("profile") == account.pk:
+            self._account_stale = True
         if message["exclude"] == self.channel_name:
             return
         if message.get("author_id") == account.pk:

@@ -14,6 +14,9 @@ from tests.live import LiveServer
 from tests.media import media_store, s3_server  # noqa: F401 (fixtures for the upload tests)
 
 SDKAPPID = 1400000001
+# The chat site's app in tests: every Django user a test creates gets an account in it
+# (im/services/site.py), so it must not be the cast's app.
+SITE_SDKAPPID = 1400000099
 SECRET_KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
 CAST = ("alice", "bob", "carol")
 
@@ -26,6 +29,11 @@ def make_sig(user_id: str, *, app: App | None = None, expire: int = 86400, **kwa
         expire=expire,
         **kwargs,
     )
+
+
+@pytest.fixture(autouse=True)
+def _site_app_apart(settings) -> None:
+    settings.IM_SITE_SDKAPPID = SITE_SDKAPPID
 
 
 @pytest.fixture

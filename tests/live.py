@@ -6,6 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 from bench.client import Conn, Pushes
@@ -39,6 +40,8 @@ class LiveServer(DaphneProcess):
             **os.environ,
             "DATABASE_URL": test_database_url(),
             "HUTONG_CHANNEL_PREFIX": CHANNEL_PREFIX,
+            # The tests' site app (tests/conftest.py), apart from the cast's app.
+            "IM_SITE_SDKAPPID": str(settings.IM_SITE_SDKAPPID),
             **(env or {}),
         }
         full_env.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")

@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.admin.models import CHANGE
 from django.utils import timezone
 
-from im.errors import ACCOUNT_DISABLED, INVALID_PARAMS, SDKAPPID_DISABLED, IMError
+from im.errors import ACCOUNT_DISABLED, PROFILE_VALUE_TOO_LONG, SDKAPPID_DISABLED, IMError
 from im.models import Account, Group, GroupMember, Instance
 from im.services.accounts import do_update_account
 from im.services.instances import do_register_instance
@@ -140,7 +140,7 @@ def test_edit_nick_and_avatar_through_the_service(cast, app_admin, client):
     assert (who, flag) == ("appadmin", CHANGE)
     assert message == '[{"changed": {"fields": ["Nick", "Avatar"]}}]'
 
-    too_long = client.post(url, {**data, "nick": "x" * 101})
+    too_long = client.post(url, {**data, "nick": "x" * 501})
     assert too_long.status_code == 200  # the form shows the error
     account.refresh_from_db()
     assert account.nick == "Bobby"
@@ -158,8 +158,8 @@ def test_edit_is_refused_to_view_only_staff(cast, django_user_model, client):
 
 def test_update_account_checks_lengths(cast):
     with pytest.raises(IMError) as refused:
-        do_update_account(account=cast["bob"], nick="x" * 101)
-    assert refused.value.code == INVALID_PARAMS
+        do_update_account(account=cast["bob"], nick="昵" * 167)  # 501 bytes
+    assert refused.value.code == PROFILE_VALUE_TOO_LONG
     with pytest.raises(IMError):
         do_update_account(account=cast["bob"], avatar="https://e.com/" + "x" * 500)
     cast["bob"].refresh_from_db()

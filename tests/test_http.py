@@ -42,7 +42,8 @@ def test_usersig_endpoint_gives_a_sig_for_the_signed_in_user(client, alice_user)
 
 
 def test_usersig_endpoint_refuses_a_disabled_site_app(client, alice_user):
-    App.objects.create(sdkappid=settings.IM_SITE_SDKAPPID, secret_key="k", is_disabled=True)
+    # The site app exists since alice does (her account came with her).
+    App.objects.filter(sdkappid=settings.IM_SITE_SDKAPPID).update(is_disabled=True)
     client.force_login(alice_user)
     response = client.get("/im/usersig/")
     assert response.status_code == 403

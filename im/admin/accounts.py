@@ -116,9 +116,10 @@ class AccountAdmin(RefusedActionsMixin, admin.ModelAdmin):
         return account.online
 
     def save_model(self, request: HttpRequest, obj: Account, form, change: bool) -> None:
-        do_update_account(
-            account=obj, nick=form.cleaned_data["nick"], avatar=form.cleaned_data["avatar"]
-        )
+        # Only what the operator changed: saving an untouched empty avatar URL must not
+        # drop an uploaded avatar.
+        changed = {f: form.cleaned_data[f] for f in ("nick", "avatar") if f in form.changed_data}
+        do_update_account(account=obj, **changed)
 
     @admin.action(description=_("Kick out every online instance"), permissions=["kick"])
     def kick_out(self, request: HttpRequest, queryset: QuerySet) -> None:

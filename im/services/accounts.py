@@ -10,12 +10,10 @@ from django.db import IntegrityError, transaction
 from im.errors import ACCOUNT_DISABLED, INVALID_PARAMS, SDKAPPID_DISABLED, IMError
 from im.models import Account, App
 from im.selectors import find_account, get_app
+from im.services.profiles import check_update_profile
 from im.usersig import UserSigInfo, verify_usersig
 
 MAX_USER_ID_BYTES = 32
-# The columns' sizes: what TIM calls Nick and FaceUrl, as far as Hutong stores them.
-MAX_NICK = Account._meta.get_field("nick").max_length
-MAX_AVATAR = Account._meta.get_field("avatar").max_length
 
 
 @dataclass(frozen=True)
@@ -92,18 +90,11 @@ def do_set_app_admin(*, app: App, user_id: str, is_admin: bool = True) -> Accoun
 def do_update_account(
     *, account: Account, nick: str | None = None, avatar: str | None = None
 ) -> Account:
-    """Change the profile fields given (an operator's edit; TIM's Nick and FaceUrl)."""
-    changes: dict[str, str] = {}
-    for field, value, limit in (("nick", nick, MAX_NICK), ("avatar", avatar, MAX_AVATAR)):
-        if value is None:
-            continue
-        if not isinstance(value, str) or len(value) > limit:
-            raise IMError(INVALID_PARAMS, f"{field} must be a string of at most {limit} characters")
-        changes[field] = value
+    """An operator's edit of the nick and avatar URL (TIM's Nick and FaceUrl): the
+    profile service's checks and PROFILE_UPDATED, as the account's own change."""
+    changes = {f: v for f, v in (("nick", nick), ("avatar", avatar)) if v is not None}
     if changes:
-        Account.objects.filter(pk=account.pk).update(**changes)
-        for field, value in changes.items():
-            setattr(account, field, value)
+        check_update_profile(account=account, changes=changes)
     return account
 
 

@@ -132,6 +132,8 @@ def check_send_message(
             message = do_send_message(
                 conversation=conversation, sender=sender, draft=draft, origin_channel=origin_channel
             )
+            # Read by the push, encoded on commit: the name card is the sender's now.
+            message.sender_name_card = member.name_card
             uploads.do_attach_uploads(message)
             return message
     raise IMError(INVALID_CONVERSATION, f"conversationType {conversation_type!r} is not supported")

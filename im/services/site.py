@@ -13,8 +13,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
+from im.errors import INVALID_PARAMS, IMError
 from im.models import Account, App
+from im.selectors import one_or_none
 from im.services.accounts import check_account_enabled, check_app_enabled, check_user_id
+from im.services.profiles import MAX_TEXT_BYTES
 from im.usersig import gen_usersig
 
 
@@ -32,17 +35,60 @@ def ensure_site_app() -> App:
 
 
 def do_link_site_account(*, app: App, user: AbstractBaseUser) -> Account:
-    """The account for ``user`` in the site app: userID is the username."""
-    user_id = user.get_username()
-    check_user_id(user_id)
-    with transaction.atomic():
-        account, created = Account.objects.select_for_update().get_or_create(
-            app=app, user_id=user_id, defaults={"site_user": user, "nick": user_id}
-        )
-        if not created and account.site_user_id is None:
-            account.site_user = user
-            account.save(update_fields=["site_user"])
-    return account
+    """The account of ``user`` in the site app, created with it (``ImConfig.ready``
+    connects this to the user model's ``post_save``) or on its first use before that.
+
+    The userID is chosen once: the username, then kept through renames (the account is
+    found by its site user, not by name). A username TIM cannot take as a userID (over
+    32 bytes), or one whose account belongs to another site user (renamed away from
+    it), gets ``user~<pk>``, which no username can be. The nick starts as the full name,
+    or the username.
+    """
+    linked = one_or_none(Account.objects.filter(app=app, site_user=user).order_by("pk"))
+    if linked is not None:
+        return linked
+    username = user.get_username()
+    nick = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    nick = (nick or username)[: MAX_TEXT_BYTES // 4]  # 500 bytes however wide the letters
+    for user_id in _user_ids(username, user.pk):
+        try:
+            with transaction.atomic():
+                account, created = Account.objects.select_for_update().get_or_create(
+                    app=app, user_id=user_id, defaults={"site_user": user, "nick": nick}
+                )
+                if created or account.site_user_id == user.pk:
+                    return account
+                if account.site_user_id is None:  # made by a login before the user linked
+                    account.site_user = user
+                    account.save(update_fields=["site_user"])
+                    return account
+        except IntegrityError:  # another request created it first: look again
+            account = Account.objects.get(app=app, user_id=user_id)
+            if account.site_user_id == user.pk:
+                return account
+    raise IMError(INVALID_PARAMS, f"no userID is free for site user {user.pk}")
+
+
+def _user_ids(username: str, pk: object) -> list[str]:
+    """The userIDs a site user may get, best first."""
+    try:
+        check_user_id(username)
+    except IMError:
+        return [f"user~{pk}"]
+    return [username, f"user~{pk}"]
+
+
+def do_ensure_site_account(user: AbstractBaseUser) -> Account:
+    """The one way a site user gets its IM account: for every new user, whoever creates
+    it (the admin, ``createsuperuser``, ``imdemo``, a sign-up)."""
+    return do_link_site_account(app=ensure_site_app(), user=user)
+
+
+def on_user_saved(sender: type, instance: AbstractBaseUser, created: bool, raw: bool, **_) -> None:
+    """``post_save`` of the user model: a new user has its account at once, so it can
+    be messaged before it ever opens the chat. Fixtures loaded raw are left alone."""
+    if created and not raw:
+        do_ensure_site_account(instance)
 
 
 def site_credentials(user: AbstractBaseUser) -> dict[str, Any]:

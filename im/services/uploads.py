@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -58,6 +59,9 @@ MAX_IMAGE_PIXELS = 50_000_000
 # TIM's derived versions: the short side at most this many pixels.
 LARGE_SIDE = 720
 THUMB_SIDE = 198
+# An avatar is kept as a square JPEG this many pixels a side (or the picture's short
+# side, if smaller): enough for a chat header on a high-density screen.
+AVATAR_SIDE = 256
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ LIMITS = {
     Kind.AUDIO: Limit(
         28 * MB, AUDIO_TYPES, AUDIO_TOO_LARGE, AUDIO_UPLOAD_FAILED, AUDIO_UPLOAD_FAILED
     ),
+    # TIM has no avatar uploads (a profile holds a URL); Hutong's take a photo of a
+    # phone's size and keep only a small square of it.
+    Kind.AVATAR: Limit(10 * MB, IMAGE_TYPES, IMAGE_TOO_LARGE, IMAGE_BAD_TYPE, FILE_UPLOAD_FAILED),
 }
 MAX_FILE_NAME = 255
 CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$")
@@ -164,6 +171,8 @@ def check_finish_upload(*, account: Account, uuid: str) -> Upload:
         storage.delete(*_keys(upload))
         upload.delete()
         raise
+    if upload.kind == Kind.AVATAR:  # only the square is ever shown
+        storage.delete(storage.object_key(upload.app_id, upload.uuid))
     upload.is_ready, upload.info = True, info
     upload.save(update_fields=["is_ready", "info"])
     return upload
@@ -209,6 +218,8 @@ def _keys(upload: Upload) -> list[str]:
     variants = ["original"]
     if upload.kind == Kind.IMAGE:
         variants += ["large", "thumb"]
+    if upload.kind == Kind.AVATAR:
+        variants.append(media.AVATAR_VARIANT)
     return [storage.object_key(upload.app_id, upload.uuid, v) for v in variants]
 
 
@@ -216,7 +227,7 @@ def _keys(upload: Upload) -> list[str]:
 
 
 def _checked(upload: Upload, key: str) -> dict:
-    if upload.kind in (Kind.IMAGE, Kind.SNAPSHOT):
+    if upload.kind in (Kind.IMAGE, Kind.SNAPSHOT, Kind.AVATAR):
         return _checked_image(upload, key)
     if upload.kind == Kind.VIDEO:
         _check_magic(storage.read(key, 16), VIDEO_SIGNATURES, LIMITS[Kind.VIDEO].bad_type)
@@ -267,6 +278,8 @@ def _checked_image(upload: Upload, key: str) -> dict:
                 info = {"format": found, "width": shown.width, "height": shown.height}
                 if upload.kind == Kind.IMAGE:
                     info["versions"] = _derive(upload, shown)
+                elif upload.kind == Kind.AVATAR:
+                    info["avatar"] = _derive_avatar(upload, shown)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
         raise IMError(limit.too_large, f"the image has too many pixels: {e}") from e
     except (UnidentifiedImageError, OSError, SyntaxError) as e:
@@ -305,6 +318,25 @@ def _derive(upload: Upload, picture: Image.Image) -> dict[str, dict]:
             "contentType": content_type,
         }
     return versions
+
+
+def _derive_avatar(upload: Upload, picture: Image.Image) -> dict:
+    """The avatar: the picture's centre square, at most ``AVATAR_SIDE`` a side, as a JPEG
+    (a transparent picture on white), upright and without the original's metadata."""
+    side = min(picture.width, picture.height, AVATAR_SIDE)
+    if _has_alpha(picture):
+        rgba = picture.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        flat = picture.convert("RGB")
+    square = ImageOps.fit(flat, (side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    square.save(out, "JPEG", quality=88, optimize=True)
+    data = out.getvalue()
+    key = storage.object_key(upload.app_id, upload.uuid, media.AVATAR_VARIANT)
+    storage.write(key, data, media.AVATAR_CONTENT_TYPE)
+    return {"width": side, "height": side, "size": len(data)}
 
 
 def _has_alpha(picture: Image.Image) -> bool:
@@ -405,16 +437,45 @@ def do_attach_uploads(message: Message) -> None:
 
 
 def do_clean_uploads(*, now: datetime | None = None) -> int:
-    """Remove the objects no message carries: uploads whose message was purged, and
-    those announced more than ``UNSENT_GRACE`` ago that no message ever took. Returns
-    how many uploads went."""
+    """Remove the objects no message or profile carries: uploads whose message was
+    purged, and those announced more than ``UNSENT_GRACE`` ago that no message or
+    profile ever took. Returns how many uploads went. An avatar in use has
+    ``attached_at`` and no message; it goes when it is replaced (``do_remove_avatar``)."""
     now = now or timezone.now()
-    orphans = Upload.objects.filter(message=None).filter(
-        attached_at__isnull=False
-    ) | Upload.objects.filter(message=None, attached_at=None, created_at__lt=now - UNSENT_GRACE)
+    purged = Upload.objects.filter(message=None, attached_at__isnull=False).exclude(
+        kind=Kind.AVATAR
+    )
+    unsent = Upload.objects.filter(
+        message=None, attached_at=None, created_at__lt=now - UNSENT_GRACE
+    )
+    orphans = purged | unsent
     removed = 0
     for upload in orphans.iterator():
         storage.delete(*_keys(upload))
         upload.delete()
         removed += 1
     return removed
+
+
+# --- avatars ---
+
+
+def ready_avatar(account: Account, uuid: str) -> Upload:
+    """``account``'s finished avatar upload ``uuid``."""
+    return _ready(account, uuid, Kind.AVATAR)
+
+
+def do_attach_avatar(uuid: str) -> None:
+    """Mark an avatar upload as a profile's, so ``do_clean_uploads`` keeps it."""
+    Upload.objects.filter(uuid=uuid, kind=Kind.AVATAR).update(attached_at=timezone.now())
+
+
+def do_remove_avatar(uuid: str) -> None:
+    """Remove a replaced avatar: its row now, its objects once the change commits (a
+    rolled-back change keeps the avatar it had)."""
+    upload = Upload.objects.filter(uuid=uuid, kind=Kind.AVATAR).first()
+    if upload is None:
+        return
+    keys = _keys(upload)
+    upload.delete()
+    transaction.on_commit(lambda: storage.delete(*keys))

@@ -65,6 +65,13 @@ export const ERROR = Object.freeze({
   FILE_UPLOAD_FAILED: 2400,
   FILE_NOT_SELECTED: 2401, // raised by the SDK, as 2251
   FILE_TOO_LARGE: 2402,
+  // Profiles: updateMyProfile's own two (the web SDK's), then TIM's profile codes.
+  PROFILE_UNKNOWN_FIELD: 2721,
+  PROFILE_NOTHING_TO_UPDATE: 2722,
+  PROFILE_TAG_NOT_FOUND: 40009,
+  PROFILE_VALUE_TOO_LONG: 40601,
+  PROFILE_VALUE_INVALID: 40603,
+  PROFILE_VALUE_TYPE: 40604,
   // The server's cap on a frame; the SDK raises it too, for a frame it will not
   // send, because the server could not tell which request such a frame was.
   FRAME_TOO_LARGE: 93000,
