@@ -44,7 +44,7 @@ class LiveServer(DaphneProcess):
             "IM_SITE_SDKAPPID": str(settings.IM_SITE_SDKAPPID),
             **(env or {}),
         }
-        full_env.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
+        full_env.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
         log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)
         log.close()
         super().__init__(env=full_env, log_path=Path(log.name), port=port)

@@ -37,6 +37,24 @@ def s3_server() -> Iterator[str]:
     server.stop()
 
 
+def s3_client(endpoint: str):
+    """A boto3 client on the test S3 server, with the test keys."""
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["access_key"],
+        aws_secret_access_key=S3_KEYS["secret_key"],
+    )
+
+
+def new_bucket(endpoint: str) -> str:
+    """A fresh, empty bucket on the test S3 server; its name."""
+    bucket = f"hutong-{secrets.token_hex(6)}"
+    s3_client(endpoint).create_bucket(Bucket=bucket)
+    return bucket
+
+
 @dataclass
 class MediaStore:
     name: str
@@ -46,14 +64,7 @@ class MediaStore:
     def objects(self) -> set[str]:
         """Every key in the store."""
         if self.name == "s3":
-            client = boto3.client(
-                "s3",
-                endpoint_url=self.endpoint,
-                region_name="us-east-1",
-                aws_access_key_id=S3_KEYS["access_key"],
-                aws_secret_access_key=S3_KEYS["secret_key"],
-            )
-            listed = client.list_objects_v2(Bucket=self.bucket)
+            listed = s3_client(self.endpoint).list_objects_v2(Bucket=self.bucket)
             return {entry["Key"] for entry in listed.get("Contents", [])}
         from django.core.files.storage import storages
 
@@ -76,14 +87,7 @@ def media_store(request, settings, tmp_path) -> MediaStore:
         }
         return MediaStore("fs")
     endpoint = request.getfixturevalue("s3_server")
-    bucket = f"hutong-{secrets.token_hex(6)}"
-    boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=S3_KEYS["access_key"],
-        aws_secret_access_key=S3_KEYS["secret_key"],
-    ).create_bucket(Bucket=bucket)
+    bucket = new_bucket(endpoint)
     settings.STORAGES = {
         **settings.STORAGES,
         "im-media": {

@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-import boto3
 import pytest
 from django.db import connections
 from PIL import Image
@@ -28,7 +27,7 @@ from playwright.sync_api import Browser, Page, expect
 from im.models import Message
 from tests.browser import MEDIA_ARGS, chromium
 from tests.live import LiveServer
-from tests.media import S3_KEYS, image_bytes
+from tests.media import S3_KEYS, image_bytes, new_bucket
 from tests.test_browser_messaging import reload, sign_in, site_users, start_chat  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("site_users")]
@@ -44,14 +43,7 @@ def media_live(transactional_db, request, tmp_path) -> Iterator[LiveServer]:
     env = {"HUTONG_VAR_DIR": str(tmp_path / "var")}
     if DEPLOYED:
         endpoint = request.getfixturevalue("s3_server")
-        bucket = f"hutong-{secrets.token_hex(6)}"
-        boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id=S3_KEYS["access_key"],
-            aws_secret_access_key=S3_KEYS["secret_key"],
-        ).create_bucket(Bucket=bucket)
+        bucket = new_bucket(endpoint)
         env |= {
             "IM_S3_BUCKET": bucket,
             "IM_S3_ENDPOINT_URL": endpoint,

@@ -9,7 +9,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from bench.daphne import BASE_DIR, free_port
+
+# `make run` clears the configuration and uses its own defaults: pass 1 only.
+pytestmark = pytest.mark.once
 
 
 def test_make_run_on_a_fresh_clone_serves_the_login_page(tmp_path: Path):

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
 
-from im.models import Message, Upload
+from im.models import App, Message, Upload
 from tests.media import (
     EXECUTABLE,
     MP4_VIDEO,
@@ -362,5 +362,25 @@ async def test_cleanup_removes_unsent_and_purged_uploads(cast, media_store):
     app = cast["alice"].app_id
     assert media_store.objects() == {f"{app}/{kept['uuid']}/original"}
     assert [u async for u in Upload.objects.values_list("uuid", flat=True)] == [kept["uuid"]]
+    for client in (alice, bob):
+        await client.close()
+
+
+async def test_retention_takes_an_old_messages_files_with_it(cast, im_app, media_store):
+    alice, bob = await online("alice"), await online("bob")
+    old = await upload(alice, "image", image_bytes(), "image/png")
+    new = await upload(alice, "file", b"new" * 10, "text/plain")
+    await alice.ok("sendMessage", media_message("TIMImageElem", {"uuid": old["uuid"]}, random=1))
+    await alice.ok("sendMessage", media_message("TIMFileElem", {"uuid": new["uuid"]}, random=2))
+    await Message.objects.filter(uploads__uuid=old["uuid"]).aupdate(
+        created_at=timezone.now() - timezone.timedelta(days=8)
+    )
+    await App.objects.filter(pk=im_app.pk).aupdate(message_retention_days=7)
+    await sync_to_async(call_command)("impurge")
+    # The image's three versions went with its message; the file's message stays whole.
+    assert media_store.objects() == {f"{im_app.pk}/{new['uuid']}/original"}
+    history = await bob.ok("getMessageList", {"conversationID": "C2Calice"})
+    [left] = history["messageList"]
+    assert left["type"] == "TIMFileElem" and left["payload"]["fileUrl"]
     for client in (alice, bob):
         await client.close()

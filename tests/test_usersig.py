@@ -16,6 +16,8 @@ from im import errors
 from im.errors import IMError
 from im.usersig import UserSigInfo, decode_usersig, gen_usersig, verify_usersig
 
+pytestmark = pytest.mark.once  # pure functions: the configuration changes nothing
+
 APPID = 1400000000
 KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
 NOW = 1_700_000_000
