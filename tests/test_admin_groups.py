@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from im.models import Account, App, Group, GroupMember, Message
 from im.services.groups import check_create_group
-from tests.wsclient import IMClient, online, text_message
+from tests.wsclient import IMClient, assert_all_silent, online, text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,8 +108,8 @@ async def all_online() -> tuple[IMClient, IMClient, IMClient]:
 
 
 async def silent(*clients: IMClient) -> None:
+    await assert_all_silent(*clients)
     for client in clients:
-        await client.assert_silent()
         await client.close()
 
 

@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from im.models import Account, BlacklistEntry, Conversation, Message
 from im.services.blacklist import MAX_BATCH, MAX_ENTRIES
 from tests.test_ws_groups import create_group, group_text
-from tests.wsclient import IMClient, online, text_message
+from tests.wsclient import IMClient, assert_all_silent, online, text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,8 +54,7 @@ async def test_blacklist_updated_reaches_the_owners_other_connections_only(cast)
     assert (await alice1.push("BLACKLIST_UPDATED"))["data"] == ["bob"]
 
     # The acting connection has its answer; the blacklisted are never told.
-    for client in (alice1, alice2, bob, carol):
-        await client.assert_silent()
+    await assert_all_silent(alice1, alice2, bob, carol)
     await close(alice1, alice2, bob, carol)
 
 
@@ -116,8 +115,7 @@ async def test_bad_lists_get_tims_code_and_change_nothing(cast, op, data, add_co
         assert reply["code"] == code, reply
         assert isinstance(reply["message"], str) and reply["message"]
     assert await blocked_by("alice") == ["carol"]
-    for client in (alice1, alice2, bob):
-        await client.assert_silent()
+    await assert_all_silent(alice1, alice2, bob)
     await close(alice1, alice2, bob)
 
 
@@ -167,8 +165,7 @@ async def test_blacklisted_c2c_send_is_refused_stored_nowhere_and_pushed_to_nobo
         "conversationList": [],
         "isSyncCompleted": True,
     }
-    for client in (alice1, alice2, bob1, bob2, carol):
-        await client.assert_silent()
+    await assert_all_silent(alice1, alice2, bob1, bob2, carol)
 
     # bob still writes to everyone else.
     sent = (await bob1.ok("sendMessage", text_message("hi", to="carol", random=2)))["message"]

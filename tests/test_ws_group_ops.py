@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_ws_groups import created_notice
-from tests.wsclient import online, text_message
+from tests.wsclient import assert_all_silent, online, text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -150,8 +150,7 @@ async def test_discard_stops_the_groups_pushes_to_every_session_until_undone(cas
         pushed = (await bob.push("MESSAGE_REMIND_TYPE_UPDATED"))["data"]
         assert pushed == {"groupID": "loud", "messageRemindType": "Discard"}
     await alice.ok("sendMessage", text_message("一", to="loud", conversationType="GROUP"))
-    await bob_tab.assert_silent()
-    await bob_phone.assert_silent()
+    await assert_all_silent(bob_tab, bob_phone)
     # A new session of bob's does not hear the group either.
     bob_new = await online("bob")
     await alice.ok("sendMessage", text_message("二", to="loud", conversationType="GROUP", random=2))

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bench.client import Client
 from im.models import Group, GroupMember, Message
-from tests.wsclient import IMClient, online, text_message
+from tests.wsclient import IMClient, assert_all_silent, online, text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -145,9 +145,7 @@ async def test_group_message_reaches_every_member_connection_once(cast):
         assert received["payload"] == {"text": "大家好"}
     [echo] = (await alice2.push("MESSAGE_RECEIVED"))["data"]
     assert echo["flow"] == "out"
-    await alice1.assert_silent()
-    for member in (bob1, bob2, carol, alice2):
-        await member.assert_silent()
+    await assert_all_silent(alice1, bob1, bob2, carol, alice2)
     assert await Message.objects.filter(conversation__kind="GROUP").acount() == 1
     for client in (alice1, alice2, bob1, bob2, carol):
         await client.close()

@@ -13,7 +13,7 @@ from django.test import override_settings
 
 from im.models import App, Instance
 from tests.conftest import SDKAPPID, make_sig
-from tests.wsclient import IMClient, online, text_message
+from tests.wsclient import IMClient, assert_all_silent, online, text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,8 +57,7 @@ async def test_limit_2_keeps_two_and_kicks_the_oldest_of_three(cast, im_app):
 async def test_other_accounts_are_not_affected(cast, im_app):
     await set_limit(im_app, 1)
     alice, bob = await online("alice"), await online("bob")
-    await alice.assert_silent()
-    await bob.assert_silent()
+    await assert_all_silent(alice, bob)
     await alice.close()
     await bob.close()
 

@@ -49,6 +49,11 @@ class IMClient(Client):
         assert await self.comm.receive_nothing(timeout=timeout)
 
 
+async def assert_all_silent(*clients: IMClient, timeout: float = 0.3) -> None:
+    """Each of ``clients`` hears nothing for ``timeout``: one window for all of them."""
+    await asyncio.gather(*(client.assert_silent(timeout) for client in clients))
+
+
 async def wait_for(predicate, timeout: float = 3) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not await predicate():
