@@ -67,9 +67,17 @@ import {Message, bySequence, priorityOf} from './tim/message.js';
 import {MessageStore} from './tim/store.js';
 import {ChangeTracker} from './tim/changes.js';
 import {Outbox} from './tim/outbox.js';
-import {MediaUploads, checkedFile, previewPayload} from './tim/upload.js';
+import {AVATAR_RULE, MediaUploads, checkedFile, previewPayload} from './tim/upload.js';
 import {putFile, videoSnapshot} from './tim/browsermedia.js';
 import {ConversationList} from './tim/conversations.js';
+import {
+  MAX_USER_PROFILES,
+  ProfileState,
+  blacklistOf,
+  makeProfile,
+  profileUpdate,
+  profilesOf,
+} from './tim/profiles.js';
 import {
   GroupList,
   applicationOf,
@@ -159,6 +167,7 @@ class TIMInstance {
   #groupThrottle = new Throttle(LIST_THROTTLE_MS, () => this.#announceGroups());
   #groups = new GroupList(() => this.#groupThrottle.schedule());
   #groupsFetch = null; // the group-list fetch in flight
+  #profiles = new ProfileState(); // our own profile and blacklist, between reads
 
   // The browser saying the network is back, or the page being looked at again
   // (a laptop waking up): a reason to check the connection now rather than wait.
@@ -645,6 +654,111 @@ class TIMInstance {
     const refusal = this.#notReady();
     if (refusal) return this.#refuse(refusal);
     return this.#conversations.totalUnread();
+  }
+
+  // --- profiles and the blacklist ---
+
+  /**
+   * This account's profile: the one held (from an answer or a push of the last few
+   * minutes), or the server's.
+   * @returns {Promise<{code: 0, data: Object}>} TIM's Profile
+   */
+  getMyProfile() {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const held = this.#profiles.mine();
+    if (held) return Promise.resolve({code: 0, data: held});
+    return this.#request('getMyProfile').then((result) => {
+      const profile = makeProfile(result.profile);
+      if (this.#session) this.#profiles.setMine(profile);
+      return {code: 0, data: profile};
+    });
+  }
+
+  /**
+   * Some accounts' profiles, from the server; the first 100 userIDs are read (TIM's).
+   * @param {{userIDList: string[]}} options
+   * @returns {Promise<{code: 0, data: Object[]}>} Profiles in the order asked, each
+   *   userID once; those with no account are left out
+   */
+  getUserProfile(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (!isPlainObject(options)) throw invalidParam(this.#log, 'options', 'an object');
+    const userIDList = this.#checkUserIDList(options.userIDList).slice(0, MAX_USER_PROFILES);
+    return this.#request('getUserProfile', {userIDList}).then((result) => ({
+      code: 0,
+      data: profilesOf(result.profileList),
+    }));
+  }
+
+  /**
+   * Change this account's profile: any of TIM's fields (TIM.TYPES.GENDER_*,
+   * ALLOW_TYPE_*, FORBID_TYPE_* for the choices). `avatar` is TIM's URL, or (Hutong's
+   * extension) a File, Blob or `<input type=file>`: the picture is uploaded first, with
+   * `onProgress(0..1)`, and the server keeps a 256 px square of it. Emits
+   * PROFILE_UPDATED here too, and the account's other connections and everyone who shows
+   * its nick get it from the server.
+   * @returns {Promise<{code: 0, data: Object}>} the new Profile; rejects with 2722 no
+   *   field, 2721 not a profile field, the avatar's 2251/2252/2253/2108 (no picture, not an
+   *   image, over 10 MB, empty), or the server's (40601, 40603, 40604, 40009, 2400)
+   */
+  updateMyProfile(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (!isPlainObject(options)) throw invalidParam(this.#log, 'options', 'an object');
+    let update;
+    try {
+      update = profileUpdate(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#updateMyProfile(update);
+  }
+
+  /**
+   * This account's blacklist: the one held once read (answers and pushes keep it), or
+   * the server's.
+   * @returns {Promise<{code: 0, data: string[]}>} userIDs, oldest entry first
+   */
+  getBlacklist() {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const held = this.#profiles.blacklist();
+    if (held) return Promise.resolve({code: 0, data: held});
+    return this.#blacklistRequest('getBlacklist');
+  }
+
+  /**
+   * Put accounts on the blacklist: their C2C messages to this account are refused
+   * (20007). All or nothing.
+   * @param {{userIDList: string[]}} options 1-1,000 userIDs
+   * @returns {Promise<{code: 0, data: string[]}>} the whole blacklist after the call;
+   *   rejects with 2742 (your own userID), 30001, 30003 (no such account), 30013 (over 1,000)
+   */
+  addToBlacklist(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (!isPlainObject(options)) throw invalidParam(this.#log, 'options', 'an object');
+    const userIDList = this.#checkUserIDList(options.userIDList);
+    if (userIDList.includes(this.#session.userID)) {
+      return Promise.reject(new IMError(ERROR.BLACKLIST_SELF, 'you cannot put yourself on your blacklist'));
+    }
+    return this.#blacklistRequest('addToBlacklist', {userIDList});
+  }
+
+  /**
+   * Take accounts off the blacklist; those not on it are no error.
+   * @param {{userIDList: string[]}} options 1-1,000 userIDs
+   * @returns {Promise<{code: 0, data: string[]}>} the whole blacklist after the call
+   */
+  removeFromBlacklist(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (!isPlainObject(options)) throw invalidParam(this.#log, 'options', 'an object');
+    return this.#blacklistRequest('removeFromBlacklist', {
+      userIDList: this.#checkUserIDList(options.userIDList),
+    });
   }
 
   // --- groups ---
@@ -1222,6 +1336,47 @@ class TIMInstance {
     }
   }
 
+  // --- internals: profiles ---
+
+  async #updateMyProfile({fields, avatarFile, onProgress}) {
+    if (avatarFile) {
+      const finished = await this.#uploads.uploadFile(avatarFile, AVATAR_RULE, onProgress);
+      fields.avatar = {uuid: finished.uuid};
+    }
+    const result = await this.#request('updateMyProfile', fields);
+    const profile = makeProfile(result.profile);
+    // The acting connection gets no push: its answer does what the push would.
+    if (this.#session) this.#applyProfiles([profile]);
+    return {code: 0, data: profile};
+  }
+
+  /**
+   * New profiles (a push, or our own update): what this instance holds shows them
+   * (our profile, C2C conversations, last messages, held messages), then the page is told.
+   */
+  #applyProfiles(profiles) {
+    for (const profile of profiles) {
+      if (profile.userID === this.#session.userID) {
+        this.#profiles.setMine(profile);
+        // Messages made from now on carry the new nick and avatar.
+        Object.assign(this.#session, {nick: profile.nick, avatar: profile.avatar});
+      }
+      this.#conversations.applyUserProfile(profile);
+      this.#store.applySender(profile.userID, profile);
+    }
+    if (profiles.length) this.#emit(EVENT.PROFILE_UPDATED, profiles);
+  }
+
+  /** A blacklist op: its answer is the whole list, held from now on. */
+  async #blacklistRequest(op, data) {
+    const list = blacklistOf(await this.#request(op, data));
+    // Our own change gets no push; the page hears of it as it would of another tab's.
+    if (this.#session && this.#profiles.setBlacklist(list) && op !== 'getBlacklist') {
+      this.#emit(EVENT.BLACKLIST_UPDATED, [...list]);
+    }
+    return {code: 0, data: list};
+  }
+
   // --- internals: events ---
 
   #emit(name, data) {
@@ -1312,6 +1467,7 @@ class TIMInstance {
       return;
     }
     this.#log.info('reconnected; catching up');
+    this.#profiles.forget(); // a push about them may have been missed while away
     const socket = this.#transport.socket;
     const current = () => this.#session === session && this.#transport.socket === socket && socket;
     // A list fetch started before the drop answers for the old socket's moment.
@@ -1349,6 +1505,14 @@ class TIMInstance {
       case 'GROUP_LEFT':
       case 'MESSAGE_REMIND_TYPE_UPDATED':
         if (this.#session) this.#onAccountPush(event, data);
+        return;
+      case 'PROFILE_UPDATED':
+        if (this.#session) this.#applyProfiles(profilesOf(data));
+        return;
+      case 'BLACKLIST_UPDATED':
+        if (!this.#session) return;
+        this.#profiles.setBlacklist(blacklistOf(data));
+        this.#emit(EVENT.BLACKLIST_UPDATED, blacklistOf(data));
         return;
       default:
         if (Object.hasOwn(EVENT, event)) this.#emit(EVENT[event], data);
@@ -1521,6 +1685,7 @@ class TIMInstance {
     this.#store.clear();
     this.#changes.clear();
     this.#groups.clear();
+    this.#profiles.forget();
     // Only a session that ends fails the outbox; a connection that drops only delays it.
     this.#outbox.failAll(
       ERROR.REQUEST_FAILED,

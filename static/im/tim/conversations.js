@@ -180,6 +180,30 @@ export class ConversationList {
     return revealed;
   }
 
+  /**
+   * An account's new profile (PROFILE_UPDATED, or our own updateMyProfile): the C2C
+   * conversation with it shows its profile, and every last message it sent its nick
+   * and avatar.
+   * @returns {boolean} whether a conversation changed (and the list wants announcing)
+   */
+  applyUserProfile(profile) {
+    let changed = false;
+    const {userID, nick, avatar} = profile;
+    for (const conversation of this.#byID.values()) {
+      if (conversation.type === TYPES.CONV_C2C && conversation.userProfile?.userID === userID) {
+        conversation.userProfile = {...conversation.userProfile, ...profile};
+        changed = true;
+      }
+      const last = conversation.lastMessage;
+      if (last?.fromAccount === userID && (last.nick !== nick || last.avatar !== avatar)) {
+        conversation.lastMessage = {...last, nick, avatar};
+        changed = true;
+      }
+    }
+    if (changed) this.#onChange();
+    return changed;
+  }
+
   /** Recalled messages: a conversation whose last message it was shows the recall. */
   noteRevoked(messages) {
     let changed = false;

@@ -95,6 +95,7 @@ export function lastMessageOf(message) {
     cloudCustomData: message.cloudCustomData,
     onlineOnlyFlag: false,
     nick: message.nick,
+    avatar: message.avatar,
     nameCard: message.nameCard,
     version: message.version,
     isPeerRead: message.isPeerRead,

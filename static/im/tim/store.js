@@ -64,6 +64,24 @@ export class MessageStore {
     return count;
   }
 
+  /**
+   * An account's new nick and avatar on every held message it sent, as the server
+   * shows old messages with the sender's current ones (the group name card is the
+   * group's, untouched).
+   * @returns {Message[]} the messages that changed
+   */
+  applySender(userID, {nick, avatar}) {
+    const changed = [];
+    for (const byID of this.#byConversation.values()) {
+      for (const message of byID.values()) {
+        if (message.from !== userID || (message.nick === nick && message.avatar === avatar)) continue;
+        Object.assign(message, {nick, avatar});
+        changed.push(message);
+      }
+    }
+    return changed;
+  }
+
   markRead(conversationID) {
     for (const message of this.#byConversation.get(conversationID)?.values() ?? []) {
       message.isRead = true;

@@ -95,6 +95,21 @@ export const RULES = Object.freeze({
   },
 });
 
+/**
+ * An avatar for updateMyProfile (Hutong's extension: TIM's profile holds only a URL):
+ * a picture, at most 10 MB (the server's own limit; it keeps a 256 px square), with the
+ * image codes.
+ */
+export const AVATAR_RULE = Object.freeze({
+  kind: 'avatar',
+  maxBytes: 10 * MB,
+  types: new Set(IMAGE_TYPES.keys()),
+  noFile: ERROR.IMAGE_NOT_SELECTED,
+  badType: ERROR.IMAGE_BAD_TYPE,
+  tooLarge: ERROR.IMAGE_TOO_LARGE,
+  failed: ERROR.FILE_UPLOAD_FAILED,
+});
+
 const isBlob = (value) => typeof Blob !== 'undefined' && value instanceof Blob;
 
 /**
@@ -159,10 +174,17 @@ export function fileNameOf(file, kind, contentType) {
  *   fileSize: number, contentType: string}}
  */
 export function checkedFile(type, payload) {
-  const rule = RULES[type];
-  const picked = pickFile(payload?.file);
+  return checkFile(RULES[type], payload?.file, 'payload.file');
+}
+
+/**
+ * The file in `value` (what pickFile takes) checked by `rule` (one of RULES, or
+ * AVATAR_RULE); throws IMError with the rule's codes, naming the argument `name`.
+ */
+export function checkFile(rule, value, name) {
+  const picked = pickFile(value);
   if (!picked) {
-    throw new IMError(rule.noFile, 'payload.file must be an <input type=file> with a file, or a File');
+    throw new IMError(rule.noFile, `${name} must be an <input type=file> with a file, or a File`);
   }
   const {file, duration} = picked;
   if (!file.size) throw new IMError(ERROR.FILE_EMPTY, 'the file is empty');
@@ -456,6 +478,28 @@ export class MediaUploads {
       throw error instanceof IMError ? error : new IMError(rule.failed, error.message);
     } finally {
       job.controller = null;
+    }
+  }
+
+  /**
+   * Upload one file that no message carries (an avatar): createUpload, PUT, finishUpload.
+   * @param {Object} checked checkFile's result
+   * @param {Object} rule the one it was checked by (its `failed` code)
+   * @param {function(number): void} [onProgress] 0..1
+   * @returns {Promise<Object>} the finished upload (its `uuid`); rejects with an IMError
+   */
+  async uploadFile(checked, rule, onProgress) {
+    const progress = new Progress([checked.fileSize], onProgress);
+    progress.start();
+    try {
+      const signal = new AbortController().signal; // nothing cancels an avatar
+      const finished = await this.#uploadPart(checked, rule, signal, (loaded) =>
+        progress.update(0, loaded),
+      );
+      progress.done();
+      return finished;
+    } catch (error) {
+      throw error instanceof IMError ? error : new IMError(rule.failed, error.message);
     }
   }
 
