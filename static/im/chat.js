@@ -17,6 +17,8 @@ import {
   tipText,
 } from './groupui.js';
 import {fillMediaBubble, imageVersion, setUploadProgress, uploadStrip, clockText} from './mediaui.js';
+import {errorText, groupTypeText, remindText, roleText} from './pagetext.js';
+import {ProfileUI, avatarElement} from './profileui.js';
 import {VoiceRecorder} from './recorder.js';
 
 const {gettext, ngettext, interpolate} = window;
@@ -39,6 +41,8 @@ const el = {
   findGroupID: $('find-group-id'),
   foundGroup: $('found-group'),
   panelToggle: $('group-panel-toggle'),
+  headAvatar: $('head-avatar'),
+  peerProfile: $('peer-profile-toggle'),
   groupPanel: $('group-panel'),
   groupPanelBody: $('group-panel-body'),
   createGroup: $('create-group'),
@@ -116,6 +120,15 @@ const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/bmp', 'image
 // The mute lengths the group panel offers, in seconds.
 const MUTE_CHOICES = [600, 3600, 86400, 7 * 86400];
 
+// Names, avatars, profiles and the blacklist; it tells the page when they change.
+const profiles = new ProfileUI({
+  i18n,
+  onChange: onPeopleChanged,
+  showStatus: (text) => setStatus(text, 'error'),
+  openChat: (userID) => openConversation(`${TIM.TYPES.CONV_C2C}${userID}`),
+});
+const {people} = profiles;
+
 const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
   hour: '2-digit',
   minute: '2-digit',
@@ -132,7 +145,7 @@ function setStatus(text, kind = 'info') {
 
 /** A failed action's error; one caused by the connection goes when the connection is back. */
 function showError(error) {
-  setStatus(errorText(error), 'error');
+  setStatus(errorText(error, i18n), 'error');
   if (error?.code === TIM.ERROR.REQUEST_FAILED) el.status.dataset.cause = 'network';
 }
 
@@ -153,66 +166,6 @@ function updateComposer() {
   if (!usable) {
     closeEmojiPicker();
     cancelRecording();
-  }
-}
-
-function errorText(error) {
-  switch (error?.code) {
-    case TIM.ERROR.C2C_INVALID_RECEIVER:
-      return gettext('There is no user with that ID.');
-    case TIM.ERROR.MESSAGE_TOO_LONG:
-      return gettext('This message is too long.');
-    case TIM.ERROR.REQUEST_FAILED:
-      return gettext('The server cannot be reached. Check your connection and try again.');
-    case TIM.ERROR.NOT_INITIALISED:
-    case TIM.ERROR.NOT_LOGGED_IN:
-    case TIM.ERROR.SESSION_EXPIRED:
-    case TIM.ERROR.KICKED_OUT:
-      return gettext('You are not signed in to chat. Reload the page.');
-    case TIM.ERROR.GROUP_INVALID_PARAMS:
-      return gettext('Check the group: its name must be 1 to 30 bytes long.');
-    case TIM.ERROR.NO_PERMISSION:
-      return gettext('You are not allowed to do that in this group.');
-    case TIM.ERROR.GROUP_NOT_FOUND:
-      return gettext('This group does not exist.');
-    case TIM.ERROR.SENDER_MUTED:
-      return gettext('You are muted in this group.');
-    case TIM.ERROR.GROUP_MEMBER_ACCOUNT_MISSING:
-      return gettext('Some of those user IDs do not exist.');
-    case TIM.ERROR.GROUP_ID_IN_USE:
-      return gettext('That group ID is already taken.');
-    case TIM.ERROR.GROUP_REVOKE_TIME_LIMIT:
-    case TIM.ERROR.C2C_REVOKE_TIME_LIMIT:
-      return gettext('It is too late to recall this message.');
-    case TIM.ERROR.MESSAGE_NOT_REVOCABLE:
-    case TIM.ERROR.MESSAGE_NOT_FOUND:
-      return gettext('This message cannot be recalled.');
-    case TIM.ERROR.OWNER_CANNOT_QUIT:
-      return gettext('As its owner you cannot leave this group: hand it over or dismiss it first.');
-    case TIM.ERROR.GROUP_FULL:
-      return gettext('This group is full.');
-    case TIM.ERROR.APPLICATION_HANDLED:
-      return gettext('This request has already been handled.');
-    case TIM.ERROR.FILE_EMPTY:
-      return gettext('This file is empty.');
-    case TIM.ERROR.IMAGE_BAD_TYPE:
-      return gettext('This is not an image that can be sent (JPEG, PNG, GIF, BMP or WebP).');
-    case TIM.ERROR.IMAGE_TOO_LARGE:
-      return gettext('Images can be at most 28 MB.');
-    case TIM.ERROR.AUDIO_TOO_LARGE:
-      return gettext('Voice messages can be at most 28 MB.');
-    case TIM.ERROR.VIDEO_BAD_TYPE:
-      return gettext('Only MP4 and MOV videos can be sent.');
-    case TIM.ERROR.VIDEO_TOO_LARGE:
-      return gettext('Videos can be at most 100 MB.');
-    case TIM.ERROR.FILE_TOO_LARGE:
-      return gettext('Files can be at most 100 MB.');
-    case TIM.ERROR.FILE_UPLOAD_FAILED:
-    case TIM.ERROR.AUDIO_UPLOAD_FAILED:
-    case TIM.ERROR.VIDEO_UPLOAD_FAILED:
-      return gettext('The upload failed. Try again.');
-    default:
-      return interpolate(gettext('Something went wrong (error %s).'), [error?.code ?? '?']);
   }
 }
 
@@ -272,11 +225,26 @@ function displayName(conversationID) {
       targetOf(conversationID).to
     );
   }
-  return (
-    conversation.userProfile?.nick ||
-    profile?.userProfile?.nick ||
-    targetOf(conversationID).to
-  );
+  const nick = conversation.userProfile?.nick || profile?.userProfile?.nick;
+  return people.nameOf(targetOf(conversationID).to, {nick});
+}
+
+/** The avatar beside a conversation: the peer's, the group's, or initials. */
+function conversationAvatar(conversationID, size = '') {
+  const {to} = targetOf(conversationID);
+  const name = displayName(conversationID);
+  if (isGroupID(conversationID)) {
+    const url = groupOf(conversationID)?.avatar || conversationOf(conversationID).groupProfile?.avatar;
+    return avatarElement({userID: to, name, url}, size);
+  }
+  if (isSystemID(conversationID)) return avatarElement({userID: to, name}, size);
+  const fallback = conversationOf(conversationID).userProfile?.avatar;
+  return avatarElement({userID: to, name, url: people.avatarOf(to, fallback)}, size);
+}
+
+/** The name shown for a userID: its group name card, nick, a message's nick, or the userID. */
+function nameOf(userID, {nick = '', nameCard = ''} = {}) {
+  return people.nameOf(userID, {nick, nameCard});
 }
 
 /** "You recalled a message" / "alice recalled a message", for a Message or a lastMessage. */
@@ -285,7 +253,7 @@ function recallText({revoker, from, fromAccount, nick}) {
   const who = revoker || sender;
   if (who === state.me) return gettext('You recalled a message');
   // The recaller's own message shows their nick; an admin's recall only has a userID.
-  const name = who === sender ? nick || sender : who;
+  const name = who === sender ? people.nameOf(sender, {nick}) : people.nameOf(who);
   return interpolate(gettext('%s recalled a message'), [name]);
 }
 
@@ -307,7 +275,7 @@ function summaryOf(type, payload, fallback = '', groupType = '') {
     case TIM.TYPES.MSG_VIDEO:
       return gettext('[Video]');
     case TIM.TYPES.MSG_GRP_TIP:
-      return payload ? tipText(payload, i18n, {groupType}) : fallback;
+      return payload ? tipText(payload, i18n, {groupType, nameOf}) : fallback;
     case TIM.TYPES.MSG_GRP_SYS_NOTICE:
       return payload ? noticeText(payload, i18n) : fallback;
     default:
@@ -345,7 +313,7 @@ function conversationItem(conversation) {
   const preview = document.createElement('span');
   preview.className = 'preview';
   fillPreview(preview, conversation);
-  button.append(name, preview);
+  button.append(conversationAvatar(id), name, preview);
 
   const remind = remindTypeOf(conversation);
   if (remind === TIM.TYPES.MSG_REMIND_ACPT_NOT_NOTE || remind === TIM.TYPES.MSG_REMIND_DISCARD) {
@@ -356,8 +324,8 @@ function conversationItem(conversation) {
     quiet.dataset.remindType = remind;
     quiet.textContent =
       remind === TIM.TYPES.MSG_REMIND_DISCARD ? gettext('not received') : gettext('muted');
-    quiet.title = remindText(remind);
-    quiet.setAttribute('aria-label', remindText(remind));
+    quiet.title = remindText(remind, i18n);
+    quiet.setAttribute('aria-label', remindText(remind, i18n));
     button.append(quiet);
   } else if (conversation.unreadCount > 0) {
     const badge = document.createElement('span');
@@ -380,17 +348,6 @@ function remindTypeOf(conversation) {
   return group?.selfInfo?.messageRemindType || conversation.messageRemindType || '';
 }
 
-function remindText(type) {
-  switch (type) {
-    case TIM.TYPES.MSG_REMIND_ACPT_NOT_NOTE:
-      return gettext('Receive without badge');
-    case TIM.TYPES.MSG_REMIND_DISCARD:
-      return gettext('Don’t receive');
-    default:
-      return gettext('Notify me');
-  }
-}
-
 function fillPreview(preview, conversation) {
   const last = conversation.lastMessage;
   if (!last) return;
@@ -400,7 +357,7 @@ function fillPreview(preview, conversation) {
   }
   const spoken = last.type !== TIM.TYPES.MSG_GRP_TIP; // a tip names its own people
   if (conversation.type === TIM.TYPES.CONV_GROUP && spoken && last.fromAccount !== state.me) {
-    preview.append(`${last.nick || last.fromAccount}: `);
+    preview.append(`${people.nameOf(last.fromAccount, {nick: last.nick})}: `);
   }
   const groupType = groupOf(conversation.conversationID)?.type;
   appendText(preview, summaryOf(last.type, last.payload, last.messageForShow, groupType));
@@ -505,16 +462,29 @@ function messageRow(message, group) {
     row.className = 'message-row tip';
     row.dataset.testid = 'group-tip';
     const groupType = groupOf(message.conversationID)?.type ?? '';
-    row.textContent = tipText(message.payload, i18n, {groupType});
+    row.textContent = tipText(message.payload, i18n, {groupType, nameOf});
     return row;
   }
   if (message.type === TIM.TYPES.MSG_GRP_SYS_NOTICE) return noticeRow(row, message);
 
+  // Who wrote it: their avatar beside it (a click shows their profile), their name above
+  // it in a group.
+  const from = message.from || state.me;
+  const name = nameOf(from, message);
+  const avatar = document.createElement('button');
+  avatar.type = 'button';
+  avatar.className = 'message-avatar';
+  avatar.dataset.testid = 'message-avatar';
+  avatar.setAttribute('aria-label', interpolate(gettext('Profile of %s'), [name]));
+  avatar.append(avatarElement({userID: from, name, url: people.avatarOf(from, message.avatar)}));
+  avatar.addEventListener('click', () => profiles.openProfile(from));
+  row.classList.add('with-avatar');
+  row.append(avatar);
   if (group && message.flow === 'in') {
     const sender = document.createElement('span');
     sender.className = 'sender';
     sender.dataset.testid = 'sender';
-    sender.textContent = message.nick || message.from;
+    sender.textContent = name;
     row.append(sender);
   }
 
@@ -635,13 +605,37 @@ function expireRevokeButtons() {
 }
 
 function renderActive(mode = 'bottom') {
-  el.title.textContent = state.activeID
-    ? displayName(state.activeID)
-    : gettext('No conversation open');
+  renderHead();
   renderMessages(mode);
   renderConversations();
   updateComposer();
   renderPanel();
+}
+
+/** The open conversation's head: its avatar and name; a C2C peer's profile and block controls. */
+function renderHead() {
+  const id = state.activeID;
+  el.title.textContent = id ? displayName(id) : gettext('No conversation open');
+  el.headAvatar.hidden = !id;
+  const peer = id && !isGroupID(id) && !isSystemID(id) ? targetOf(id).to : null;
+  el.peerProfile.hidden = !peer;
+  profiles.showPeer(peer);
+  if (!id) return;
+  el.headAvatar.replaceChildren(conversationAvatar(id));
+  const label = peer ? gettext('Profile of %s') : gettext('Group info of %s');
+  el.headAvatar.setAttribute('aria-label', interpolate(label, [displayName(id)]));
+  el.headAvatar.disabled = !peer && !groupOf(id);
+}
+
+/** A name or avatar changed (PROFILE_UPDATED, a profile fetched) or the blacklist did. */
+function onPeopleChanged() {
+  renderHead();
+  renderConversations();
+  renderMessages('auto');
+  // Only the member list: the panel's forms may be half filled in.
+  const members = el.groupPanelBody.querySelector('.member-block');
+  const group = groupOf(state.activeID);
+  if (members && group && state.panelOpen) members.replaceWith(memberBlock(group));
 }
 
 // --- actions: conversations and history ---
@@ -814,7 +808,7 @@ async function settleSend(message, sending) {
     if (error.data?.cancelled) {
       forgetMessage(message);
     } else {
-      state.failures.set(message.ID, errorText(error));
+      state.failures.set(message.ID, errorText(error, i18n));
       showError(error);
     }
   } finally {
@@ -1106,7 +1100,7 @@ async function findGroup() {
     const text =
       error.code === TIM.ERROR.GROUP_NOT_FOUND
         ? gettext('No group has that ID, or it cannot be found.')
-        : errorText(error);
+        : errorText(error, i18n);
     el.foundGroup.replaceChildren(text);
     el.foundGroup.dataset.kind = 'error';
     return;
@@ -1124,7 +1118,7 @@ function renderFoundGroup(group) {
   facts.className = 'found-facts';
   facts.textContent = interpolate(
     ngettext('%(type)s · %(count)s member', '%(type)s · %(count)s members', group.memberCount),
-    {type: groupTypeText(group.type), count: group.memberCount},
+    {type: groupTypeText(group.type, i18n), count: group.memberCount},
     true,
   );
   const parts = [name, facts];
@@ -1178,32 +1172,6 @@ async function joinGroup(group, note, button) {
   el.foundGroup.hidden = true;
   el.findGroup.reset();
   openConversation(`${TIM.TYPES.CONV_GROUP}${group.groupID}`);
-}
-
-function groupTypeText(type) {
-  switch (type) {
-    case TIM.TYPES.GRP_WORK:
-      return gettext('Work group');
-    case TIM.TYPES.GRP_PUBLIC:
-      return gettext('Public group');
-    case TIM.TYPES.GRP_MEETING:
-      return gettext('Meeting group');
-    case TIM.TYPES.GRP_AVCHATROOM:
-      return gettext('Live group');
-    default:
-      return type;
-  }
-}
-
-function roleText(role) {
-  switch (role) {
-    case TIM.TYPES.GRP_MBR_ROLE_OWNER:
-      return gettext('Owner');
-    case TIM.TYPES.GRP_MBR_ROLE_ADMIN:
-      return gettext('Admin');
-    default:
-      return gettext('Member');
-  }
 }
 
 // --- groups: the panel of the open group ---
@@ -1270,9 +1238,9 @@ function groupProfileBlock(group) {
   const facts = [
     [gettext('Name'), group.name, 'group-profile-name'],
     [gettext('Group ID'), group.groupID, 'group-profile-id'],
-    [gettext('Type'), groupTypeText(group.type), 'group-profile-type'],
+    [gettext('Type'), groupTypeText(group.type, i18n), 'group-profile-type'],
     [gettext('Members'), String(group.memberCount), 'group-member-count'],
-    [gettext('Your role'), roleText(group.selfInfo?.role), 'group-profile-role'],
+    [gettext('Your role'), roleText(group.selfInfo?.role, i18n), 'group-profile-role'],
   ];
   if (group.notification) facts.push([gettext('Notification'), group.notification, 'group-profile-notification']);
   if (group.muteAllMembers) facts.push([gettext('Muted'), gettext('Everyone but the owner and admins'), 'group-profile-muted']);
@@ -1338,7 +1306,7 @@ function remindControl(group) {
   ]) {
     const option = document.createElement('option');
     option.value = type;
-    option.textContent = remindText(type);
+    option.textContent = remindText(type, i18n);
     option.selected = type === current;
     select.append(option);
   }
@@ -1423,16 +1391,20 @@ function memberItem(group, member) {
   item.dataset.testid = 'member';
   item.dataset.userId = member.userID;
   item.dataset.role = member.role;
-  const name = document.createElement('span');
-  name.className = 'member-name';
-  name.textContent = member.nameCard
-    ? `${member.nameCard} (${member.nick || member.userID})`
-    : member.nick || member.userID;
+  // The name opens the member's profile.
+  const nick = nameOf(member.userID, {nick: member.nick});
+  const name = actionButton(
+    member.nameCard ? `${member.nameCard} (${nick})` : nick,
+    'member-profile',
+    () => profiles.openProfile(member.userID),
+    'link member-name',
+  );
+  const avatar = avatarElement({userID: member.userID, name: nick, url: people.avatarOf(member.userID, member.avatar)});
   const role = document.createElement('span');
   role.className = 'member-role';
   role.dataset.testid = 'member-role';
-  role.textContent = roleText(member.role);
-  item.append(name, ' ', role);
+  role.textContent = roleText(member.role, i18n);
+  item.append(avatar, name, ' ', role);
   const mutedUntil = member.muteUntil * 1000;
   const muted = mutedUntil > serverNow();
   if (muted) {
@@ -1444,7 +1416,7 @@ function memberItem(group, member) {
   }
 
   const controls = memberControls(group, member, state.me);
-  const who = member.nick || member.userID;
+  const who = nick;
   const act = (run) => groupAction(run, {members: true});
   const {groupID} = group;
   const {userID} = member;
@@ -1551,7 +1523,7 @@ function onGroupListUpdated({data: groups}) {
     renderActive('auto');
   } else {
     renderConversations();
-    if (state.activeID) el.title.textContent = displayName(state.activeID);
+    renderHead();
   }
   renderPanel();
 }
@@ -1607,6 +1579,7 @@ function onReady() {
   state.totalUnread = state.tim.getTotalUnreadMessageCount();
   renderTotal();
   refreshApplications();
+  profiles.start(state.tim, state.me);
   if (state.activeID) openConversation(state.activeID, {focus: false});
 }
 
@@ -1620,6 +1593,7 @@ function onNotReady() {
   // The SDK forgot its messages; the next SDK_READY loads them again.
   state.stores.clear();
   state.members.clear();
+  profiles.stop();
   setStatus('');
   renderNetBanner();
   showSignedOut(true);
@@ -1730,7 +1704,7 @@ function onMessageRevoked({data: messages}) {
 function onConversationListUpdated({data: conversations}) {
   state.conversations = conversations;
   renderConversations();
-  if (state.activeID) el.title.textContent = displayName(state.activeID);
+  renderHead();
 }
 
 function onTotalUnreadUpdated({data: total}) {
@@ -1799,6 +1773,7 @@ function start() {
   tim.on(TIM.EVENT.GROUP_LIST_UPDATED, onGroupListUpdated);
   tim.on(TIM.EVENT.GROUP_SYSTEM_NOTICE_RECEIVED, onGroupSystemNotice);
   tim.on(TIM.EVENT.ERROR, ({data}) => console.warn('TIM error', data));
+  profiles.listen(tim);
 
   el.newChat.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -1821,6 +1796,9 @@ function start() {
     findGroup();
   });
   el.panelToggle.addEventListener('click', togglePanel);
+  const showPeer = () => profiles.openProfile(targetOf(state.activeID).to);
+  el.peerProfile.addEventListener('click', showPeer);
+  el.headAvatar.addEventListener('click', () => (groupOf(state.activeID) ? togglePanel() : showPeer()));
   el.composer.addEventListener('submit', (event) => {
     event.preventDefault();
     sendText();

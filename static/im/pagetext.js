@@ -1,0 +1,110 @@
+/**
+ * What the chat page says for the SDK's codes and TIM's constants: a failure's
+ * explanation, a group type, a member role, a remind type. No DOM here, so the node
+ * tests can import it as it is; the texts take Django's JavaScript catalog functions
+ * as `i18n`, as groupui.js does.
+ */
+import TIM from './tim.js';
+
+/** Why an action failed, in words a user can act on; TIM's code for the rest. */
+export function errorText(error, {gettext, interpolate}) {
+  switch (error?.code) {
+    case TIM.ERROR.C2C_INVALID_RECEIVER:
+      return gettext('There is no user with that ID.');
+    case TIM.ERROR.C2C_IN_PEER_BLACKLIST:
+      return gettext('Not delivered: this user has blocked you.');
+    case TIM.ERROR.MESSAGE_TOO_LONG:
+      return gettext('This message is too long.');
+    case TIM.ERROR.REQUEST_FAILED:
+      return gettext('The server cannot be reached. Check your connection and try again.');
+    case TIM.ERROR.NOT_INITIALISED:
+    case TIM.ERROR.NOT_LOGGED_IN:
+    case TIM.ERROR.SESSION_EXPIRED:
+    case TIM.ERROR.KICKED_OUT:
+      return gettext('You are not signed in to chat. Reload the page.');
+    case TIM.ERROR.GROUP_INVALID_PARAMS:
+      return gettext('Check the group: its name must be 1 to 30 bytes long.');
+    case TIM.ERROR.NO_PERMISSION:
+      return gettext('You are not allowed to do that in this group.');
+    case TIM.ERROR.GROUP_NOT_FOUND:
+      return gettext('This group does not exist.');
+    case TIM.ERROR.SENDER_MUTED:
+      return gettext('You are muted in this group.');
+    case TIM.ERROR.GROUP_MEMBER_ACCOUNT_MISSING:
+      return gettext('Some of those user IDs do not exist.');
+    case TIM.ERROR.GROUP_ID_IN_USE:
+      return gettext('That group ID is already taken.');
+    case TIM.ERROR.GROUP_REVOKE_TIME_LIMIT:
+    case TIM.ERROR.C2C_REVOKE_TIME_LIMIT:
+      return gettext('It is too late to recall this message.');
+    case TIM.ERROR.MESSAGE_NOT_REVOCABLE:
+    case TIM.ERROR.MESSAGE_NOT_FOUND:
+      return gettext('This message cannot be recalled.');
+    case TIM.ERROR.OWNER_CANNOT_QUIT:
+      return gettext('As its owner you cannot leave this group: hand it over or dismiss it first.');
+    case TIM.ERROR.GROUP_FULL:
+      return gettext('This group is full.');
+    case TIM.ERROR.APPLICATION_HANDLED:
+      return gettext('This request has already been handled.');
+    case TIM.ERROR.FILE_EMPTY:
+      return gettext('This file is empty.');
+    case TIM.ERROR.IMAGE_BAD_TYPE:
+      return gettext('This is not an image that can be sent (JPEG, PNG, GIF, BMP or WebP).');
+    case TIM.ERROR.IMAGE_TOO_LARGE:
+      return gettext('Images can be at most 28 MB.');
+    case TIM.ERROR.AUDIO_TOO_LARGE:
+      return gettext('Voice messages can be at most 28 MB.');
+    case TIM.ERROR.VIDEO_BAD_TYPE:
+      return gettext('Only MP4 and MOV videos can be sent.');
+    case TIM.ERROR.VIDEO_TOO_LARGE:
+      return gettext('Videos can be at most 100 MB.');
+    case TIM.ERROR.FILE_TOO_LARGE:
+      return gettext('Files can be at most 100 MB.');
+    case TIM.ERROR.FILE_UPLOAD_FAILED:
+    case TIM.ERROR.AUDIO_UPLOAD_FAILED:
+    case TIM.ERROR.VIDEO_UPLOAD_FAILED:
+      return gettext('The upload failed. Try again.');
+    default:
+      return interpolate(gettext('Something went wrong (error %s).'), [error?.code ?? '?']);
+  }
+}
+
+/** How a group's messages reach this account (TIM's three remind types). */
+export function remindText(type, {gettext}) {
+  switch (type) {
+    case TIM.TYPES.MSG_REMIND_ACPT_NOT_NOTE:
+      return gettext('Receive without badge');
+    case TIM.TYPES.MSG_REMIND_DISCARD:
+      return gettext('Don’t receive');
+    default:
+      return gettext('Notify me');
+  }
+}
+
+/** A group's type as its users know it. */
+export function groupTypeText(type, {gettext}) {
+  switch (type) {
+    case TIM.TYPES.GRP_WORK:
+      return gettext('Work group');
+    case TIM.TYPES.GRP_PUBLIC:
+      return gettext('Public group');
+    case TIM.TYPES.GRP_MEETING:
+      return gettext('Meeting group');
+    case TIM.TYPES.GRP_AVCHATROOM:
+      return gettext('Live group');
+    default:
+      return type;
+  }
+}
+
+/** A member's role in its group. */
+export function roleText(role, {gettext}) {
+  switch (role) {
+    case TIM.TYPES.GRP_MBR_ROLE_OWNER:
+      return gettext('Owner');
+    case TIM.TYPES.GRP_MBR_ROLE_ADMIN:
+      return gettext('Admin');
+    default:
+      return gettext('Member');
+  }
+}
