@@ -27,6 +27,8 @@
  *   browsermedia.js   the PUT (XMLHttpRequest, for its progress) and a video's poster
  *   conversations.js  the conversation list, its order and unread arithmetic
  *   groups.js         the group list, what tips do to it, join applications
+ *   profiles.js       TIM's Profile, updateMyProfile's own checks, our profile and
+ *                     blacklist held between reads
  *   throttle.js       the one throttle of list announcements
  *   listeners.js, log.js, checks.js   on/off/emit, console output, argument checks
  *
@@ -45,6 +47,20 @@
  * `cancelUploadMessage(message)` (TIM has none) stops an upload in flight; the message
  * fails and nothing is stored or sent. A failed upload can be resent with
  * `resendMessage`, which uploads again only what never finished.
+ *
+ * Profiles and the blacklist: `getMyProfile`, `getUserProfile`, `updateMyProfile`,
+ * `getBlacklist`, `addToBlacklist`, `removeFromBlacklist` resolve with TIM's data (a
+ * Profile, an array of them, userIDs). `PROFILE_UPDATED` (Profile[]) and
+ * `BLACKLIST_UPDATED` (the whole list) come from the server, and also after this
+ * instance's own successful update (the server pushes to the other connections only).
+ * Before they are emitted the SDK's state shows the change: the C2C conversation's
+ * `userProfile`, the `nick` and `avatar` of last messages and of every held Message
+ * from that sender (the page's own objects), `getMyProfile`, and the nick of messages
+ * created from then on; a changed conversation list is announced. Hutong's extension:
+ * `updateMyProfile({avatar: file, onProgress})` with a File, Blob or `<input type=file>`
+ * uploads the picture first (kind `avatar`, JPEG/PNG/GIF/BMP/WebP up to 10 MB; 2251,
+ * 2252, 2253, 2108 as for images) and sends its uuid; TIM takes only a URL, which a
+ * string still is.
  */
 
 import {EVENT, TYPES, VERSION} from './tim/constants.js';
@@ -742,7 +758,8 @@ class TIMInstance {
     if (!isPlainObject(options)) throw invalidParam(this.#log, 'options', 'an object');
     const userIDList = this.#checkUserIDList(options.userIDList);
     if (userIDList.includes(this.#session.userID)) {
-      return Promise.reject(new IMError(ERROR.BLACKLIST_SELF, 'you cannot put yourself on your blacklist'));
+      const text = 'you cannot put yourself on your blacklist';
+      return Promise.reject(new IMError(ERROR.BLACKLIST_SELF, text));
     }
     return this.#blacklistRequest('addToBlacklist', {userIDList});
   }

@@ -1,5 +1,6 @@
 // A stand-in for the Hutong server behind a fake WebSocket, so the SDK facade can be
 // driven in Node: each op is answered by a handler of the test's, and the test pushes.
+import TIM from '../../static/im/tim.js';
 
 export class FakeServer {
   sockets = [];
@@ -76,4 +77,37 @@ export function serverError(code, message = '') {
 /** Resolve after pending microtasks and timers of up to `ms` have run. */
 export function settle(ms = 0) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A TIM instance logged in as alice over the fake server and past SDK_READY, every
+ * event it emits recorded.
+ * @returns {Promise<{tim, events: {name, data}[], named: function(string): {name, data}[]}>}
+ */
+export async function readyTIM(SDKAppID, proxyServer = 'ws://hutong.test:8000/ws/im/') {
+  const tim = TIM.create({SDKAppID, proxyServer});
+  tim.setLogLevel(4);
+  const events = [];
+  for (const name of Object.values(TIM.EVENT)) tim.on(name, ({data}) => events.push({name, data}));
+  const isReady = new Promise((resolve) => tim.once(TIM.EVENT.SDK_READY, resolve));
+  await tim.login({userID: 'alice', userSig: 'sig'});
+  await isReady;
+  return {tim, events, named: (name) => events.filter((e) => e.name === name)};
+}
+
+/**
+ * createUpload and finishUpload as the server answers them (uuids u1, u2, ...; the
+ * file system default's relative PUT link), with `finished(uuid)` extra fields of
+ * the finished upload.
+ */
+export function fakeUploads(server, finished = () => ({})) {
+  let n = 0;
+  server.handlers.createUpload = (data) => ({
+    ...data,
+    uuid: `u${++n}`,
+    isReady: false,
+    expiresAt: 2e9,
+    upload: {method: 'PUT', url: `/im/uploads/?t=${n}`, headers: {'Content-Type': data.contentType}},
+  });
+  server.handlers.finishUpload = ({uuid}) => ({uuid, isReady: true, ...finished(uuid)});
 }

@@ -2,7 +2,7 @@
 // wire, what comes back, and that pushes keep the group list true.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {FakeServer, serverError, settle} from './fakeserver.mjs';
+import {FakeServer, readyTIM, serverError, settle} from './fakeserver.mjs';
 import TIM from '../../static/im/tim.js';
 
 let appID = 1400000100;
@@ -26,14 +26,7 @@ async function ready(groups = [], conversations = []) {
     conversationList: structuredClone(conversations),
     isSyncCompleted: true,
   });
-  const tim = TIM.create({SDKAppID: appID++, proxyServer: 'ws://hutong.test/ws/im/'});
-  tim.setLogLevel(4);
-  const events = [];
-  for (const name of Object.values(TIM.EVENT)) tim.on(name, ({data}) => events.push({name, data}));
-  const isReady = new Promise((resolve) => tim.once(TIM.EVENT.SDK_READY, resolve));
-  await tim.login({userID: 'alice', userSig: 'sig'});
-  await isReady;
-  return {server, tim, events, named: (name) => events.filter((e) => e.name === name)};
+  return {server, ...(await readyTIM(appID++, 'ws://hutong.test/ws/im/'))};
 }
 
 test('joinGroup answers TIM\'s status; a joined group is listed and announced', async () => {

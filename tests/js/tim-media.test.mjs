@@ -3,7 +3,7 @@
 // cancel, and a resend after a failed upload.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {FakeServer, serverError, settle} from './fakeserver.mjs';
+import {FakeServer, fakeUploads, readyTIM, serverError, settle} from './fakeserver.mjs';
 import TIM from '../../static/im/tim.js';
 
 let appID = 1400000300;
@@ -42,23 +42,11 @@ globalThis.XMLHttpRequest = FakeXHR;
 async function ready() {
   FakeXHR.made = [];
   const server = new FakeServer();
-  let n = 0;
-  server.handlers.createUpload = (data) => ({
-    ...data,
-    uuid: `u${++n}`,
-    isReady: false,
-    expiresAt: 2e9,
-    upload: {method: 'PUT', url: `/im/uploads/?t=${n}`, headers: {'Content-Type': data.contentType}},
-  });
-  server.handlers.finishUpload = ({uuid}) => ({uuid, isReady: true});
+  fakeUploads(server);
   server.handlers.sendMessage = (data) => ({
     message: {...data, ID: 'x', status: 'success', sequence: 1, time: 100, payload: serverPayload(data)},
   });
-  const tim = TIM.create({SDKAppID: appID++, proxyServer: 'ws://hutong.test:8000/ws/im/'});
-  tim.setLogLevel(4);
-  const isReady = new Promise((resolve) => tim.once(TIM.EVENT.SDK_READY, resolve));
-  await tim.login({userID: 'alice', userSig: 'sig'});
-  await isReady;
+  const {tim} = await readyTIM(appID++);
   return {server, tim};
 }
 

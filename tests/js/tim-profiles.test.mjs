@@ -4,7 +4,7 @@
 // (STYLE.md: apply the pushes to what the SDK held, compare with a fresh read).
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {FakeServer, serverError, settle} from './fakeserver.mjs';
+import {FakeServer, fakeUploads, readyTIM, serverError, settle} from './fakeserver.mjs';
 import TIM from '../../static/im/tim.js';
 
 let appID = 1400000400;
@@ -131,14 +131,7 @@ async function ready() {
     w.blacklist = w.blacklist.filter((id) => !userIDList.includes(id));
     return [...w.blacklist];
   };
-  const tim = TIM.create({SDKAppID: appID++, proxyServer: 'ws://hutong.test:8000/ws/im/'});
-  tim.setLogLevel(4);
-  const events = [];
-  for (const name of Object.values(TIM.EVENT)) tim.on(name, ({data}) => events.push({name, data}));
-  const isReady = new Promise((resolve) => tim.once(TIM.EVENT.SDK_READY, resolve));
-  await tim.login({userID: 'alice', userSig: 'sig'});
-  await isReady;
-  return {server, tim, w, events, named: (name) => events.filter((e) => e.name === name)};
+  return {server, w, ...(await readyTIM(appID++))};
 }
 
 /** The whole of what the SDK shows: the conversation list and each conversation's history. */
@@ -331,14 +324,7 @@ test('an avatar file is uploaded (createUpload kind avatar → PUT → finishUpl
       });
     }
   };
-  server.handlers.createUpload = (data) => ({
-    ...data,
-    uuid: 'av1',
-    isReady: false,
-    expiresAt: 2e9,
-    upload: {method: 'PUT', url: '/im/uploads/?t=1', headers: {'Content-Type': data.contentType}},
-  });
-  server.handlers.finishUpload = ({uuid}) => ({uuid, kind: 'avatar', isReady: true, width: 256, height: 256});
+  fakeUploads(server, () => ({kind: 'avatar', width: 256, height: 256}));
   const picture = new File([new Uint8Array(2000)], 'me.png', {type: 'image/png'});
   const progress = [];
   const {data} = await tim.updateMyProfile({avatar: {files: [picture]}, nick: 'A', onProgress: (p) => progress.push(p)});
@@ -348,10 +334,10 @@ test('an avatar file is uploaded (createUpload kind avatar → PUT → finishUpl
   assert.equal(puts.length, 1);
   assert.equal(puts[0].url, 'http://hutong.test:8000/im/uploads/?t=1');
   assert.equal(puts[0].body, picture);
-  assert.deepEqual(server.sent('finishUpload'), [{uuid: 'av1'}]);
-  assert.deepEqual(server.sent('updateMyProfile'), [{nick: 'A', avatar: {uuid: 'av1'}}]);
+  assert.deepEqual(server.sent('finishUpload'), [{uuid: 'u1'}]);
+  assert.deepEqual(server.sent('updateMyProfile'), [{nick: 'A', avatar: {uuid: 'u1'}}]);
   assert.deepEqual(progress, [0, 0.5, 1]);
-  assert.equal(data.avatar, 'https://media/av1.jpg?sig=1');
+  assert.equal(data.avatar, 'https://media/u1.jpg?sig=1');
   assert.deepEqual(named(TIM.EVENT.PROFILE_UPDATED).at(-1).data, [w.profiles.alice]);
 
   // A failed upload sends no update.
@@ -419,5 +405,25 @@ test('before SDK_READY the profile methods reject with the not-ready code', asyn
     const error = await call().then(() => null, (e) => e);
     assert.equal(error.code, TIM.ERROR.NOT_LOGGED_IN);
   }
+  await tim.destroy();
+});
+
+test('after a reconnect the held profile and blacklist are read again (a push may have been missed)', async () => {
+  const {server, tim, w, named} = await ready();
+  await tim.getMyProfile();
+  await tim.getBlacklist();
+  // Changed by another tab while this connection was down: the pushes never came.
+  server.socket.close(1006);
+  Object.assign(w.profiles.alice, {nick: 'Away'});
+  w.blacklist = ['bob'];
+  const connected = named(TIM.EVENT.NET_STATE_CHANGE).length;
+  for (let i = 0; i < 40 && named(TIM.EVENT.NET_STATE_CHANGE).slice(connected).at(-1)?.data.state !== 'connected'; i++) {
+    await settle(50);
+  }
+  assert.equal(server.sockets.length, 2, 'reconnected');
+  assert.equal((await tim.getMyProfile()).data.nick, 'Away');
+  assert.deepEqual((await tim.getBlacklist()).data, ['bob']);
+  assert.equal(server.sent('getMyProfile').length, 2);
+  assert.equal(server.sent('getBlacklist').length, 2);
   await tim.destroy();
 });

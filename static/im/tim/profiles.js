@@ -72,7 +72,8 @@ export function makeProfile(fields) {
 
 /** The Profiles in a push's or an answer's list; anything else is dropped. */
 export function profilesOf(list) {
-  return Array.isArray(list) ? list.filter((p) => isPlainObject(p) && typeof p.userID === 'string').map(makeProfile) : [];
+  if (!Array.isArray(list)) return [];
+  return list.filter((p) => isPlainObject(p) && typeof p.userID === 'string').map(makeProfile);
 }
 
 /** A blacklist as the server sends it: userIDs, oldest first. */
@@ -80,10 +81,14 @@ export function blacklistOf(list) {
   return Array.isArray(list) ? list.filter((id) => typeof id === 'string') : [];
 }
 
-/** Whether `value` is meant as a picture to upload rather than TIM's URL or an upload's uuid. */
+/**
+ * Whether an avatar is meant as a picture to upload (what pickFile takes: a File or
+ * Blob, an `<input type=file>`, `{files}` or `{file}`) rather than TIM's URL or `{uuid}`.
+ */
 function isFileLike(value) {
   if (typeof Blob !== 'undefined' && value instanceof Blob) return true;
-  return isPlainObject(value) ? 'files' in value || 'file' in value : typeof value?.files === 'object';
+  if (isPlainObject(value)) return 'files' in value || 'file' in value;
+  return typeof value?.files === 'object'; // an <input type=file>
 }
 
 /**
@@ -107,7 +112,8 @@ export function profileUpdate(options) {
       throw new IMError(ERROR.PROFILE_UNKNOWN_FIELD, `${key} is not a profile field`);
     }
     if (key === 'profileCustomField' && !(Array.isArray(value) && value.every(isPlainObject))) {
-      throw new IMError(ERROR.PROFILE_UNKNOWN_FIELD, 'profileCustomField must be an array of {key, value}');
+      const text = 'profileCustomField must be an array of {key, value}';
+      throw new IMError(ERROR.PROFILE_UNKNOWN_FIELD, text);
     }
     if (key === 'avatar' && isFileLike(value)) {
       avatarFile = checkFile(AVATAR_RULE, value, 'avatar');
@@ -116,7 +122,8 @@ export function profileUpdate(options) {
     fields[key] = value;
   }
   if (!avatarFile && Object.keys(fields).length === 0) {
-    throw new IMError(ERROR.PROFILE_NOTHING_TO_UPDATE, 'updateMyProfile needs at least one profile field');
+    const text = 'updateMyProfile needs at least one profile field';
+    throw new IMError(ERROR.PROFILE_NOTHING_TO_UPDATE, text);
   }
   const onProgress = typeof options.onProgress === 'function' ? options.onProgress : undefined;
   return {fields, avatarFile, onProgress};

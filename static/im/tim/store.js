@@ -74,7 +74,8 @@ export class MessageStore {
     const changed = [];
     for (const byID of this.#byConversation.values()) {
       for (const message of byID.values()) {
-        if (message.from !== userID || (message.nick === nick && message.avatar === avatar)) continue;
+        const same = message.nick === nick && message.avatar === avatar;
+        if (message.from !== userID || same) continue;
         Object.assign(message, {nick, avatar});
         changed.push(message);
       }
