@@ -18,19 +18,10 @@ import {AVATAR_RULE, MB, MediaUploads, checkFile} from '../../static/im/tim/uplo
 import {ConversationList} from '../../static/im/tim/conversations.js';
 import {MessageStore} from '../../static/im/tim/store.js';
 import {TYPES} from '../../static/im/tim/constants.js';
-import {ERROR, IMError} from '../../static/im/tim/errors.js';
+import {ERROR} from '../../static/im/tim/errors.js';
+import {codeOf} from './asserts.mjs';
 
 const png = (size = 100) => new File([new Uint8Array(size)], 'me.png', {type: 'image/png'});
-
-const codeOf = (run) => {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof IMError, error);
-    return error.code;
-  }
-  assert.fail('no error');
-};
 
 test('a Profile has every TIM field, with TIM\'s defaults for what the server left out', () => {
   const profile = makeProfile({userID: 'bob', nick: 'Bob', location: null, profileCustomField: [{key: 'k', value: 'v'}]});

@@ -14,22 +14,13 @@ import {
   wirePayload,
 } from '../../static/im/tim/upload.js';
 import {TYPES} from '../../static/im/tim/constants.js';
-import {ERROR, IMError} from '../../static/im/tim/errors.js';
+import {ERROR} from '../../static/im/tim/errors.js';
+import {codeOf} from './asserts.mjs';
 
 const file = (name, type, size = 10) => new File([new Uint8Array(size)], name, {type});
 // A Blob that claims a size without holding it: the limits are about `size` only.
 const huge = (type, size) =>
   Object.create(Blob.prototype, {type: {value: type}, size: {value: size}, name: {value: 'x'}});
-
-const codeOf = (run) => {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof IMError, error);
-    return error.code;
-  }
-  assert.fail('no error');
-};
 
 test('payload.file: an input element\'s first file, a File or Blob, or a recorder result', () => {
   const png = file('a.png', 'image/png');
