@@ -684,9 +684,10 @@ class TIMInstance {
     if (refusal) return this.#refuse(refusal);
     const held = this.#profiles.mine();
     if (held) return Promise.resolve({code: 0, data: held});
+    const since = this.#profiles.version;
     return this.#request('getMyProfile').then((result) => {
       const profile = makeProfile(result.profile);
-      if (this.#session) this.#profiles.setMine(profile);
+      if (this.#session) this.#profiles.setMine(profile, since);
       return {code: 0, data: profile};
     });
   }
@@ -1386,9 +1387,12 @@ class TIMInstance {
 
   /** A blacklist op: its answer is the whole list, held from now on. */
   async #blacklistRequest(op, data) {
+    const read = op === 'getBlacklist';
+    // A change's answer is newer than anything held; a read's only if nothing came meanwhile.
+    const since = read ? this.#profiles.version : undefined;
     const list = blacklistOf(await this.#request(op, data));
     // Our own change gets no push; the page hears of it as it would of another tab's.
-    if (this.#session && this.#profiles.setBlacklist(list) && op !== 'getBlacklist') {
+    if (this.#session && this.#profiles.setBlacklist(list, since) && !read) {
       this.#emit(EVENT.BLACKLIST_UPDATED, [...list]);
     }
     return {code: 0, data: list};

@@ -153,6 +153,25 @@ test('our own profile is served for a while, then read again (its avatar link ex
   assert.equal(state.mine(), null);
 });
 
+test('a read\'s answer is held only if nothing was set or forgotten while it was asked', () => {
+  const state = new ProfileState();
+  let since = state.version;
+  state.setBlacklist(['pushed']);
+  assert.equal(state.setBlacklist(['read'], since), false);
+  assert.deepEqual(state.blacklist(), ['pushed']);
+  since = state.version;
+  state.setMine({userID: 'alice', nick: 'pushed'});
+  state.setMine({userID: 'alice', nick: 'read'}, since);
+  assert.equal(state.mine().nick, 'pushed');
+  since = state.version;
+  state.forget(); // a reconnect
+  state.setMine({userID: 'alice', nick: 'read before'}, since);
+  assert.equal(state.mine(), null);
+  since = state.version;
+  state.setMine({userID: 'alice', nick: 'read'}, since);
+  assert.equal(state.mine().nick, 'read');
+});
+
 test('the blacklist is held once known; setBlacklist says whether it changed', () => {
   const state = new ProfileState();
   assert.equal(state.blacklist(), null);

@@ -427,3 +427,27 @@ test('after a reconnect the held profile and blacklist are read again (a push ma
   assert.equal(server.sent('getBlacklist').length, 2);
   await tim.destroy();
 });
+
+test('a read whose answer was taken before a push keeps the push\'s newer state', async () => {
+  const {server, tim, w} = await ready();
+  // The server reads, then another tab changes it and the push overtakes the answer.
+  server.handlers.getBlacklist = () => {
+    const read = [...w.blacklist];
+    w.blacklist = ['bob'];
+    server.push('BLACKLIST_UPDATED', ['bob']);
+    return read;
+  };
+  server.handlers.getMyProfile = () => {
+    const read = structuredClone(w.profiles.alice);
+    Object.assign(w.profiles.alice, {nick: 'Newer'});
+    server.push('PROFILE_UPDATED', [structuredClone(w.profiles.alice)]);
+    return {profile: read};
+  };
+  assert.deepEqual((await tim.getBlacklist()).data, [], 'the answer is the answer');
+  assert.deepEqual((await tim.getBlacklist()).data, ['bob'], 'what is held is the push');
+  assert.equal((await tim.getMyProfile()).data.nick, 'Alice');
+  assert.equal((await tim.getMyProfile()).data.nick, 'Newer');
+  assert.equal(server.sent('getBlacklist').length, 1);
+  assert.equal(server.sent('getMyProfile').length, 1);
+  await tim.destroy();
+});

@@ -134,12 +134,17 @@ export function profileUpdate(options) {
  * for a while, then asked again) and its blacklist (served once read, replaced by every
  * answer and push). Both are forgotten when the connection was down (a push may have
  * been missed) and when the session ends.
+ *
+ * A read's answer may have been taken before a push that arrived while it was on its
+ * way: a read passes the `version` it started at, and its answer is kept only if
+ * nothing was set or forgotten since.
  */
 export class ProfileState {
   #now;
   #mine = null;
   #mineAt = 0;
   #blacklist = null;
+  #version = 0;
 
   /** @param {function(): number} [now] the clock, in ms (the tests' to set) */
   constructor(now = Date.now) {
@@ -152,9 +157,20 @@ export class ProfileState {
     return makeProfile(this.#mine);
   }
 
-  setMine(profile) {
+  /** What was held changes with each set and forget: a read's answer compares it. */
+  get version() {
+    return this.#version;
+  }
+
+  /**
+   * Hold our profile, from a push or an answer.
+   * @param {number} [since] a read's version when it started: kept only if still current
+   */
+  setMine(profile, since = this.#version) {
+    if (since !== this.#version) return;
     this.#mine = makeProfile(profile);
     this.#mineAt = this.#now();
+    this.#version += 1;
   }
 
   /** The blacklist if held, else null (a copy: the page may change what it gets). */
@@ -164,11 +180,14 @@ export class ProfileState {
 
   /**
    * Replace the held blacklist.
+   * @param {number} [since] as for setMine
    * @returns {boolean} whether it differs from the one held before (an unknown one does)
    */
-  setBlacklist(list) {
+  setBlacklist(list, since = this.#version) {
+    if (since !== this.#version) return false;
     const before = this.#blacklist;
     this.#blacklist = [...list];
+    this.#version += 1;
     return !before || before.length !== list.length || before.some((id, i) => id !== list[i]);
   }
 
@@ -176,5 +195,6 @@ export class ProfileState {
   forget() {
     this.#mine = null;
     this.#blacklist = null;
+    this.#version += 1;
   }
 }
