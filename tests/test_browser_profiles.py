@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 from tests.browser import PASSWORD
 from tests.media import image_bytes
 from tests.test_browser_admin import admin_signed_in
+from tests.test_browser_groups import create_group, member, open_panel
 from tests.test_browser_media import media_live  # noqa: F401 (a fixture; F811 where taken)
 from tests.test_browser_messaging import (
     bubbles,
@@ -144,6 +145,48 @@ def test_alice_changes_her_nick_and_avatar_and_bobs_open_page_follows(
     expect(avatar_img(item)).to_have_count(0)
     expect(in_row(bob, "hello bob").locator("img")).to_have_count(0)
     expect(in_row(bob, "hello bob")).to_have_attribute("data-initials", "AW")
+
+
+@pytest.mark.usefixtures("site_users")
+def test_a_group_shows_name_cards_and_a_members_profile_follows_his_nick(
+    media_live,  # noqa: F811
+    browser,
+):
+    alice = sign_in(browser, media_live, "alice")
+    bob = sign_in(browser, media_live, "bob")
+    group_id = create_group(alice, "Tea", type_="Private", members="bob")
+    conversation(bob, group_id).click()
+    open_panel(bob)
+    bob.fill("[data-testid=name-card-nameCard]", "Bobby")
+    bob.click("[data-testid=name-card-submit]")
+    expect(member(bob, "bob").locator("[data-testid=member-profile]")).to_have_text("Bobby (bob)")
+    send(bob, "hi from bobby")
+
+    # alice sees his name card on his message, his nick beside it in the member list.
+    expect(row_of(alice, "hi from bobby").locator("[data-testid=sender]")).to_have_text("Bobby")
+    open_panel(alice)
+    bob_there = member(alice, "bob")
+    expect(bob_there.locator("[data-testid=member-profile]")).to_have_text("Bobby (bob)")
+    expect(bob_there.locator("[data-testid=avatar]")).to_have_attribute("data-initials", "B")
+
+    # He renames himself: her open panel follows; the name card still names his message.
+    bob.click("[data-testid=settings-open]")
+    bob.fill("[data-testid=profile-nick]", "Bob Li")
+    bob.click("[data-testid=profile-save]")
+    expect(bob.locator("[data-testid=profile-saved]")).to_have_text("Saved.")
+    expect(bob_there.locator("[data-testid=member-profile]")).to_have_text("Bobby (Bob Li)")
+    expect(bob_there.locator("[data-testid=avatar]")).to_have_attribute("data-initials", "BL")
+    expect(row_of(alice, "hi from bobby").locator("[data-testid=sender]")).to_have_text("Bobby")
+
+    # His profile from the member list.
+    bob_there.locator("[data-testid=member-profile]").click()
+    card = alice.locator("[data-testid=profile-card]")
+    expect(card.locator("[data-testid=card-nick]")).to_have_text("Bob Li")
+    expect(card.locator("[data-testid=card-user-id]")).to_have_text("bob")
+    # From there, a chat with him.
+    card.locator("[data-testid=card-message]").click()
+    expect(card).to_be_hidden()
+    expect(alice.locator("[data-testid=conversation-title]")).to_have_text("Bob Li")
 
 
 @pytest.mark.usefixtures("site_users", "app_admin")

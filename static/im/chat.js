@@ -632,7 +632,11 @@ function onPeopleChanged() {
   renderHead();
   renderConversations();
   renderMessages('auto');
-  // Only the member list: the panel's forms may be half filled in.
+  renderMembers();
+}
+
+/** Redraw only the open panel's member list: its forms may be half filled in. */
+function renderMembers() {
   const members = el.groupPanelBody.querySelector('.member-block');
   const group = groupOf(state.activeID);
   if (members && group && state.panelOpen) members.replaceWith(memberBlock(group));
@@ -1491,7 +1495,7 @@ async function loadMembers(groupID) {
     return;
   }
   state.members.set(groupID, members);
-  if (groupOf(state.activeID)?.groupID === groupID) renderPanel();
+  if (groupOf(state.activeID)?.groupID === groupID) renderMembers();
 }
 
 /**
