@@ -21,7 +21,10 @@ from tests.browser import PASSWORD
 from tests.media import image_bytes
 from tests.test_browser_admin import admin_signed_in
 from tests.test_browser_groups import create_group, member, open_panel
-from tests.test_browser_media import media_live  # noqa: F401 (a fixture; F811 where taken)
+from tests.test_browser_media import (  # media_live: a fixture (F811 where taken)
+    media_live,  # noqa: F401
+    throttle_uploads,
+)
 from tests.test_browser_messaging import (
     bubbles,
     conversation,
@@ -109,9 +112,17 @@ def test_alice_changes_her_nick_and_avatar_and_bobs_open_page_follows(
     expect(in_row(bob, "hello bob")).to_have_attribute("data-initials", "AW")
 
     # Her picture: uploaded with its progress, then everywhere on bob's page.
+    # (Throttled, so that the progress can be seen moving on loopback.)
+    throttle_uploads(alice, 256 * 1024)
+    picture = image_bytes("BMP", (600, 400))  # 720 KB
     settings.locator("[data-testid=avatar-input]").set_input_files(
-        files={"name": "me.png", "mimeType": "image/png", "buffer": image_bytes("PNG", (600, 400))}
+        files={"name": "me.bmp", "mimeType": "image/bmp", "buffer": picture}
     )
+    progress = settings.locator("[data-testid=avatar-progress]")
+    expect(progress).to_be_visible()
+    alice.wait_for_function("bar => bar.value > 0 && bar.value < 1", arg=progress.element_handle())
+    expect(settings.locator("[data-testid=avatar-choose]")).to_be_disabled()
+    throttle_uploads(alice, -1)
     preview = settings.locator("[data-testid=my-avatar-preview]")
     wait_picture(alice, avatar_img(preview), AVATAR_SIDE)
     wait_picture(alice, avatar_img(alice.locator("[data-testid=my-avatar]")), AVATAR_SIDE)

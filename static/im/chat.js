@@ -357,7 +357,7 @@ function fillPreview(preview, conversation) {
   }
   const spoken = last.type !== TIM.TYPES.MSG_GRP_TIP; // a tip names its own people
   if (conversation.type === TIM.TYPES.CONV_GROUP && spoken && last.fromAccount !== state.me) {
-    preview.append(`${people.nameOf(last.fromAccount, {nick: last.nick})}: `);
+    preview.append(`${nameOf(last.fromAccount, last)}: `);
   }
   const groupType = groupOf(conversation.conversationID)?.type;
   appendText(preview, summaryOf(last.type, last.payload, last.messageForShow, groupType));
@@ -476,6 +476,7 @@ function messageRow(message, group) {
   avatar.className = 'message-avatar';
   avatar.dataset.testid = 'message-avatar';
   avatar.setAttribute('aria-label', interpolate(gettext('Profile of %s'), [name]));
+  avatar.tabIndex = -1; // one tab stop per message is enough; the head and member list have it too
   avatar.append(avatarElement({userID: from, name, url: people.avatarOf(from, message.avatar)}));
   avatar.addEventListener('click', () => profiles.openProfile(from));
   row.classList.add('with-avatar');

@@ -14,6 +14,9 @@ import {errorText} from './pagetext.js';
 const {TYPES, ERROR} = TIM;
 
 const PROFILE_BATCH = 100; // getUserProfile reads at most 100 userIDs a call
+// A profile's avatar link is signed and expires (IM_MEDIA_URL_EXPIRE, an hour by
+// default): one shown this long after it was heard is asked for again.
+const PROFILE_REFRESH_MS = 30 * 60 * 1000;
 // The pictures an avatar may be (docs/protocol.md, "Media messages": the image formats).
 const AVATAR_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/bmp', 'image/webp'];
 
@@ -118,11 +121,13 @@ function button(label, testid, onClick, className = '') {
 
 /**
  * The profiles the page has heard of, by userID: fetched in batches the first time a
- * userID is shown, then replaced by each PROFILE_UPDATED. A userID with no profile
- * yet shows what its message or conversation carried, then its userID.
+ * userID is shown (and again once its avatar link may have expired), replaced by each
+ * PROFILE_UPDATED. A userID with no profile yet shows what its message or
+ * conversation carried, then its userID.
  */
 export class People {
   #profiles = new Map();
+  #heard = new Map(); // userID → when its profile was heard (ms)
   #asked = new Set();
   #queue = new Set();
   #timer = null;
@@ -162,6 +167,7 @@ export class People {
     for (const profile of profiles) {
       if (!profile?.userID) continue;
       this.#profiles.set(profile.userID, profile);
+      this.#heard.set(profile.userID, Date.now());
       this.#asked.add(profile.userID);
       ids.push(profile.userID);
     }
@@ -171,7 +177,10 @@ export class People {
   #lookup(userID) {
     if (!userID) return undefined;
     const profile = this.#profiles.get(userID);
-    if (!profile && !this.#asked.has(userID)) {
+    const stale = profile && Date.now() - this.#heard.get(userID) > PROFILE_REFRESH_MS;
+    if (stale) this.#asked.delete(userID);
+    if (!this.#asked.has(userID)) {
+      this.#asked.add(userID);
       this.#queue.add(userID);
       this.#schedule();
     }
@@ -187,11 +196,9 @@ export class People {
   async #fetch() {
     this.#timer = null;
     const tim = this.#tim;
+    if (!tim) return; // signed out meanwhile: the queue waits for the next session
     const ids = [...this.#queue].slice(0, PROFILE_BATCH);
-    for (const id of ids) {
-      this.#queue.delete(id);
-      this.#asked.add(id);
-    }
+    for (const id of ids) this.#queue.delete(id);
     try {
       const {data} = await tim.getUserProfile({userIDList: ids});
       this.remember(data);
