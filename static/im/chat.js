@@ -1233,7 +1233,17 @@ function renderPanel() {
     );
   }
   parts.push(leave);
+  // A redraw (a group update, another member's change) keeps what is being typed.
+  const typing = [...el.groupPanelBody.querySelectorAll('form:not([data-sent]) input')].filter(
+    (input) => input.id && input.value !== input.defaultValue,
+  );
+  const focused = el.groupPanelBody.contains(document.activeElement) ? document.activeElement.id : '';
   el.groupPanelBody.replaceChildren(...parts);
+  for (const old of typing) {
+    const input = el.groupPanelBody.querySelector(`#${CSS.escape(old.id)}`);
+    if (input) input.value = old.value;
+  }
+  if (focused) el.groupPanelBody.querySelector(`#${CSS.escape(focused)}`)?.focus();
 }
 
 function groupProfileBlock(group) {
@@ -1274,7 +1284,7 @@ function panelForm(testid, fields, buttonText, submit) {
     input.type = 'text';
     input.id = id;
     input.name = name;
-    input.value = value;
+    input.defaultValue = value; // what the group has: an input that differs is being edited
     input.autocomplete = 'off';
     if (maxLength) input.maxLength = maxLength;
     input.dataset.testid = id;
@@ -1288,8 +1298,10 @@ function panelForm(testid, fields, buttonText, submit) {
   form.append(button);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    form.dataset.sent = ''; // the next redraw shows the group's values again
     submit(Object.fromEntries(inputs.map((input) => [input.name, input.value.trim()])));
   });
+  form.addEventListener('input', () => delete form.dataset.sent);
   return form;
 }
 
