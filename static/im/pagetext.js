@@ -1,6 +1,6 @@
 /**
  * What the chat page says for the SDK's codes and TIM's constants: a failure's
- * explanation, a group type, a member role, a remind type. No DOM here, so the node
+ * explanation (a profile's too), a group type, a member role, a remind type. No DOM here, so the node
  * tests can import it as it is; the texts take Django's JavaScript catalog functions
  * as `i18n`, as groupui.js does.
  */
@@ -13,6 +13,16 @@ export function errorText(error, {gettext, interpolate}) {
       return gettext('There is no user with that ID.');
     case TIM.ERROR.C2C_IN_PEER_BLACKLIST:
       return gettext('Not delivered: this user has blocked you.');
+    case TIM.ERROR.FRIENDSHIP_ACCOUNT_NOT_FOUND:
+      return gettext('There is no user with that ID.');
+    case TIM.ERROR.BLACKLIST_SELF:
+      return gettext('You cannot block yourself.');
+    case TIM.ERROR.BLACKLIST_LIMIT:
+      return gettext('You can block at most 1,000 users. Unblock someone first.');
+    case TIM.ERROR.PROFILE_VALUE_TOO_LONG:
+      return gettext('Too long: a nickname or a signature can be at most 500 bytes.');
+    case TIM.ERROR.PROFILE_VALUE_INVALID:
+      return gettext('This value is not accepted: remove any control characters and check the date.');
     case TIM.ERROR.MESSAGE_TOO_LONG:
       return gettext('This message is too long.');
     case TIM.ERROR.REQUEST_FAILED:
@@ -66,6 +76,18 @@ export function errorText(error, {gettext, interpolate}) {
       return gettext('The upload failed. Try again.');
     default:
       return interpolate(gettext('Something went wrong (error %s).'), [error?.code ?? '?']);
+  }
+}
+
+/** Why one's own profile was not saved: a picture's limits are an avatar's, not a message's. */
+export function profileErrorText(error, i18n) {
+  switch (error?.code) {
+    case TIM.ERROR.IMAGE_BAD_TYPE:
+      return i18n.gettext('This picture cannot be used. Choose a JPEG, PNG, GIF, BMP or WebP picture.');
+    case TIM.ERROR.IMAGE_TOO_LARGE:
+      return i18n.gettext('This picture is too large: an avatar can be at most 10 MB.');
+    default:
+      return errorText(error, i18n);
   }
 }
 

@@ -9,9 +9,9 @@
  * functions as `i18n`, as groupui.js does.
  */
 import TIM from './tim.js';
-import {errorText} from './pagetext.js';
+import {errorText, profileErrorText} from './pagetext.js';
 
-const {TYPES, ERROR} = TIM;
+const {TYPES} = TIM;
 
 const PROFILE_BATCH = 100; // getUserProfile reads at most 100 userIDs a call
 // A profile's avatar link is signed and expires (IM_MEDIA_URL_EXPIRE, an hour by
@@ -431,7 +431,7 @@ export class ProfileUI {
       const {data} = await run();
       this.#setBlacklist(data);
     } catch (error) {
-      this.#showBlacklistError(this.#blacklistErrorText(error));
+      this.#showBlacklistError(errorText(error, this.#i18n));
     }
   }
 
@@ -446,19 +446,6 @@ export class ProfileUI {
     }
   }
 
-  #blacklistErrorText(error) {
-    const {gettext} = this.#i18n;
-    switch (error?.code) {
-      case ERROR.BLACKLIST_SELF:
-        return gettext('You cannot block yourself.');
-      case ERROR.FRIENDSHIP_ACCOUNT_NOT_FOUND:
-        return gettext('There is no user with that ID.');
-      case ERROR.BLACKLIST_LIMIT:
-        return gettext('You can block at most 1,000 users. Unblock someone first.');
-      default:
-        return errorText(error, this.#i18n);
-    }
-  }
 
   #setBlacklist(list) {
     this.#blacklist = Array.isArray(list) ? [...list] : [];
@@ -580,7 +567,7 @@ export class ProfileUI {
       this.#setMyProfile(data);
       return true;
     } catch (error) {
-      this.#showProfileError(this.#profileErrorText(error));
+      this.#showProfileError(profileErrorText(error, this.#i18n));
       return false;
     }
   }
@@ -590,21 +577,6 @@ export class ProfileUI {
     this.#el.profileError.hidden = !text;
   }
 
-  #profileErrorText(error) {
-    const {gettext} = this.#i18n;
-    switch (error?.code) {
-      case ERROR.PROFILE_VALUE_TOO_LONG:
-        return gettext('Too long: a nickname or a signature can be at most 500 bytes.');
-      case ERROR.PROFILE_VALUE_INVALID:
-        return gettext('This value is not accepted: remove any control characters and check the date.');
-      case ERROR.IMAGE_BAD_TYPE:
-        return gettext('This picture cannot be used. Choose a JPEG, PNG, GIF, BMP or WebP picture.');
-      case ERROR.IMAGE_TOO_LARGE:
-        return gettext('This picture is too large: an avatar can be at most 10 MB.');
-      default:
-        return errorText(error, this.#i18n);
-    }
-  }
 
   // --- events ---
 
