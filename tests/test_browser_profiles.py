@@ -112,6 +112,14 @@ def test_alice_changes_her_nick_and_avatar_and_bobs_open_page_follows(
     expect(in_row(bob, "hello bob")).to_have_attribute("data-initials", "AW")
 
     # Her picture: uploaded with its progress, then everywhere on bob's page.
+    # Not a picture: said in words, nothing changed.
+    settings.locator("[data-testid=avatar-input]").set_input_files(
+        files={"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a picture"}
+    )
+    expect(settings.locator("[data-testid=profile-error]")).to_have_text(
+        "This picture cannot be used. Choose a JPEG, PNG, GIF, BMP or WebP picture."
+    )
+    expect(avatar_img(settings.locator("[data-testid=my-avatar-preview]"))).to_have_count(0)
     # (Throttled, so that the progress can be seen moving on loopback.)
     throttle_uploads(alice, 256 * 1024)
     picture = image_bytes("BMP", (600, 400))  # 720 KB

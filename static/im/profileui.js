@@ -17,8 +17,6 @@ const PROFILE_BATCH = 100; // getUserProfile reads at most 100 userIDs a call
 // A profile's avatar link is signed and expires (IM_MEDIA_URL_EXPIRE, an hour by
 // default): one shown this long after it was heard is asked for again.
 const PROFILE_REFRESH_MS = 30 * 60 * 1000;
-// The pictures an avatar may be (docs/protocol.md, "Media messages": the image formats).
-const AVATAR_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/bmp', 'image/webp'];
 
 // --- without a DOM ---
 
@@ -303,10 +301,6 @@ export class ProfileUI {
     return this.#blacklist.includes(userID);
   }
 
-  get myAvatar() {
-    return this.#myProfile?.avatar ?? '';
-  }
-
   // --- the open conversation ---
 
   /** The block control and the notice, for the open conversation's peer (null: not C2C). */
@@ -320,7 +314,6 @@ export class ProfileUI {
     if (!peer) return;
     const name = this.people.nameOf(peer);
     this.#el.blockToggle.textContent = blocked ? gettext('Unblock') : gettext('Block');
-    this.#el.blockToggle.setAttribute('aria-pressed', String(blocked));
     this.#el.blockToggle.setAttribute(
       'aria-label',
       interpolate(blocked ? gettext('Unblock %s') : gettext('Block %s'), [name]),
@@ -356,7 +349,6 @@ export class ProfileUI {
     const name = this.people.nameOf(userID);
     const head = element('div', {className: 'card-head'});
     const title = element('h3', {className: 'card-name', testid: 'card-nick', text: name});
-    title.id = 'profile-card-name';
     head.append(avatarElement({userID, name, url: profile?.avatar}, 'large'), title);
 
     const facts = element('dl', {className: 'profile-facts', testid: 'card-facts'});
@@ -446,7 +438,6 @@ export class ProfileUI {
     }
   }
 
-
   #setBlacklist(list) {
     this.#blacklist = Array.isArray(list) ? [...list] : [];
     this.#renderBlockedList();
@@ -535,13 +526,8 @@ export class ProfileUI {
     this.#el.profileSaved.textContent = ok ? gettext('Saved.') : '';
   }
 
-  /** Upload a picture as the avatar, with its progress. */
+  /** Upload a picture as the avatar, with its progress (the SDK checks its type and size). */
   async #uploadAvatar(file) {
-    const {gettext} = this.#i18n;
-    if (!AVATAR_TYPES.includes(file.type)) {
-      this.#showProfileError(gettext('Choose a JPEG, PNG, GIF, BMP or WebP picture.'));
-      return;
-    }
     this.#el.profileSaved.textContent = '';
     this.#showProfileError('');
     this.#setProgress(0);
@@ -577,7 +563,6 @@ export class ProfileUI {
     this.#el.profileError.hidden = !text;
   }
 
-
   // --- events ---
 
   #peopleChanged(ids) {
@@ -597,7 +582,11 @@ export class ProfileUI {
     for (const dialog of [el.settings, el.profileDialog]) {
       dialog.querySelector('[data-testid="dialog-close"]').addEventListener('click', () => dialog.close());
       dialog.addEventListener('click', (event) => {
-        if (event.target === dialog) dialog.close(); // the backdrop
+        // A click on the backdrop (outside the box; the box's own padding is the dialog too).
+        const box = dialog.getBoundingClientRect();
+        const inside = event.clientX >= box.left && event.clientX <= box.right &&
+          event.clientY >= box.top && event.clientY <= box.bottom;
+        if (event.target === dialog && !inside) dialog.close();
       });
     }
     el.profileForm.addEventListener('submit', (event) => {
