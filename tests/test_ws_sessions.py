@@ -142,3 +142,28 @@ async def test_an_overlong_instance_id_is_refused(cast):
     assert reply["code"] == 6017
     assert not await Instance.objects.aexists()
     await client.close()
+
+
+async def test_one_instance_id_is_one_live_connection(cast, im_app):
+    """Five sockets naming one instanceID hold one place, not five: each new one takes
+    the session over and the one before is kicked out."""
+    await set_limit(im_app, 1)
+    sockets = [await session("alice", "tab")]
+    for _ in range(4):
+        sockets.append(await session("alice", "tab"))
+        previous = sockets[-2]
+        assert (await previous.push("KICKED_OUT"))["data"] == {"type": "multipleAccount"}
+        assert await previous.comm.receive_output(timeout=5) == {
+            "type": "websocket.close",
+            "code": 4001,
+        }
+    assert [
+        i async for i in Instance.objects.values_list("instance_id", "is_online", "kicked_reason")
+    ] == [("tab", True, "")]
+    # The last socket is the session: it hears alice's messages, and nobody else was told.
+    bob = await session("bob", "bob-1")
+    await bob.ok("sendMessage", text_message("hi", to="alice"))
+    assert (await sockets[-1].push("MESSAGE_RECEIVED"))["data"][0]["payload"]["text"] == "hi"
+    await bob.assert_silent()
+    for client in (sockets[-1], bob):
+        await client.close()

@@ -6,6 +6,7 @@ across processes; the kick itself travels over the channel layer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -74,6 +75,11 @@ def do_register_instance(
         if row is not None:
             if row.kicked_reason:
                 raise InstanceKickedOut(row.kicked_reason)
+            if row.is_online and row.channel_name != channel_name:
+                # One instance, one live connection: a second socket naming the same
+                # instanceID takes the session over and the first one is told to go,
+                # else any number of sockets could share one place under the limit.
+                _tell_kicked([account.pk], [row.channel_name], KICKED_MULTIPLE_ACCOUNT)
             row.channel_name, row.is_online, row.sig_expires_at = channel_name, True, sig_expires_at
             row.save(update_fields=["channel_name", "is_online", "sig_expires_at"])
         else:
@@ -105,17 +111,22 @@ def _kick(rows: QuerySet[Instance], reason: str) -> list[str]:
     """
     online = list(rows.filter(is_online=True).values_list("account_id", "channel_name"))
     if online:
-        send_event_on_commit(
-            Event(
-                KICKED_OUT_EVENT,
-                Kick(reason),
-                account_ids=frozenset(account_id for account_id, _ in online),
-                channels=frozenset(channel for _, channel in online),
-            )
-        )
+        _tell_kicked((a for a, _ in online), (channel for _, channel in online), reason)
     rows.filter(instance_id="").delete()
     rows.update(kicked_reason=reason, is_online=False)
     return [channel for _, channel in online]
+
+
+def _tell_kicked(account_ids: Iterable[int], channels: Iterable[str], reason: str) -> None:
+    """After commit, tell these connections that they are kicked out (they then close)."""
+    send_event_on_commit(
+        Event(
+            KICKED_OUT_EVENT,
+            Kick(reason),
+            account_ids=frozenset(account_ids),
+            channels=frozenset(channels),
+        )
+    )
 
 
 @dataclass(frozen=True)
