@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, /ws/im/ to the IM consumer."""
+"""ASGI entry point: HTTP goes to Django, /ws/im/ to the IM consumer (for pages on
+allowed origins only: im/origins.py)."""
 
 import os
 
@@ -14,10 +15,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from im.consumers import IMConsumer  # noqa: E402
+from im.origins import OriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": URLRouter([path("ws/im/", IMConsumer.as_asgi())]),
+        "websocket": OriginValidator(URLRouter([path("ws/im/", IMConsumer.as_asgi())])),
     }
 )

@@ -196,6 +196,11 @@ STORAGES = {
 # The app the chat pages sign their users into, and how long their sigs live.
 IM_SITE_SDKAPPID = int(os.environ.get("IM_SITE_SDKAPPID", "1400000001"))
 IM_SITE_USERSIG_EXPIRE = int(os.environ.get("IM_SITE_USERSIG_EXPIRE", str(7 * 86400)))
+# Web pages on other sites that may use Hutong's SDK: their WebSocket handshakes and
+# upload requests are let in (im/origins.py). The site's own origin always is.
+IM_ALLOWED_ORIGINS = [
+    o.strip() for o in os.environ.get("IM_ALLOWED_ORIGINS", "").split(",") if o.strip()
+]
 # Largest WebSocket frame the server reads; a bigger one is refused unread.
 IM_MAX_FRAME_BYTES = 64 * 1024
 # Seconds a new (or logged-out) connection has to log in before it is closed (4401).

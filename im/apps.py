@@ -12,7 +12,7 @@ class ImConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_migrate, post_save
 
-        from im import events, roles, serializers
+        from im import events, origins, roles, serializers  # noqa: F401 (origins: its check)
         from im.services import site
 
         events.register_encoder(serializers.PROTOCOL, serializers.encode_event)
