@@ -396,6 +396,9 @@ class Instance(models.Model):
     sig_expires_at = models.DateTimeField()
     is_online = models.BooleanField(default=True)
     kicked_reason = models.CharField(max_length=32, blank=True, default="")
+    # The chat site's browser session that issued the sig (a keyed hash of its session
+    # key, carried in the sig's userbuf): signing out there kicks these instances.
+    site_session = models.CharField(max_length=32, blank=True, default="", db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["account", "logged_in_at"])]

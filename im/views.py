@@ -33,7 +33,8 @@ def usersig(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:
         return JsonResponse({"code": NOT_LOGGED_IN, "message": "sign in first"}, status=401)
     try:
-        return JsonResponse({"code": 0, "data": site_credentials(request.user)})
+        credentials = site_credentials(request.user, request.session.session_key)
+        return JsonResponse({"code": 0, "data": credentials})
     except IMError as error:
         return JsonResponse(error.as_dict(), status=403)
 

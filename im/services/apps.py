@@ -83,10 +83,14 @@ def do_upsert_app(
 def do_rotate_app_secret(app: App) -> str:
     """Give ``app`` a new random secret key and return it (shown once to the operator).
 
-    UserSigs made with the old key are refused from the commit on (70009); sessions
-    already logged in stay until their sig expires or they are kicked, so the app's
-    back end can switch keys without logging everyone out."""
+    A key is rotated because it may have leaked: UserSigs made with the old key are
+    refused from the commit on (70009), and every session logged in with one (all of
+    the app's sessions) is kicked (``REST_API_Kick``) in the same transaction, so
+    nobody stays on a sig its holder could have forged. Clients log in again with sigs
+    from the app's back end, once it has the new key."""
     key = new_secret_key()
-    App.objects.filter(pk=app.pk).update(secret_key=key)
+    with transaction.atomic():
+        App.objects.filter(pk=app.pk).update(secret_key=key)
+        do_kick_app(app)
     app.secret_key = key
     return key

@@ -26,6 +26,7 @@ from im.services.accounts import (
     check_login,
 )
 from im.transactions import in_callers_transaction
+from im.usersig import UserSigInfo
 
 # TIM's KICKED_OUT types (TIM.TYPES.KICKED_OUT_*).
 KICKED_MULTIPLE_ACCOUNT = "multipleAccount"
@@ -44,7 +45,12 @@ class InstanceKickedOut(IMError):
 
 
 def do_register_instance(
-    *, account: Account, channel_name: str, sig_expires_at: datetime, instance_id: str = ""
+    *,
+    account: Account,
+    channel_name: str,
+    sig_expires_at: datetime,
+    instance_id: str = "",
+    site_session: str = "",
 ) -> list[str]:
     """Record a login; kick the oldest sessions past the app's limit. Returns the
     channels of the connections kicked.
@@ -61,7 +67,7 @@ def do_register_instance(
     with transaction.atomic():
         locked = one_or_none(
             Account.objects.select_for_update(of=("self",))
-            .select_related("app")
+            .select_related("app", "site_user")
             .filter(pk=account.pk)
         )
         # Read again under the lock: an operator disabling the account takes it too, so
@@ -81,7 +87,8 @@ def do_register_instance(
                 # else any number of sockets could share one place under the limit.
                 _tell_kicked([account.pk], [row.channel_name], KICKED_MULTIPLE_ACCOUNT)
             row.channel_name, row.is_online, row.sig_expires_at = channel_name, True, sig_expires_at
-            row.save(update_fields=["channel_name", "is_online", "sig_expires_at"])
+            row.site_session = site_session
+            row.save(update_fields=["channel_name", "is_online", "sig_expires_at", "site_session"])
         else:
             Instance.objects.create(
                 channel_name=channel_name,
@@ -89,6 +96,7 @@ def do_register_instance(
                 account=account,
                 logged_in_at=now,
                 sig_expires_at=sig_expires_at,
+                site_session=site_session,
             )
         sessions = list(
             Instance.objects.filter(account=account, kicked_reason="")
@@ -148,6 +156,7 @@ def check_open_session(
         channel_name=channel_name,
         sig_expires_at=datetime.fromtimestamp(login.usersig.expires_at, tz=UTC),
         instance_id=instance_id,
+        site_session=site_session_of(login.usersig),
     )
     return OpenedSession(login=login, group_pks=member_group_pks(login.account))
 
@@ -164,6 +173,31 @@ def do_unregister_instance(*, channel_name: str, logout: bool = False) -> None:
         return
     rows.filter(instance_id="").delete()
     rows.update(is_online=False)
+
+
+SITE_SESSION_PREFIX = b"hutong-site-session:"
+
+
+def site_session_of(usersig: UserSigInfo) -> str:
+    """The chat site's session tag a sig carries in its userbuf (``site_session_tag``),
+    or "" for a sig made elsewhere."""
+    userbuf = usersig.userbuf or b""
+    if not userbuf.startswith(SITE_SESSION_PREFIX):
+        return ""
+    tag = userbuf.removeprefix(SITE_SESSION_PREFIX)
+    return tag.decode() if len(tag) == 32 and tag.isalnum() else ""
+
+
+def do_end_site_session(tag: str) -> int:
+    """The chat site's browser session ``tag`` signed out: kick every instance its sigs
+    logged in (``REST_API_Kick``), connected or away. Returns how many."""
+    if not tag:
+        return 0
+    with transaction.atomic():
+        rows = Instance.objects.filter(site_session=tag, kicked_reason="")
+        count = rows.count()
+        _kick(rows, KICKED_REST_API)
+    return count
 
 
 def do_kick_account(*, account: Account, reason: str = KICKED_REST_API) -> int:
