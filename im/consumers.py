@@ -168,6 +168,10 @@ class IMConsumer(AsyncWebsocketConsumer):
         self._login_timer = asyncio.create_task(self._close_unless_logged_in())
         return {}
 
+    async def op_renew_usersig(self, data: dict) -> dict:
+        expires_at = await self.session.renew(params.get_str(data, "userSig"))
+        return {"userSigExpireTime": expires_at}
+
     async def op_heartbeat(self, data: dict) -> dict:
         return {"serverTime": int(time.time())}
 
@@ -176,5 +180,6 @@ SESSION_OPS: dict[str, OpHandler] = {
     "login": IMConsumer.op_login,
     "logout": IMConsumer.op_logout,
     "heartbeat": IMConsumer.op_heartbeat,
+    "renewUserSig": IMConsumer.op_renew_usersig,
 }
 ANONYMOUS_OPS = frozenset({"login", "heartbeat"})

@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from channels.db import database_sync_to_async
 
-from im.errors import ALREADY_LOGGED_IN, IMError
+from im.errors import ALREADY_LOGGED_IN, NOT_LOGGED_IN, IMError
 from im.events import (
     KICKED_OUT,
     Event,
@@ -35,6 +35,7 @@ from im.services.instances import (
     InstanceKickedOut,
     OpenedSession,
     check_open_session,
+    check_renew_usersig,
     do_unregister_instance,
 )
 
@@ -108,6 +109,19 @@ class IMSession:
         expires_at = opened.login.usersig.expires_at
         self._expiry_timer = asyncio.create_task(self._expire_sig(expires_at - time.time()))
         return opened
+
+    async def renew(self, user_sig: str) -> int:
+        """A fresh UserSig for this session's account: the expiry timer restarts from it.
+        Returns when the new sig expires."""
+        if self.account is None:
+            raise IMError(NOT_LOGGED_IN, "log in before renewUserSig")
+        info = await database_sync_to_async(check_renew_usersig)(
+            account=self.account, channel_name=self.channel_name, user_sig=user_sig
+        )
+        if self._expiry_timer is not None:
+            self._expiry_timer.cancel()
+        self._expiry_timer = asyncio.create_task(self._expire_sig(info.expires_at - time.time()))
+        return info.expires_at
 
     async def end(self, *, logout: bool = False) -> None:
         """Stop the account's pushes to this connection and tell the instance registry

@@ -26,7 +26,7 @@ from im.services.accounts import (
     check_login,
 )
 from im.transactions import in_callers_transaction
-from im.usersig import UserSigInfo
+from im.usersig import UserSigInfo, verify_usersig
 
 # TIM's KICKED_OUT types (TIM.TYPES.KICKED_OUT_*).
 KICKED_MULTIPLE_ACCOUNT = "multipleAccount"
@@ -159,6 +159,38 @@ def check_open_session(
         site_session=site_session_of(login.usersig),
     )
     return OpenedSession(login=login, group_pks=member_group_pks(login.account))
+
+
+def check_renew_usersig(*, account: Account, channel_name: str, user_sig: str) -> UserSigInfo:
+    """Give a logged-in connection a fresh UserSig for the same account, so the session
+    carries on past its first sig's expiry without logging in again (Hutong's own; the
+    chat page renews its short-lived sigs this way).
+
+    The sig is checked as a login's is, against the app's current key; the account
+    and its app must still be enabled, and the connection's instance not kicked. The
+    instance then expires with the new sig and belongs to the browser session that
+    issued it."""
+    info = verify_usersig(
+        user_sig,
+        sdkappid=account.app.sdkappid,
+        secret_key=account.app.secret_key,
+        user_id=account.user_id,
+    )
+    with transaction.atomic():
+        locked = one_or_none(
+            Account.objects.select_for_update(of=("self",))
+            .select_related("app", "site_user")
+            .filter(pk=account.pk)
+        )
+        check_account_enabled(locked)
+        check_app_enabled(locked.app)
+        row = one_or_none(Instance.objects.filter(channel_name=channel_name))
+        if row is None or row.kicked_reason:
+            raise InstanceKickedOut(row.kicked_reason if row else KICKED_REST_API)
+        row.sig_expires_at = datetime.fromtimestamp(info.expires_at, tz=UTC)
+        row.site_session = site_session_of(info)
+        row.save(update_fields=["sig_expires_at", "site_session"])
+    return info
 
 
 def do_unregister_instance(*, channel_name: str, logout: bool = False) -> None:
