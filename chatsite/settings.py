@@ -112,6 +112,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- channel layer ---
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Names in Redis (channels, rate buckets) are namespaced so several deployments (or test
+# runs) can share one Redis.
+REDIS_PREFIX = os.environ.get("HUTONG_CHANNEL_PREFIX", "hutong")
 if REDIS_URL:
     # Redis pub/sub: a push is one PUBLISH, heard by the processes that subscribed
     # (each process's fan-out subscribes once per account or IM group it serves).
@@ -122,8 +125,7 @@ if REDIS_URL:
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                # Names are namespaced so several deployments (or test runs) can share a Redis.
-                "prefix": os.environ.get("HUTONG_CHANNEL_PREFIX", "hutong"),
+                "prefix": REDIS_PREFIX,
             },
         }
     }
@@ -217,6 +219,9 @@ IM_SITE_USERSIG_EXPIRE = int(os.environ.get("IM_SITE_USERSIG_EXPIRE", str(7 * 86
 IM_ALLOWED_ORIGINS = [
     o.strip() for o in os.environ.get("IM_ALLOWED_ORIGINS", "").split(",") if o.strip()
 ]
+# WebSocket logins from one network address: a second, and at once (0: no limit).
+IM_LOGIN_RATE = float(os.environ.get("IM_LOGIN_RATE", "20"))
+IM_LOGIN_BURST = int(os.environ.get("IM_LOGIN_BURST", "100"))
 # Largest WebSocket frame the server reads; a bigger one is refused unread.
 IM_MAX_FRAME_BYTES = 64 * 1024
 # Seconds a new (or logged-out) connection has to log in before it is closed (4401).

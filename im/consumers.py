@@ -156,6 +156,9 @@ class IMConsumer(AsyncWebsocketConsumer):
             user_id=params.get_str(data, "userID"),
             user_sig=params.get_str(data, "userSig"),
             instance_id=params.get_str(data, "instanceID", default=""),
+            # The peer's address (the client's, with daphne's --proxy-headers behind a
+            # proxy); Channels' test communicator has none.
+            address=(self.scope.get("client") or [None])[0],
         )
         self._login_timer.cancel()
         login = opened.login

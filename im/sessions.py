@@ -75,7 +75,13 @@ class IMSession:
             raise IMError(ALREADY_LOGGED_IN, f"already logged in as {self.account.user_id}")
 
     async def open(
-        self, *, sdkappid: int, user_id: str, user_sig: str, instance_id: str = ""
+        self,
+        *,
+        sdkappid: int,
+        user_id: str,
+        user_sig: str,
+        instance_id: str = "",
+        address: str | None = None,
     ) -> OpenedSession:
         """Log in: verify, register the instance (kicking the oldest past the app's
         limit), hear the account's pushes and its groups', and arm the expiry timer.
@@ -91,6 +97,7 @@ class IMSession:
                 user_sig=user_sig,
                 channel_name=self.channel_name,
                 instance_id=instance_id,
+                address=address,
             )
         except InstanceKickedOut as kicked:
             # The push first: a client that reads it knows why the login failed.

@@ -168,6 +168,9 @@ ADD = {
     "max_web_instances": "2",
     "revoke_window": "120",
     "message_retention_days": "7",
+    "send_rate": "10",
+    "send_burst": "40",
+    "max_message_bytes": "12288",
 }
 
 

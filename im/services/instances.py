@@ -25,6 +25,7 @@ from im.services.accounts import (
     check_app_enabled,
     check_login,
 )
+from im.services.limits import check_login_rate
 from im.transactions import in_callers_transaction
 from im.usersig import UserSigInfo, verify_usersig
 
@@ -144,10 +145,18 @@ class OpenedSession:
 
 
 def check_open_session(
-    *, sdkappid: int, user_id: str, user_sig: str, channel_name: str, instance_id: str = ""
+    *,
+    sdkappid: int,
+    user_id: str,
+    user_sig: str,
+    channel_name: str,
+    instance_id: str = "",
+    address: str | None = None,
 ) -> OpenedSession:
-    """Log a connection in: verify the UserSig, register the instance (kicking the
-    oldest past the app's limit) and list the account's groups."""
+    """Log a connection from network ``address`` in: count the address's logins,
+    verify the UserSig, register the instance (kicking the oldest past the app's limit)
+    and list the account's groups."""
+    check_login_rate(address)
     if len(instance_id) > MAX_INSTANCE_ID:
         raise IMError(INVALID_PARAMS, f"instanceID is over {MAX_INSTANCE_ID} characters")
     login = check_login(sdkappid=sdkappid, user_id=user_id, user_sig=user_sig)
