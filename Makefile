@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hutong
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: run test lint jstest messages chromium migrate
+.PHONY: run test lint jstest messages chromium migrate static
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ chromium:
 migrate: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput -v 0
 
-run: $(VENV)/.runtime messages migrate
+# What WhiteNoise serves: the static files with their gzip copies, under var/staticfiles.
+static: $(VENV)/.runtime
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+
+run: $(VENV)/.runtime messages migrate static
 	$(BIN)/python manage.py imdemo
 	@echo "Serving on http://$(HOST):$(PORT)/"
 	exec $(BIN)/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application

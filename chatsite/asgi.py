@@ -3,13 +3,12 @@ allowed origins only: im/origins.py)."""
 
 import os
 
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
-# Django's own static handler (the one runserver uses) so one daphne command
-# serves a complete site; a deployment may put a web server in front instead.
-django_asgi_app = ASGIStaticFilesHandler(get_asgi_application())
+# Static files are served by WhiteNoise's middleware, so one daphne command serves a
+# complete site; a deployment may put a web server or CDN in front instead.
+django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
