@@ -10,6 +10,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,24 @@ ALLOWED_HOSTS = [
     if h.strip()
 ]
 
+# Behind a proxy that ends TLS (HUTONG_HTTPS=true): the proxy says the request was
+# https in X-Forwarded-Proto (it must set it, and strip a client's own), plain http is
+# redirected, cookies are sent over https only, and browsers are told to keep to https
+# (HSTS) for HUTONG_HSTS_SECONDS. `manage.py check --deploy` is clean with the README's
+# production environment.
+HTTPS = _env_bool("HUTONG_HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("HUTONG_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HUTONG_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = _env_bool("HUTONG_HSTS_PRELOAD", False)
+# Origins whose forms may post to this site besides its own (e.g. a second host name).
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -55,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "axes",
+    "csp",
     "im",
 ]
 
@@ -69,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -171,7 +192,7 @@ USE_TZ = True
 # --- static and uploaded files ---
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("HUTONG_STATIC_ROOT", VAR_DIR / "staticfiles"))
 # Served by WhiteNoise from STATIC_ROOT (filled by collectstatic), with a minute's
 # Cache-Control and the gzip copies; with DEBUG, straight from the sources as they change.
 WHITENOISE_USE_FINDERS = DEBUG
@@ -209,6 +230,46 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT / "im"},
     }
+
+
+def _media_origins(options: dict) -> list[str]:
+    """Where browsers fetch and put message media when it is in a bucket: the custom
+    domain, else the store's endpoint (with the bucket's name in front of its host when
+    the addressing is virtual), else AWS's two forms of bucket host."""
+    if domain := options.get("custom_domain"):
+        return [f"https://{domain}"]
+    bucket = options["bucket_name"]
+    if endpoint := options.get("endpoint_url"):
+        parts = urlsplit(endpoint)
+        host = parts.netloc
+        if options.get("addressing_style") == "virtual":
+            host = f"{bucket}.{host}"
+        return [f"{parts.scheme}://{host}"]
+    region = options.get("region_name") or "us-east-1"
+    return [f"https://{bucket}.s3.amazonaws.com", f"https://{bucket}.s3.{region}.amazonaws.com"]
+
+
+IM_MEDIA_ORIGINS = _media_origins(_media_storage["OPTIONS"]) if IM_S3_BUCKET else []
+# Content-Security-Policy on every page (django-csp): scripts only from this site (the
+# pages have no inline script); styles may be inline (the admin's own templates use
+# style attributes); pictures, voice and video from this site, blob: previews, the
+# media bucket, and avatars, which TIM lets be any https URL; sockets and uploads to
+# this site and the bucket.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", "https:", *IM_MEDIA_ORIGINS],
+        "media-src": ["'self'", "blob:", *IM_MEDIA_ORIGINS],
+        "connect-src": ["'self'", *IM_MEDIA_ORIGINS],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # collectstatic (make run, make test) writes gzip copies beside the files, which
