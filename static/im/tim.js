@@ -53,7 +53,7 @@ import {invalidParam, isPlainObject} from './tim/checks.js';
 import {Logger} from './tim/log.js';
 import {Listeners} from './tim/listeners.js';
 import {Throttle} from './tim/throttle.js';
-import {Transport} from './tim/transport.js';
+import {Transport, socketURL} from './tim/transport.js';
 import {
   Backoff,
   CLOSE_KICKED_OUT,
@@ -113,11 +113,6 @@ function membersOf(result) {
   return list.filter(isPlainObject).map(makeMember);
 }
 
-function defaultServerURL() {
-  if (typeof location === 'undefined') return null;
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}/ws/im/`;
-}
 
 /** One SDK instance: one socket, one logged-in account. Made by `TIM.create`. */
 class TIMInstance {
@@ -1265,6 +1260,7 @@ class TIMInstance {
     // Kicked, and the KICKED_OUT push went missing: reconnecting would kick the
     // newer instance in turn.
     if (closeCode === CLOSE_KICKED_OUT) this.#kick(TYPES.KICKED_OUT_MULT_ACCOUNT);
+    else if (closeCode === ERROR.ORIGIN_REFUSED) this.#endSession(ERROR.ORIGIN_REFUSED);
     else this.#backoff.schedule(() => this.#reconnect());
   }
 
@@ -1917,14 +1913,16 @@ const instances = new Map(); // SDKAppID → its one instance
 /**
  * The SDK instance for an app; the same SDKAppID gives the same instance until
  * it is destroyed.
- * @param {{SDKAppID: number|string, proxyServer?: string}} options `proxyServer`
- *   is the WebSocket URL to use instead of ws(s)://<this page's host>/ws/im/
+ * @param {{SDKAppID: number|string, server?: string, proxyServer?: string}} options
+ *   `server` is the Hutong server's address (`https://im.example.com`), for a page
+ *   served from another site; by default, the page's own. `proxyServer` is a WebSocket
+ *   URL to use as it is instead (ws(s)://…/ws/im/).
  * @returns {TIMInstance|null} null when SDKAppID is not a number, as TIM does
  */
 function create(options) {
   const log = new Logger();
   if (!isPlainObject(options)) throw invalidParam(log, 'options', 'an object');
-  const {SDKAppID, proxyServer} = options;
+  const {SDKAppID, server, proxyServer} = options;
   const numeric =
     (typeof SDKAppID === 'number' && Number.isSafeInteger(SDKAppID) && SDKAppID >= 0) ||
     (typeof SDKAppID === 'string' && /^\d{1,15}$/.test(SDKAppID));
@@ -1937,8 +1935,11 @@ function create(options) {
   if (proxyServer !== undefined && (typeof proxyServer !== 'string' || !/^wss?:\/\//.test(proxyServer))) {
     throw invalidParam(log, 'proxyServer', 'a ws:// or wss:// URL');
   }
-  const url = proxyServer ?? defaultServerURL();
-  if (!url) throw invalidParam(log, 'proxyServer', 'given outside a browser page');
+  if (server !== undefined && (typeof server !== 'string' || !/^https?:\/\/[^/]/i.test(server))) {
+    throw invalidParam(log, 'server', 'an http:// or https:// address');
+  }
+  const url = proxyServer ?? socketURL(server);
+  if (!url) throw invalidParam(log, 'server', 'given outside a browser page');
   const instance = new TIMInstance(appID, url);
   instances.set(appID, instance);
   return instance;
