@@ -173,7 +173,7 @@ class IMConsumer(AsyncWebsocketConsumer):
 
     async def op_renew_usersig(self, data: dict) -> dict:
         expires_at = await self.session.renew(params.get_str(data, "userSig"))
-        return {"userSigExpireTime": expires_at}
+        return {"userSigExpireTime": expires_at, "serverTime": int(time.time())}
 
     async def op_heartbeat(self, data: dict) -> dict:
         return {"serverTime": int(time.time())}

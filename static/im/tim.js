@@ -270,6 +270,29 @@ class TIMInstance {
   }
 
   /**
+   * Hutong's own: a fresh UserSig for the logged-in account, handed over before the
+   * current one expires, so the session goes on with no new login and no reconnect
+   * (the chat page renews its short-lived sigs this way). Reconnects log in with it
+   * from then on; while the connection is down it waits for the next one.
+   * @param {string} userSig
+   * @returns {Promise<{code: 0, data: {userSigExpireTime?: number}}>}
+   */
+  renewUserSig(userSig) {
+    if (typeof userSig !== 'string' || !userSig) {
+      throw invalidParam(this.#log, 'userSig', 'a non-empty string');
+    }
+    if (this.#destroyed) return Promise.reject(this.#destroyedError());
+    const session = this.#session;
+    if (!session) return Promise.reject(new IMError(ERROR.NOT_LOGGED_IN, NOT_LOGGED_IN_TEXT));
+    session.userSig = userSig;
+    if (!this.#isConnected()) return Promise.resolve({code: 0, data: {}});
+    return this.#request('renewUserSig', {userSig}).then((data) => {
+      if (this.#session === session) this.#armSigDeadline(data);
+      return {code: 0, data};
+    });
+  }
+
+  /**
    * Log out; emits `SDK_NOT_READY`. Resolves even when the server cannot be told.
    * @returns {Promise<{code: 0, data: {}}>}
    */
@@ -1288,7 +1311,8 @@ class TIMInstance {
     if (!session || this.#destroyed) return;
     try {
       await this.#transport.open();
-      await this.#request('login', this.#loginData(session.userID, session.userSig));
+      const data = await this.#request('login', this.#loginData(session.userID, session.userSig));
+      if (this.#session === session) this.#armSigDeadline(data); // a sig renewed offline
     } catch (error) {
       if (this.#session !== session) return; // logged out or kicked meanwhile
       if (error.code === ERROR.USERSIG_EXPIRED) {
@@ -1442,13 +1466,19 @@ class TIMInstance {
     this.#notReadyText = NOT_LOGGED_IN_TEXT;
     this.#backoff.reset();
     this.#setNetState(TYPES.NET_STATE_CONNECTED);
+    this.#armSigDeadline(data);
+    this.#log.info(`logged in as ${userID}`);
+    return {code: 0, data};
+  }
+
+  /** Kick this session out (locally) when the sig that `data` (a login's or a
+   * renewal's answer) names expires. */
+  #armSigDeadline(data) {
     if (Number.isFinite(data.userSigExpireTime) && Number.isFinite(data.serverTime)) {
       // Server clock minus server clock: right even when the browser's clock is off.
       const deadline = Date.now() + (data.userSigExpireTime - data.serverTime) * 1000;
       this.#sigDeadline.arm(deadline, () => this.#kick(TYPES.KICKED_OUT_USERSIG_EXPIRED));
     }
-    this.#log.info(`logged in as ${userID}`);
-    return {code: 0, data};
   }
 
   /**
