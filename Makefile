@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hutong
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: run test lint jstest messages chromium migrate
+.PHONY: run test lint jstest messages chromium migrate static sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,24 @@ chromium:
 migrate: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput -v 0
 
-run: $(VENV)/.runtime messages migrate
+# npm packages the build and the tests use (package.json); never committed.
+node_modules/.installed: package.json package-lock.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The classic-script SDK (window.TIM), bundled from the same modules as tim.js.
+SDK_BUNDLE := static/im/dist/tim.global.js
+$(SDK_BUNDLE): static/im/tim-global.js static/im/tim.js $(wildcard static/im/tim/*.js) node_modules/.installed
+	node_modules/.bin/esbuild static/im/tim-global.js --bundle --format=iife --target=es2022 \
+		--minify --sourcemap --log-level=warning --outfile=$@
+
+sdk: $(SDK_BUNDLE)
+
+# What WhiteNoise serves: the static files with their gzip copies, under var/staticfiles.
+static: $(VENV)/.runtime sdk
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+
+run: $(VENV)/.runtime messages migrate static
 	$(BIN)/python manage.py imdemo
 	@echo "Serving on http://$(HOST):$(PORT)/"
 	exec $(BIN)/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application
@@ -42,12 +59,12 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
 # The SDK's pure logic (static/im/tim/*.js) under Node's own test runner; no npm packages.
-jstest:
+jstest: sdk
 	node --test tests/js/
 
 # Each test run gets its own channel-layer namespace, so runs sharing a Redis never mix.
 test: export HUTONG_CHANNEL_PREFIX = hutong-test-$(shell date +%s%N)
-test: $(VENV)/.dev chromium messages lint jstest
+test: $(VENV)/.dev chromium messages lint sdk jstest
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py
 	@echo "=== pass 1: embedded defaults (SQLite, in-memory channel layer, local files) ==="
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest

@@ -19,7 +19,8 @@ _SQLITE_BATCH = 50_000
 
 
 def ensure_app(*, sdkappid: int, secret_key: str) -> dict[str, Any]:
-    """The bench app: several instances per account allowed, messages kept forever."""
+    """The bench app: several instances per account allowed, messages kept forever, no
+    send rate (a bench account sends hundreds a second)."""
     from im.services.apps import do_upsert_app
 
     app, created = do_upsert_app(
@@ -28,6 +29,7 @@ def ensure_app(*, sdkappid: int, secret_key: str) -> dict[str, Any]:
         name="bench",
         max_web_instances=10,
         message_retention_days=0,
+        send_rate=0,
     )
     return {"sdkappid": app.sdkappid, "created": created}
 

@@ -1,23 +1,24 @@
-"""ASGI entry point: HTTP goes to Django, /ws/im/ to the IM consumer."""
+"""ASGI entry point: HTTP goes to Django, /ws/im/ to the IM consumer (for pages on
+allowed origins only: im/origins.py)."""
 
 import os
 
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
-# Django's own static handler (the one runserver uses) so one daphne command
-# serves a complete site; a deployment may put a web server in front instead.
-django_asgi_app = ASGIStaticFilesHandler(get_asgi_application())
+# Static files are served by WhiteNoise's middleware, so one daphne command serves a
+# complete site; a deployment may put a web server or CDN in front instead.
+django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from im.consumers import IMConsumer  # noqa: E402
+from im.origins import OriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": URLRouter([path("ws/im/", IMConsumer.as_asgi())]),
+        "websocket": OriginValidator(URLRouter([path("ws/im/", IMConsumer.as_asgi())])),
     }
 )

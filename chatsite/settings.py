@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,24 @@ ALLOWED_HOSTS = [
     if h.strip()
 ]
 
+# Behind a proxy that ends TLS (HUTONG_HTTPS=true): the proxy says the request was
+# https in X-Forwarded-Proto (it must set it, and strip a client's own), plain http is
+# redirected, cookies are sent over https only, and browsers are told to keep to https
+# (HSTS) for HUTONG_HSTS_SECONDS. `manage.py check --deploy` is clean with the README's
+# production environment.
+HTTPS = _env_bool("HUTONG_HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("HUTONG_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HUTONG_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = _env_bool("HUTONG_HSTS_PRELOAD", False)
+# Origins whose forms may post to this site besides its own (e.g. a second host name).
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -53,11 +73,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
+    "csp",
     "im",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files, before anything that reads the session or the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +89,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chatsite.urls"
@@ -108,6 +135,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- channel layer ---
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Names in Redis (channels, rate buckets) are namespaced so several deployments (or test
+# runs) can share one Redis.
+REDIS_PREFIX = os.environ.get("HUTONG_CHANNEL_PREFIX", "hutong")
 if REDIS_URL:
     # Redis pub/sub: a push is one PUBLISH, heard by the processes that subscribed
     # (each process's fan-out subscribes once per account or IM group it serves).
@@ -118,8 +148,7 @@ if REDIS_URL:
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                # Names are namespaced so several deployments (or test runs) can share a Redis.
-                "prefix": os.environ.get("HUTONG_CHANNEL_PREFIX", "hutong"),
+                "prefix": REDIS_PREFIX,
             },
         }
     }
@@ -136,6 +165,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Password sign-ins (the site's and the admin's) are throttled by django-axes: after
+# IM_LOGIN_FAILURE_LIMIT failures for one username, or from one IP address, further
+# attempts for it are refused for IM_LOGIN_COOLOFF_MINUTES, even with the right password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("IM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("IM_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "im.views.locked_out"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "chat"
 LOGOUT_REDIRECT_URL = "login"
@@ -151,7 +192,10 @@ USE_TZ = True
 # --- static and uploaded files ---
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("HUTONG_STATIC_ROOT", VAR_DIR / "staticfiles"))
+# Served by WhiteNoise from STATIC_ROOT (filled by collectstatic), with a minute's
+# Cache-Control and the gzip copies; with DEBUG, straight from the sources as they change.
+WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
@@ -186,9 +230,51 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT / "im"},
     }
+
+
+def _media_origins(options: dict) -> list[str]:
+    """Where browsers fetch and put message media when it is in a bucket: the custom
+    domain, else the store's endpoint (with the bucket's name in front of its host when
+    the addressing is virtual), else AWS's two forms of bucket host."""
+    if domain := options.get("custom_domain"):
+        return [f"https://{domain}"]
+    bucket = options["bucket_name"]
+    if endpoint := options.get("endpoint_url"):
+        parts = urlsplit(endpoint)
+        host = parts.netloc
+        if options.get("addressing_style") == "virtual":
+            host = f"{bucket}.{host}"
+        return [f"{parts.scheme}://{host}"]
+    region = options.get("region_name") or "us-east-1"
+    return [f"https://{bucket}.s3.amazonaws.com", f"https://{bucket}.s3.{region}.amazonaws.com"]
+
+
+IM_MEDIA_ORIGINS = _media_origins(_media_storage["OPTIONS"]) if IM_S3_BUCKET else []
+# Content-Security-Policy on every page (django-csp): scripts only from this site (the
+# pages have no inline script); styles may be inline (the admin's own templates use
+# style attributes); pictures, voice and video from this site, blob: previews, the
+# media bucket, and avatars, which TIM lets be any https URL; sockets and uploads to
+# this site and the bucket.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", "https:", *IM_MEDIA_ORIGINS],
+        "media-src": ["'self'", "blob:", *IM_MEDIA_ORIGINS],
+        "connect-src": ["'self'", *IM_MEDIA_ORIGINS],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic (make run, make test) writes gzip copies beside the files, which
+    # WhiteNoise serves to browsers that take them.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     "im-media": _media_storage,
 }
 
@@ -196,6 +282,14 @@ STORAGES = {
 # The app the chat pages sign their users into, and how long their sigs live.
 IM_SITE_SDKAPPID = int(os.environ.get("IM_SITE_SDKAPPID", "1400000001"))
 IM_SITE_USERSIG_EXPIRE = int(os.environ.get("IM_SITE_USERSIG_EXPIRE", str(7 * 86400)))
+# Web pages on other sites that may use Hutong's SDK: their WebSocket handshakes and
+# upload requests are let in (im/origins.py). The site's own origin always is.
+IM_ALLOWED_ORIGINS = [
+    o.strip() for o in os.environ.get("IM_ALLOWED_ORIGINS", "").split(",") if o.strip()
+]
+# WebSocket logins from one network address: a second, and at once (0: no limit).
+IM_LOGIN_RATE = float(os.environ.get("IM_LOGIN_RATE", "20"))
+IM_LOGIN_BURST = int(os.environ.get("IM_LOGIN_BURST", "100"))
 # Largest WebSocket frame the server reads; a bigger one is refused unread.
 IM_MAX_FRAME_BYTES = 64 * 1024
 # Seconds a new (or logged-out) connection has to log in before it is closed (4401).

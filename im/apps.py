@@ -10,9 +10,10 @@ class ImConfig(AppConfig):
         # Every process encodes pushes for every protocol it may serve, whoever sends
         # them (a consumer, the admin, a command): register each adapter's encoder.
         from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_logged_out
         from django.db.models.signals import post_migrate, post_save
 
-        from im import events, roles, serializers
+        from im import events, origins, roles, serializers  # noqa: F401 (origins: its check)
         from im.services import site
 
         events.register_encoder(serializers.PROTOCOL, serializers.encode_event)
@@ -22,3 +23,5 @@ class ImConfig(AppConfig):
         post_save.connect(
             site.on_user_saved, sender=get_user_model(), dispatch_uid="im-site-account"
         )
+        # Signing out of the chat site ends the IM sessions that browser session opened.
+        user_logged_out.connect(site.on_user_logged_out, dispatch_uid="im-site-sign-out")

@@ -18,9 +18,8 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from im import params, serializers
+from im import frames, params, serializers
 from im.errors import (
-    FRAME_TOO_LARGE,
     INTERNAL_ERROR,
     INVALID_JSON,
     INVALID_PARAMS,
@@ -104,28 +103,12 @@ class IMConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             await self._answer_error(None, IMError(INVALID_JSON, "frames must be text, not binary"))
             return
-        if len(text_data) * 4 > settings.IM_MAX_FRAME_BYTES:  # cheap bound before encoding
-            size = len(text_data.encode())
-            if size > settings.IM_MAX_FRAME_BYTES:
-                await self._answer_error(
-                    None,
-                    IMError(
-                        FRAME_TOO_LARGE,
-                        f"frame is {size} bytes; the limit is {settings.IM_MAX_FRAME_BYTES}",
-                    ),
-                )
-                return
         try:
-            frame = json.loads(text_data)
-        except ValueError:
-            await self._answer_error(None, IMError(INVALID_JSON, "frame is not valid JSON"))
+            frame = frames.parse_frame(text_data, max_bytes=settings.IM_MAX_FRAME_BYTES)
+        except frames.BadFrame as bad:
+            await self._answer_error(bad.request_id, bad.error)
             return
-        if not isinstance(frame, dict):
-            await self._answer_error(None, IMError(INVALID_JSON, "frame must be a JSON object"))
-            return
-        request_id = frame.get("id")
-        if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
-            request_id = None
+        request_id = frames.request_id(frame)
         try:
             data = await self._dispatch(frame)
         except IMError as error:
@@ -173,6 +156,9 @@ class IMConsumer(AsyncWebsocketConsumer):
             user_id=params.get_str(data, "userID"),
             user_sig=params.get_str(data, "userSig"),
             instance_id=params.get_str(data, "instanceID", default=""),
+            # The peer's address (the client's, with daphne's --proxy-headers behind a
+            # proxy); Channels' test communicator has none.
+            address=(self.scope.get("client") or [None])[0],
         )
         self._login_timer.cancel()
         login = opened.login
@@ -185,6 +171,10 @@ class IMConsumer(AsyncWebsocketConsumer):
         self._login_timer = asyncio.create_task(self._close_unless_logged_in())
         return {}
 
+    async def op_renew_usersig(self, data: dict) -> dict:
+        expires_at = await self.session.renew(params.get_str(data, "userSig"))
+        return {"userSigExpireTime": expires_at, "serverTime": int(time.time())}
+
     async def op_heartbeat(self, data: dict) -> dict:
         return {"serverTime": int(time.time())}
 
@@ -193,5 +183,6 @@ SESSION_OPS: dict[str, OpHandler] = {
     "login": IMConsumer.op_login,
     "logout": IMConsumer.op_logout,
     "heartbeat": IMConsumer.op_heartbeat,
+    "renewUserSig": IMConsumer.op_renew_usersig,
 }
 ANONYMOUS_OPS = frozenset({"login", "heartbeat"})

@@ -12,6 +12,7 @@ INVALID_JSON = 60003  # a frame that is not a JSON object
 FRAME_TOO_LARGE = 93000  # a frame over the server's size cap
 INVALID_PARAMS = 6017  # a missing or wrongly typed field
 SDKAPPID_DISABLED = 60016
+RATE_LIMITED = 2996  # the web SDK's "frequency limit": sends per account, logins per address
 
 # --- session ---
 NOT_LOGGED_IN = 6014  # an op other than login before login succeeded

@@ -36,6 +36,29 @@ class App(models.Model):
         default=7,
         help_text=_("Messages older than this are deleted by `manage.py impurge`; 0 keeps them."),
     )
+    send_rate = models.PositiveIntegerField(
+        _("messages a second per account"),
+        default=10,
+        help_text=_(
+            "How many messages one account may send a second, on all its connections "
+            "together, once its burst is spent; 0 for no limit."
+        ),
+    )
+    send_burst = models.PositiveIntegerField(
+        _("message burst per account"),
+        default=40,
+        validators=[MinValueValidator(1)],
+        help_text=_("How many messages an account that sent none for a while may send at once."),
+    )
+    max_message_bytes = models.PositiveIntegerField(
+        _("largest message (bytes)"),
+        default=12 * 1024,
+        validators=[MinValueValidator(1024), MaxValueValidator(64 * 1024)],
+        help_text=_(
+            "The most one message may store: its content and cloudCustomData together "
+            "(TIM's 12 KB by default)."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -396,6 +419,9 @@ class Instance(models.Model):
     sig_expires_at = models.DateTimeField()
     is_online = models.BooleanField(default=True)
     kicked_reason = models.CharField(max_length=32, blank=True, default="")
+    # The chat site's browser session that issued the sig (a keyed hash of its session
+    # key, carried in the sig's userbuf): signing out there kicks these instances.
+    site_session = models.CharField(max_length=32, blank=True, default="", db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["account", "logged_in_at"])]

@@ -38,7 +38,11 @@ def get_int(data: dict, name: str, *, default: Any = _MISSING, numeric_str: bool
     value = _field(data, name, default)
     if value is _MISSING:
         return default
+    # At most 19 digits: Python refuses to parse over 4,300 (a ValueError), and no
+    # column here holds more than a signed 64-bit integer.
     if numeric_str and isinstance(value, str) and value.isascii() and value.isdigit():
+        if len(value) > 19 or int(value) >= 2**63:
+            raise IMError(INVALID_PARAMS, f"{name} is out of range")
         return int(value)
     # bool is an int subclass in Python; true is not a number on the wire.
     if not isinstance(value, int) or isinstance(value, bool):

@@ -245,12 +245,14 @@ def message_select(queryset: QuerySet[Message]) -> QuerySet[Message]:
 
 
 def parse_message_id(message_id: object) -> tuple[int, int, int]:
-    """A message ID is ``<senderTinyID>-<clientTime>-<random>``."""
-    if isinstance(message_id, str):
+    """A message ID is ``<senderTinyID>-<clientTime>-<random>``, each part a number
+    that fits the 64-bit column it is looked up in."""
+    if isinstance(message_id, str) and len(message_id) <= 3 * 19 + 2:
         parts = message_id.split("-")
-        if len(parts) == 3 and all(p.isascii() and p.isdigit() for p in parts):
+        if len(parts) == 3 and all(p.isascii() and p.isdigit() and len(p) <= 19 for p in parts):
             sender_id, client_time, random = (int(p) for p in parts)
-            return sender_id, client_time, random
+            if max(sender_id, client_time, random) < 2**63:
+                return sender_id, client_time, random
     raise IMError(MESSAGE_NOT_FOUND, f"invalid message ID {message_id!r}")
 
 

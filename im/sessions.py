@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from channels.db import database_sync_to_async
 
-from im.errors import ALREADY_LOGGED_IN, IMError
+from im.errors import ALREADY_LOGGED_IN, NOT_LOGGED_IN, IMError
 from im.events import (
     KICKED_OUT,
     Event,
@@ -35,6 +35,7 @@ from im.services.instances import (
     InstanceKickedOut,
     OpenedSession,
     check_open_session,
+    check_renew_usersig,
     do_unregister_instance,
 )
 
@@ -74,7 +75,13 @@ class IMSession:
             raise IMError(ALREADY_LOGGED_IN, f"already logged in as {self.account.user_id}")
 
     async def open(
-        self, *, sdkappid: int, user_id: str, user_sig: str, instance_id: str = ""
+        self,
+        *,
+        sdkappid: int,
+        user_id: str,
+        user_sig: str,
+        instance_id: str = "",
+        address: str | None = None,
     ) -> OpenedSession:
         """Log in: verify, register the instance (kicking the oldest past the app's
         limit), hear the account's pushes and its groups', and arm the expiry timer.
@@ -90,6 +97,7 @@ class IMSession:
                 user_sig=user_sig,
                 channel_name=self.channel_name,
                 instance_id=instance_id,
+                address=address,
             )
         except InstanceKickedOut as kicked:
             # The push first: a client that reads it knows why the login failed.
@@ -108,6 +116,19 @@ class IMSession:
         expires_at = opened.login.usersig.expires_at
         self._expiry_timer = asyncio.create_task(self._expire_sig(expires_at - time.time()))
         return opened
+
+    async def renew(self, user_sig: str) -> int:
+        """A fresh UserSig for this session's account: the expiry timer restarts from it.
+        Returns when the new sig expires."""
+        if self.account is None:
+            raise IMError(NOT_LOGGED_IN, "log in before renewUserSig")
+        info = await database_sync_to_async(check_renew_usersig)(
+            account=self.account, channel_name=self.channel_name, user_sig=user_sig
+        )
+        if self._expiry_timer is not None:
+            self._expiry_timer.cancel()
+        self._expiry_timer = asyncio.create_task(self._expire_sig(info.expires_at - time.time()))
+        return info.expires_at
 
     async def end(self, *, logout: bool = False) -> None:
         """Stop the account's pushes to this connection and tell the instance registry

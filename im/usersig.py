@@ -31,6 +31,7 @@ from im.errors import (
 DEFAULT_EXPIRE = 180 * 86400
 # A real sig inflates to a few hundred bytes; the cap stops zlib bombs.
 _MAX_JSON_BYTES = 16 * 1024
+MAX_UINT32 = 2**32 - 1
 
 _TO_URL = str.maketrans("+/=", "*-_")
 _FROM_URL = str.maketrans("*-_", "+/=")
@@ -123,7 +124,7 @@ def decode_usersig(user_sig: str) -> dict[str, Any]:
         raise _malformed("too large")
     try:
         doc = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # 16 KiB of "[" nests past Python's limit
         raise _malformed("not JSON") from None
     if not isinstance(doc, dict):
         raise _malformed("not a JSON object")
@@ -143,6 +144,10 @@ def decode_usersig(user_sig: str) -> dict[str, Any]:
         # bool is an int in Python, but JSON true is no number.
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise _malformed(f"{field} missing or not a non-negative integer")
+        # Tencent's libraries write 32-bit unsigned seconds; anything larger cannot be
+        # a date (2**70 overflowed the expiry's datetime and its column).
+        if value > MAX_UINT32:
+            raise _malformed(f"{field} is out of range")
     if "TLS.userbuf" in doc:
         userbuf = doc["TLS.userbuf"]
         if not isinstance(userbuf, str):

@@ -3,6 +3,9 @@ system default's upload and download of message media (``im.storage``)."""
 
 from __future__ import annotations
 
+import math
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -33,9 +36,18 @@ def usersig(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:
         return JsonResponse({"code": NOT_LOGGED_IN, "message": "sign in first"}, status=401)
     try:
-        return JsonResponse({"code": 0, "data": site_credentials(request.user)})
+        credentials = site_credentials(request.user, request.session.session_key)
+        return JsonResponse({"code": 0, "data": credentials})
     except IMError as error:
         return JsonResponse(error.as_dict(), status=403)
+
+
+def locked_out(request: HttpRequest, credentials: dict | None, *args, **kwargs) -> HttpResponse:
+    """django-axes' answer to a sign-in while its username or address is locked out
+    (``AXES_LOCKOUT_CALLABLE``): the site's page, saying how long to wait."""
+    minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 def _refused(error: IMError, status: int) -> JsonResponse:

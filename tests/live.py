@@ -42,6 +42,8 @@ class LiveServer(DaphneProcess):
             "HUTONG_CHANNEL_PREFIX": CHANNEL_PREFIX,
             # The tests' site app (tests/conftest.py), apart from the cast's app.
             "IM_SITE_SDKAPPID": str(settings.IM_SITE_SDKAPPID),
+            # What the test session collected (tests/conftest.py), whatever var dir it has.
+            "HUTONG_STATIC_ROOT": str(settings.STATIC_ROOT),
             **(env or {}),
         }
         full_env.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")

@@ -77,6 +77,9 @@ def test_admin_creates_and_edits_an_app_through_the_service(client, app_admin):
             "max_web_instances": "2",
             "revoke_window": "300",
             "message_retention_days": "0",
+            "send_rate": "5",
+            "send_burst": "20",
+            "max_message_bytes": "4096",
         },
     )
     # The page after the add shows the typed key once (tests/test_admin_apps.py).
@@ -85,6 +88,7 @@ def test_admin_creates_and_edits_an_app_through_the_service(client, app_admin):
     app = App.objects.get(sdkappid=1400000077)
     assert (app.name, app.max_web_instances) == ("shop", 2)
     assert (app.revoke_window, app.message_retention_days) == (300, 0)
+    assert (app.send_rate, app.send_burst, app.max_message_bytes) == (5, 20, 4096)
     response = client.post(
         f"/admin/im/app/{app.pk}/change/",
         {

@@ -114,7 +114,7 @@ BAD_FIELDS = [
     ({"nick": "x", "userID": "mallory"}, PROFILE_UNKNOWN_FIELD),
     ({"nick": 5}, PROFILE_VALUE_TYPE),
     ({"nick": "昵" * 167}, PROFILE_VALUE_TOO_LONG),  # 501 bytes
-    ({"nick": "a\x00b"}, PROFILE_VALUE_INVALID),
+    ({"nick": "a\x07b"}, PROFILE_VALUE_INVALID),
     ({"selfSignature": "s" * 501}, PROFILE_VALUE_TOO_LONG),
     ({"gender": "male"}, PROFILE_VALUE_INVALID),
     ({"gender": 1}, PROFILE_VALUE_TYPE),

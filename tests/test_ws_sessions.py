@@ -7,6 +7,8 @@ of kicking the newer session; a reconnect keeps its place in login order.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -142,3 +144,60 @@ async def test_an_overlong_instance_id_is_refused(cast):
     assert reply["code"] == 6017
     assert not await Instance.objects.aexists()
     await client.close()
+
+
+async def test_one_instance_id_is_one_live_connection(cast, im_app):
+    """Five sockets naming one instanceID hold one place, not five: each new one takes
+    the session over and the one before is kicked out."""
+    await set_limit(im_app, 1)
+    sockets = [await session("alice", "tab")]
+    for _ in range(4):
+        sockets.append(await session("alice", "tab"))
+        previous = sockets[-2]
+        assert (await previous.push("KICKED_OUT"))["data"] == {"type": "multipleAccount"}
+        assert await previous.comm.receive_output(timeout=5) == {
+            "type": "websocket.close",
+            "code": 4001,
+        }
+    assert [
+        i async for i in Instance.objects.values_list("instance_id", "is_online", "kicked_reason")
+    ] == [("tab", True, "")]
+    # The last socket is the session: it hears alice's messages, and nobody else was told.
+    bob = await session("bob", "bob-1")
+    await bob.ok("sendMessage", text_message("hi", to="alice"))
+    assert (await sockets[-1].push("MESSAGE_RECEIVED"))["data"][0]["payload"]["text"] == "hi"
+    await bob.assert_silent()
+    for client in (sockets[-1], bob):
+        await client.close()
+
+
+async def test_renewing_the_usersig_keeps_the_session_past_the_first_sigs_expiry(cast, im_app):
+    short = await IMClient().connect()
+    await short.login("alice", make_sig("alice", expire=2), SDKAPPID)
+    renewed = await IMClient().connect()
+    await renewed.login("alice", make_sig("alice", expire=2), SDKAPPID)
+
+    assert (await renewed.request("renewUserSig", {}))["code"] == 6017
+    for sig, code in (
+        (make_sig("bob"), 70013),  # another account's
+        (make_sig("alice", expire=1, now=1_700_000_000), 70001),  # expired
+        (make_sig("alice")[:-8] + "AAAAAAAA", 70003),  # damaged
+    ):
+        assert (await renewed.request("renewUserSig", {"userSig": sig}))["code"] == code
+    answer = await renewed.ok("renewUserSig", {"userSig": make_sig("alice", expire=3600)})
+    assert 3590 < answer["userSigExpireTime"] - time.time() <= 3600
+    expiries = [
+        row.sig_expires_at.timestamp() - time.time()
+        async for row in Instance.objects.filter(account=cast["alice"]).order_by("sig_expires_at")
+    ]
+    assert expiries[0] < 3 and abs(expiries[1] + time.time() - answer["userSigExpireTime"]) < 1
+
+    # The first sig's expiry passes: the connection that did not renew is kicked.
+    assert (await short.push("KICKED_OUT", timeout=5))["data"] == {"type": "userSigExpired"}
+    await renewed.assert_silent(timeout=0.5)
+    assert (await renewed.ok("heartbeat"))["serverTime"] > 0
+    await renewed.close()
+
+    anonymous = await IMClient().connect()
+    assert (await anonymous.request("renewUserSig", {"userSig": make_sig("alice")}))["code"] == 6014
+    await anonymous.close()

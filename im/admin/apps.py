@@ -22,7 +22,15 @@ from im.admin.guarded import RefusedActionsMixin
 from im.models import App
 from im.services.apps import do_rotate_app_secret, do_upsert_app
 
-SETTINGS = ["name", "max_web_instances", "revoke_window", "message_retention_days"]
+SETTINGS = [
+    "name",
+    "max_web_instances",
+    "revoke_window",
+    "message_retention_days",
+    "send_rate",
+    "send_burst",
+    "max_message_bytes",
+]
 
 
 class AppAddForm(forms.ModelForm):
@@ -72,6 +80,9 @@ class AppAdmin(RefusedActionsMixin, admin.ModelAdmin):
             max_web_instances=obj.max_web_instances,
             revoke_window=obj.revoke_window,
             message_retention_days=obj.message_retention_days,
+            send_rate=obj.send_rate,
+            send_burst=obj.send_burst,
+            max_message_bytes=obj.max_message_bytes,
             is_disabled=obj.is_disabled,
         )
         obj.pk, obj.secret_key = app.pk, app.secret_key

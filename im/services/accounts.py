@@ -38,10 +38,17 @@ def check_app_enabled(app: App) -> None:
 
 
 def check_account_enabled(account: Account) -> None:
+    """Refuse an account an operator disabled, or whose chat-site user was deactivated
+    (reads ``account.site_user``: select it with the account where it matters)."""
     if account.is_disabled:
         raise IMError(
             ACCOUNT_DISABLED,
             f"account {account.user_id!r} is disabled by an operator: it cannot log in",
+        )
+    if account.site_user_id is not None and not account.site_user.is_active:
+        raise IMError(
+            ACCOUNT_DISABLED,
+            f"account {account.user_id!r} belongs to a deactivated site user: it cannot log in",
         )
 
 

@@ -24,6 +24,9 @@ def do_upsert_app(
     is_disabled: bool | None = None,
     revoke_window: int | None = None,
     message_retention_days: int | None = None,
+    send_rate: int | None = None,
+    send_burst: int | None = None,
+    max_message_bytes: int | None = None,
 ) -> tuple[App, bool]:
     """Create the app ``sdkappid`` or change the fields given; return (app, created).
 
@@ -57,13 +60,22 @@ def do_upsert_app(
         changes["max_web_instances"] = max_web_instances
     if is_disabled is not None:
         changes["is_disabled"] = is_disabled
-    for field, value in (
-        ("revoke_window", revoke_window),
-        ("message_retention_days", message_retention_days),
+    for field, value, lowest, highest in (
+        ("revoke_window", revoke_window, 0, None),
+        ("message_retention_days", message_retention_days, 0, None),
+        ("send_rate", send_rate, 0, None),
+        ("send_burst", send_burst, 1, None),
+        ("max_message_bytes", max_message_bytes, 1024, 64 * 1024),
     ):
         if value is not None:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise IMError(INVALID_PARAMS, f"{field} must be a non-negative integer")
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value < lowest
+                or (highest is not None and value > highest)
+            ):
+                bounds = f"{lowest}-{highest}" if highest else f"at least {lowest}"
+                raise IMError(INVALID_PARAMS, f"{field} must be an integer, {bounds}")
             changes[field] = value
     with transaction.atomic():
         # update_or_create locks the row, and retries the read if a racing
@@ -83,10 +95,14 @@ def do_upsert_app(
 def do_rotate_app_secret(app: App) -> str:
     """Give ``app`` a new random secret key and return it (shown once to the operator).
 
-    UserSigs made with the old key are refused from the commit on (70009); sessions
-    already logged in stay until their sig expires or they are kicked, so the app's
-    back end can switch keys without logging everyone out."""
+    A key is rotated because it may have leaked: UserSigs made with the old key are
+    refused from the commit on (70009), and every session logged in with one (all of
+    the app's sessions) is kicked (``REST_API_Kick``) in the same transaction, so
+    nobody stays on a sig its holder could have forged. Clients log in again with sigs
+    from the app's back end, once it has the new key."""
     key = new_secret_key()
-    App.objects.filter(pk=app.pk).update(secret_key=key)
+    with transaction.atomic():
+        App.objects.filter(pk=app.pk).update(secret_key=key)
+        do_kick_app(app)
     app.secret_key = key
     return key

@@ -15,6 +15,7 @@ from im.selectors import (
     messages_before,
     messages_changed_after,
     one_or_none,
+    parse_message_id,
     participant_with_unread,
 )
 from im.transactions import in_callers_transaction
@@ -29,6 +30,8 @@ def check_get_message_list(
     """A page of history, oldest first, ending before ``next_req_message_id`` (TIM's paging)."""
     if not 1 <= count <= MAX_PAGE:
         raise IMError(INVALID_PARAMS, f"count must be 1-{MAX_PAGE}")
+    if next_req_message_id:
+        parse_message_id(next_req_message_id)  # a malformed cursor is refused everywhere
     ref = access_conversation(account, conversation_id)
     if ref.conversation is None:
         return HistoryPage(messages=[], is_completed=True)

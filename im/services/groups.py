@@ -36,6 +36,7 @@ from im.services.messages import lock_group_conversation
 from im.transactions import in_callers_transaction
 
 MAX_INITIAL_MEMBERS = 500
+MAX_MEMBER_NUM = 2**31 - 1  # Group.max_member_num's column (a 32-bit integer in PostgreSQL)
 # TIM's defaults when createGroup leaves maxMemberNum out.
 DEFAULT_MAX_MEMBERS = {
     Group.Type.PRIVATE: 200,
@@ -100,8 +101,8 @@ def check_create_group(
         _check_profile_field(field, value)
     if join_option not in JOIN_OPTIONS:
         raise IMError(GROUP_INVALID_PARAMS, f"joinOption must be one of {sorted(JOIN_OPTIONS)}")
-    if max_member_num < 0:
-        raise IMError(GROUP_INVALID_PARAMS, "maxMemberNum must not be negative")
+    if not 0 <= max_member_num <= MAX_MEMBER_NUM:
+        raise IMError(GROUP_INVALID_PARAMS, f"maxMemberNum must be 0-{MAX_MEMBER_NUM}")
     if group_id:
         _check_group_id(group_id, group_type)
     members = members or []

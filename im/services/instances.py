@@ -6,6 +6,7 @@ across processes; the kick itself travels over the channel layer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,7 +25,9 @@ from im.services.accounts import (
     check_app_enabled,
     check_login,
 )
+from im.services.limits import check_login_rate
 from im.transactions import in_callers_transaction
+from im.usersig import UserSigInfo, verify_usersig
 
 # TIM's KICKED_OUT types (TIM.TYPES.KICKED_OUT_*).
 KICKED_MULTIPLE_ACCOUNT = "multipleAccount"
@@ -43,7 +46,12 @@ class InstanceKickedOut(IMError):
 
 
 def do_register_instance(
-    *, account: Account, channel_name: str, sig_expires_at: datetime, instance_id: str = ""
+    *,
+    account: Account,
+    channel_name: str,
+    sig_expires_at: datetime,
+    instance_id: str = "",
+    site_session: str = "",
 ) -> list[str]:
     """Record a login; kick the oldest sessions past the app's limit. Returns the
     channels of the connections kicked.
@@ -60,7 +68,7 @@ def do_register_instance(
     with transaction.atomic():
         locked = one_or_none(
             Account.objects.select_for_update(of=("self",))
-            .select_related("app")
+            .select_related("app", "site_user")
             .filter(pk=account.pk)
         )
         # Read again under the lock: an operator disabling the account takes it too, so
@@ -74,8 +82,14 @@ def do_register_instance(
         if row is not None:
             if row.kicked_reason:
                 raise InstanceKickedOut(row.kicked_reason)
+            if row.is_online and row.channel_name != channel_name:
+                # One instance, one live connection: a second socket naming the same
+                # instanceID takes the session over and the first one is told to go,
+                # else any number of sockets could share one place under the limit.
+                _tell_kicked([account.pk], [row.channel_name], KICKED_MULTIPLE_ACCOUNT)
             row.channel_name, row.is_online, row.sig_expires_at = channel_name, True, sig_expires_at
-            row.save(update_fields=["channel_name", "is_online", "sig_expires_at"])
+            row.site_session = site_session
+            row.save(update_fields=["channel_name", "is_online", "sig_expires_at", "site_session"])
         else:
             Instance.objects.create(
                 channel_name=channel_name,
@@ -83,6 +97,7 @@ def do_register_instance(
                 account=account,
                 logged_in_at=now,
                 sig_expires_at=sig_expires_at,
+                site_session=site_session,
             )
         sessions = list(
             Instance.objects.filter(account=account, kicked_reason="")
@@ -105,17 +120,22 @@ def _kick(rows: QuerySet[Instance], reason: str) -> list[str]:
     """
     online = list(rows.filter(is_online=True).values_list("account_id", "channel_name"))
     if online:
-        send_event_on_commit(
-            Event(
-                KICKED_OUT_EVENT,
-                Kick(reason),
-                account_ids=frozenset(account_id for account_id, _ in online),
-                channels=frozenset(channel for _, channel in online),
-            )
-        )
+        _tell_kicked((a for a, _ in online), (channel for _, channel in online), reason)
     rows.filter(instance_id="").delete()
     rows.update(kicked_reason=reason, is_online=False)
     return [channel for _, channel in online]
+
+
+def _tell_kicked(account_ids: Iterable[int], channels: Iterable[str], reason: str) -> None:
+    """After commit, tell these connections that they are kicked out (they then close)."""
+    send_event_on_commit(
+        Event(
+            KICKED_OUT_EVENT,
+            Kick(reason),
+            account_ids=frozenset(account_ids),
+            channels=frozenset(channels),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -125,10 +145,18 @@ class OpenedSession:
 
 
 def check_open_session(
-    *, sdkappid: int, user_id: str, user_sig: str, channel_name: str, instance_id: str = ""
+    *,
+    sdkappid: int,
+    user_id: str,
+    user_sig: str,
+    channel_name: str,
+    instance_id: str = "",
+    address: str | None = None,
 ) -> OpenedSession:
-    """Log a connection in: verify the UserSig, register the instance (kicking the
-    oldest past the app's limit) and list the account's groups."""
+    """Log a connection from network ``address`` in: count the address's logins,
+    verify the UserSig, register the instance (kicking the oldest past the app's limit)
+    and list the account's groups."""
+    check_login_rate(address)
     if len(instance_id) > MAX_INSTANCE_ID:
         raise IMError(INVALID_PARAMS, f"instanceID is over {MAX_INSTANCE_ID} characters")
     login = check_login(sdkappid=sdkappid, user_id=user_id, user_sig=user_sig)
@@ -137,8 +165,41 @@ def check_open_session(
         channel_name=channel_name,
         sig_expires_at=datetime.fromtimestamp(login.usersig.expires_at, tz=UTC),
         instance_id=instance_id,
+        site_session=site_session_of(login.usersig),
     )
     return OpenedSession(login=login, group_pks=member_group_pks(login.account))
+
+
+def check_renew_usersig(*, account: Account, channel_name: str, user_sig: str) -> UserSigInfo:
+    """Give a logged-in connection a fresh UserSig for the same account, so the session
+    carries on past its first sig's expiry without logging in again (Hutong's own; the
+    chat page renews its short-lived sigs this way).
+
+    The sig is checked as a login's is, against the app's current key; the account
+    and its app must still be enabled, and the connection's instance not kicked. The
+    instance then expires with the new sig and belongs to the browser session that
+    issued it."""
+    info = verify_usersig(
+        user_sig,
+        sdkappid=account.app.sdkappid,
+        secret_key=account.app.secret_key,
+        user_id=account.user_id,
+    )
+    with transaction.atomic():
+        locked = one_or_none(
+            Account.objects.select_for_update(of=("self",))
+            .select_related("app", "site_user")
+            .filter(pk=account.pk)
+        )
+        check_account_enabled(locked)
+        check_app_enabled(locked.app)
+        row = one_or_none(Instance.objects.filter(channel_name=channel_name))
+        if row is None or row.kicked_reason:
+            raise InstanceKickedOut(row.kicked_reason if row else KICKED_REST_API)
+        row.sig_expires_at = datetime.fromtimestamp(info.expires_at, tz=UTC)
+        row.site_session = site_session_of(info)
+        row.save(update_fields=["sig_expires_at", "site_session"])
+    return info
 
 
 def do_unregister_instance(*, channel_name: str, logout: bool = False) -> None:
@@ -153,6 +214,31 @@ def do_unregister_instance(*, channel_name: str, logout: bool = False) -> None:
         return
     rows.filter(instance_id="").delete()
     rows.update(is_online=False)
+
+
+SITE_SESSION_PREFIX = b"hutong-site-session:"
+
+
+def site_session_of(usersig: UserSigInfo) -> str:
+    """The chat site's session tag a sig carries in its userbuf (``site_session_tag``),
+    or "" for a sig made elsewhere."""
+    userbuf = usersig.userbuf or b""
+    if not userbuf.startswith(SITE_SESSION_PREFIX):
+        return ""
+    tag = userbuf.removeprefix(SITE_SESSION_PREFIX)
+    return tag.decode() if len(tag) == 32 and tag.isalnum() else ""
+
+
+def do_end_site_session(tag: str) -> int:
+    """The chat site's browser session ``tag`` signed out: kick every instance its sigs
+    logged in (``REST_API_Kick``), connected or away. Returns how many."""
+    if not tag:
+        return 0
+    with transaction.atomic():
+        rows = Instance.objects.filter(site_session=tag, kicked_reason="")
+        count = rows.count()
+        _kick(rows, KICKED_REST_API)
+    return count
 
 
 def do_kick_account(*, account: Account, reason: str = KICKED_REST_API) -> int:

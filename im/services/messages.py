@@ -34,6 +34,7 @@ from im.permissions import (
 from im.selectors import get_account, get_message, message_select, one_or_none
 from im.services import uploads
 from im.services.accounts import do_ensure_console_operator
+from im.services.limits import check_message_size, check_send_rate
 from im.services.payloads import GROUP_SYSTEM_NOTICE, GROUP_TIP, MAX_BODY_BYTES, check_payload
 from im.transactions import in_callers_transaction
 
@@ -102,7 +103,10 @@ def check_send_message(
     own (an entry point). A resend returns the message stored the first time.
 
     A media message names the sender's finished uploads; what it stores about them
-    comes from the uploads, not from the client."""
+    comes from the uploads, not from the client. Every attempt takes one of the
+    sender's send-rate tokens (``limits``), a resend too: it is a frame to answer."""
+    check_send_rate(sender)
+    check_message_size(sender.app, draft.payload, draft.cloud_custom_data)
     if draft.type in media.MEDIA_TYPES:
         draft = replace(draft, payload=uploads.check_media_draft(sender, draft.type, draft.payload))
     if conversation_type == Conversation.Kind.C2C:

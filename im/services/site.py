@@ -12,11 +12,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 from im.errors import INVALID_PARAMS, IMError
 from im.models import Account, App
 from im.selectors import one_or_none
 from im.services.accounts import check_account_enabled, check_app_enabled, check_user_id
+from im.services.instances import SITE_SESSION_PREFIX, do_end_site_session, do_kick_account
 from im.services.profiles import MAX_TEXT_BYTES
 from im.usersig import gen_usersig
 
@@ -86,13 +89,36 @@ def do_ensure_site_account(user: AbstractBaseUser) -> Account:
 
 def on_user_saved(sender: type, instance: AbstractBaseUser, created: bool, raw: bool, **_) -> None:
     """``post_save`` of the user model: a new user has its account at once, so it can
-    be messaged before it ever opens the chat. Fixtures loaded raw are left alone."""
-    if created and not raw:
+    be messaged before it ever opens the chat; a deactivated one's sessions are kicked
+    (its logins are refused by ``check_account_enabled``). Fixtures loaded raw are left
+    alone."""
+    if raw:
+        return
+    if created:
         do_ensure_site_account(instance)
+    elif not instance.is_active:
+        for account in Account.objects.filter(site_user=instance):
+            do_kick_account(account=account)
 
 
-def site_credentials(user: AbstractBaseUser) -> dict[str, Any]:
-    """What the chat page needs to log its SDK in: SDKAppID, userID, userSig."""
+def site_session_tag(session_key: str) -> str:
+    """A browser session's tag, carried in the sigs issued to it: a keyed hash, so the
+    sig (which the page can read) does not reveal the session key."""
+    return salted_hmac("im.site-session", session_key).hexdigest()[:32]
+
+
+def on_user_logged_out(sender: type, request: HttpRequest | None, **_) -> None:
+    """``user_logged_out``: the IM sessions this browser session logged in end with it
+    (the signal comes before the session is flushed)."""
+    session_key = request.session.session_key if request is not None else None
+    if session_key:
+        do_end_site_session(site_session_tag(session_key))
+
+
+def site_credentials(user: AbstractBaseUser, session_key: str | None = None) -> dict[str, Any]:
+    """What the chat page needs to log its SDK in: SDKAppID, userID, userSig. Given the
+    browser session's key, the sig names that session, so signing out ends the IM
+    sessions it opened."""
     app = ensure_site_app()
     check_app_enabled(app)
     account = do_link_site_account(app=app, user=user)
@@ -108,6 +134,9 @@ def site_credentials(user: AbstractBaseUser) -> dict[str, Any]:
             user_id=account.user_id,
             expire=expire,
             now=now,
+            userbuf=SITE_SESSION_PREFIX + site_session_tag(session_key).encode()
+            if session_key
+            else None,
         ),
         "expireTime": now + expire,
     }

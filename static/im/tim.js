@@ -69,7 +69,7 @@ import {invalidParam, isPlainObject} from './tim/checks.js';
 import {Logger} from './tim/log.js';
 import {Listeners} from './tim/listeners.js';
 import {Throttle} from './tim/throttle.js';
-import {Transport} from './tim/transport.js';
+import {Transport, socketURL} from './tim/transport.js';
 import {
   Backoff,
   CLOSE_KICKED_OUT,
@@ -137,11 +137,6 @@ function membersOf(result) {
   return list.filter(isPlainObject).map(makeMember);
 }
 
-function defaultServerURL() {
-  if (typeof location === 'undefined') return null;
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}/ws/im/`;
-}
 
 /** One SDK instance: one socket, one logged-in account. Made by `TIM.create`. */
 class TIMInstance {
@@ -297,6 +292,29 @@ class TIMInstance {
       this.#loginPromise = null;
     });
     return this.#loginPromise;
+  }
+
+  /**
+   * Hutong's own: a fresh UserSig for the logged-in account, handed over before the
+   * current one expires, so the session goes on with no new login and no reconnect
+   * (the chat page renews its short-lived sigs this way). Reconnects log in with it
+   * from then on; while the connection is down it waits for the next one.
+   * @param {string} userSig
+   * @returns {Promise<{code: 0, data: {userSigExpireTime?: number}}>}
+   */
+  renewUserSig(userSig) {
+    if (typeof userSig !== 'string' || !userSig) {
+      throw invalidParam(this.#log, 'userSig', 'a non-empty string');
+    }
+    if (this.#destroyed) return Promise.reject(this.#destroyedError());
+    const session = this.#session;
+    if (!session) return Promise.reject(new IMError(ERROR.NOT_LOGGED_IN, NOT_LOGGED_IN_TEXT));
+    session.userSig = userSig;
+    if (!this.#isConnected()) return Promise.resolve({code: 0, data: {}});
+    return this.#request('renewUserSig', {userSig}).then((data) => {
+      if (this.#session === session) this.#armSigDeadline(data);
+      return {code: 0, data};
+    });
   }
 
   /**
@@ -1441,6 +1459,7 @@ class TIMInstance {
     // Kicked, and the KICKED_OUT push went missing: reconnecting would kick the
     // newer instance in turn.
     if (closeCode === CLOSE_KICKED_OUT) this.#kick(TYPES.KICKED_OUT_MULT_ACCOUNT);
+    else if (closeCode === ERROR.ORIGIN_REFUSED) this.#endSession(ERROR.ORIGIN_REFUSED);
     else this.#backoff.schedule(() => this.#reconnect());
   }
 
@@ -1468,7 +1487,8 @@ class TIMInstance {
     if (!session || this.#destroyed) return;
     try {
       await this.#transport.open();
-      await this.#request('login', this.#loginData(session.userID, session.userSig));
+      const data = await this.#request('login', this.#loginData(session.userID, session.userSig));
+      if (this.#session === session) this.#armSigDeadline(data); // a sig renewed offline
     } catch (error) {
       if (this.#session !== session) return; // logged out or kicked meanwhile
       if (error.code === ERROR.USERSIG_EXPIRED) {
@@ -1631,13 +1651,19 @@ class TIMInstance {
     this.#notReadyText = NOT_LOGGED_IN_TEXT;
     this.#backoff.reset();
     this.#setNetState(TYPES.NET_STATE_CONNECTED);
+    this.#armSigDeadline(data);
+    this.#log.info(`logged in as ${userID}`);
+    return {code: 0, data};
+  }
+
+  /** Kick this session out (locally) when the sig that `data` (a login's or a
+   * renewal's answer) names expires. */
+  #armSigDeadline(data) {
     if (Number.isFinite(data.userSigExpireTime) && Number.isFinite(data.serverTime)) {
       // Server clock minus server clock: right even when the browser's clock is off.
       const deadline = Date.now() + (data.userSigExpireTime - data.serverTime) * 1000;
       this.#sigDeadline.arm(deadline, () => this.#kick(TYPES.KICKED_OUT_USERSIG_EXPIRED));
     }
-    this.#log.info(`logged in as ${userID}`);
-    return {code: 0, data};
   }
 
   /**
@@ -2103,14 +2129,16 @@ const instances = new Map(); // SDKAppID → its one instance
 /**
  * The SDK instance for an app; the same SDKAppID gives the same instance until
  * it is destroyed.
- * @param {{SDKAppID: number|string, proxyServer?: string}} options `proxyServer`
- *   is the WebSocket URL to use instead of ws(s)://<this page's host>/ws/im/
+ * @param {{SDKAppID: number|string, server?: string, proxyServer?: string}} options
+ *   `server` is the Hutong server's address (`https://im.example.com`), for a page
+ *   served from another site; by default, the page's own. `proxyServer` is a WebSocket
+ *   URL to use as it is instead (ws(s)://…/ws/im/).
  * @returns {TIMInstance|null} null when SDKAppID is not a number, as TIM does
  */
 function create(options) {
   const log = new Logger();
   if (!isPlainObject(options)) throw invalidParam(log, 'options', 'an object');
-  const {SDKAppID, proxyServer} = options;
+  const {SDKAppID, server, proxyServer} = options;
   const numeric =
     (typeof SDKAppID === 'number' && Number.isSafeInteger(SDKAppID) && SDKAppID >= 0) ||
     (typeof SDKAppID === 'string' && /^\d{1,15}$/.test(SDKAppID));
@@ -2123,8 +2151,11 @@ function create(options) {
   if (proxyServer !== undefined && (typeof proxyServer !== 'string' || !/^wss?:\/\//.test(proxyServer))) {
     throw invalidParam(log, 'proxyServer', 'a ws:// or wss:// URL');
   }
-  const url = proxyServer ?? defaultServerURL();
-  if (!url) throw invalidParam(log, 'proxyServer', 'given outside a browser page');
+  if (server !== undefined && (typeof server !== 'string' || !/^https?:\/\/[^/]/i.test(server))) {
+    throw invalidParam(log, 'server', 'an http:// or https:// address');
+  }
+  const url = proxyServer ?? socketURL(server);
+  if (!url) throw invalidParam(log, 'server', 'given outside a browser page');
   const instance = new TIMInstance(appID, url);
   instances.set(appID, instance);
   return instance;

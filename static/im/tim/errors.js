@@ -19,6 +19,8 @@ export const ERROR = Object.freeze({
   INVALID_JSON: 60003,
   INVALID_PARAMS: 6017,
   SDKAPPID_DISABLED: 60016,
+  RATE_LIMITED: 2996, // sends per account, logins per address: wait and try again
+  ORIGIN_REFUSED: 4403, // this page's origin may not connect (IM_ALLOWED_ORIGINS); also the close code
   USERSIG_EXPIRED: 70001,
   USERSIG_EMPTY: 70002,
   USERSIG_MALFORMED: 70003,

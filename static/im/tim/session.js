@@ -53,7 +53,11 @@ export function kickOutcome(type) {
  * a server still starting, an internal error) might, so the SDK keeps trying.
  */
 export function endsSession(code) {
-  return code === ERROR.SDKAPPID_DISABLED || (code >= 70000 && code < 70500);
+  return (
+    code === ERROR.SDKAPPID_DISABLED ||
+    code === ERROR.ORIGIN_REFUSED ||
+    (code >= 70000 && code < 70500)
+  );
 }
 
 /** How long to wait before reconnect attempt `attempt` (0 for the first), in ms. */

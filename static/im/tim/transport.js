@@ -23,6 +23,7 @@ export class Transport {
   #nextRequestID = 1;
   #pending = new Map(); // request id → {op, socket, resolve, reject, timer}
   #heartbeatTimer = null;
+  #refusal = null; // why the server refused this page's origin (a 4403 frame), if it did
 
   /**
    * @param {string} url
@@ -146,12 +147,17 @@ export class Transport {
   }
 
   #onClosed(socket, event) {
+    // A page whose origin the server does not let in is told why in a frame first
+    // (docs/protocol.md, close code 4403): its requests fail with that reason.
+    const refused = event.code === ERROR.ORIGIN_REFUSED ? this.#refusal : null;
     for (const [id, entry] of this.#pending) {
       if (entry.socket !== socket) continue;
       this.#pending.delete(id);
       clearTimeout(entry.timer);
       entry.reject(
-        new IMError(ERROR.REQUEST_FAILED, `connection closed before the ${entry.op} answer`),
+        refused
+          ? new IMError(ERROR.ORIGIN_REFUSED, refused)
+          : new IMError(ERROR.REQUEST_FAILED, `connection closed before the ${entry.op} answer`),
       );
     }
     if (this.#socket !== socket) return; // closed on purpose; already cleaned up
@@ -178,6 +184,7 @@ export class Transport {
     const entry = this.#pending.get(frame.id);
     if (!entry) {
       // An answer to no request of ours (the server could not read the frame).
+      if (frame.code === ERROR.ORIGIN_REFUSED) this.#refusal = frame.message ?? 'origin refused';
       if (frame.code) this.#hooks.onStrayError({code: frame.code, message: frame.message ?? ''});
       return;
     }
@@ -186,4 +193,22 @@ export class Transport {
     if (frame.code === 0) entry.resolve(frame.data ?? {});
     else entry.reject(new IMError(frame.code, frame.message ?? ''));
   }
+}
+
+/**
+ * The WebSocket URL of the Hutong server at `server` (its http(s) address, with any path
+ * it is served under), or of the page's own host when there is none.
+ * @param {string|undefined} server
+ * @returns {string|null}
+ */
+export function socketURL(server) {
+  if (server === undefined) {
+    if (typeof location === 'undefined') return null;
+    server = location.origin;
+  }
+  const url = new URL(server);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/ws/im/`;
+  url.search = url.hash = '';
+  return url.href;
 }

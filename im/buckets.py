@@ -1,0 +1,86 @@
+"""Token buckets: how often something may happen, counted once for every process.
+
+A bucket holds up to ``burst`` tokens and gains ``rate`` a second; each event takes
+one, and an event finding it empty is refused. With ``REDIS_URL`` set the buckets live
+in Redis (one hash per key, changed by one script, so two processes never both take
+the last token, and the time is Redis's, so their clocks need not agree); otherwise in
+this process, which is then the only one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from functools import cache
+
+from django.conf import settings
+
+# KEYS[1]: the bucket; ARGV: rate (tokens a second), burst. Returns 1 if a token was
+# taken. The hash keeps the tokens and when they were counted; it expires once full.
+_TAKE = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local held = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(held[1]) or burst
+local at = tonumber(held[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local taken = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  taken = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
+return taken
+"""
+
+
+def take(key: str, *, rate: float, burst: int) -> bool:
+    """Take a token from bucket ``key``; False if it is empty. A ``rate`` of 0 means
+    no limit (nothing is counted)."""
+    if rate <= 0:
+        return True
+    if settings.REDIS_URL:
+        name = f"{settings.REDIS_PREFIX}:bucket:{key}"
+        return bool(_redis_script()(keys=[name], args=[rate, max(burst, 1)]))
+    return _local.take(key, rate, max(burst, 1))
+
+
+@cache
+def _redis_script():
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
+    return client.register_script(_TAKE)
+
+
+class _LocalBuckets:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # key: (tokens, when counted, rate, burst)
+        self._buckets: dict[str, tuple[float, float, float, int]] = {}
+
+    def take(self, key: str, rate: float, burst: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, at, _, _ = self._buckets.get(key, (burst, now, rate, burst))
+            tokens = min(burst, tokens + (now - at) * rate)
+            taken = tokens >= 1
+            self._buckets[key] = (tokens - 1 if taken else tokens, now, rate, burst)
+            if len(self._buckets) > 100_000:
+                self._forget_full(now)
+            return taken
+
+    def _forget_full(self, now: float) -> None:
+        """A full bucket is the same as none: forget those, so memory stays bounded."""
+        full = [
+            key
+            for key, (tokens, at, rate, burst) in self._buckets.items()
+            if tokens + (now - at) * rate >= burst
+        ]
+        for key in full:
+            del self._buckets[key]
+
+
+_local = _LocalBuckets()
