@@ -281,7 +281,9 @@ STORAGES = {
 # --- Hutong ---
 # The app the chat pages sign their users into, and how long their sigs live.
 IM_SITE_SDKAPPID = int(os.environ.get("IM_SITE_SDKAPPID", "1400000001"))
-IM_SITE_USERSIG_EXPIRE = int(os.environ.get("IM_SITE_USERSIG_EXPIRE", str(7 * 86400)))
+# Hours, not days: the page renews its sig before it expires (renewUserSig), so a sig
+# that leaks from a browser is good for little time.
+IM_SITE_USERSIG_EXPIRE = int(os.environ.get("IM_SITE_USERSIG_EXPIRE", str(4 * 3600)))
 # Web pages on other sites that may use Hutong's SDK: their WebSocket handshakes and
 # upload requests are let in (im/origins.py). The site's own origin always is.
 IM_ALLOWED_ORIGINS = [

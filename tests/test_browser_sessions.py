@@ -256,8 +256,8 @@ def test_an_operators_kick_shows_its_reason_and_sign_in_again_works(site_users, 
 
 @pytest.fixture
 def short_sig_live(transactional_db) -> Iterator[LiveServer]:
-    """A server whose chat pages get UserSigs that last 10 seconds."""
-    server = LiveServer(env={"IM_SITE_USERSIG_EXPIRE": "10"}).start()
+    """A server whose chat pages get UserSigs that last 5 seconds."""
+    server = LiveServer(env={"IM_SITE_USERSIG_EXPIRE": "5"}).start()
     try:
         yield server
     finally:
@@ -265,18 +265,60 @@ def short_sig_live(transactional_db) -> Iterator[LiveServer]:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_short_sig_is_renewed_with_no_reconnect(site_users, short_sig_live, browser):
+    sockets: list[str] = []
+    alice = sign_in(
+        browser,
+        short_sig_live,
+        "alice",
+        prepare=lambda c: c.on(
+            "page", lambda p: p.on("websocket", lambda ws: sockets.append(ws.url))
+        ),
+    )
+    bob = sign_in(browser, short_sig_live, "bob")
+    start_chat(bob, "alice")
+    # Past the first sig's five seconds: the page renewed it at four.
+    alice.wait_for_timeout(7_000)
+    send(bob, "still with you")
+    expect(bubbles(alice)).to_have_text(["still with you"])
+    expect(signed_out(alice)).to_be_hidden()
+    expect(banner(alice)).to_be_hidden()
+    assert len(sockets) == 1, sockets  # one socket from start to end: no reconnect
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_expired_sig_shows_its_reason_and_sign_in_again_gets_a_new_one(
     site_users, short_sig_live, browser
 ):
     alice = sign_in(browser, short_sig_live, "alice")
+    # The site cannot be reached for a renewal (the page keeps trying, in vain).
+    alice.route("**/im/usersig/", lambda route: route.abort())
 
     expect(signed_out(alice)).to_be_visible(timeout=30_000)
     expect(alice.locator("[data-testid=signed-out-reason]")).to_have_text("Your session expired")
     assert alice.evaluate(LIST_REFUSAL_JS) == 6206
 
+    alice.unroute("**/im/usersig/")
     alice.click("[data-testid=sign-in-again]")
     wait_ready(alice)
     expect(signed_out(alice)).to_be_hidden()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signing_out_in_one_tab_signs_the_others_out(site_users, two_instance_app, live, browser):
+    first = sign_in(browser, live, "alice")
+    second = another_page(first, live)
+    bob = sign_in(browser, live, "bob")
+
+    first.click("[data-testid=logout]")
+    first.wait_for_url(re.compile(r".*/accounts/login/.*"))
+    expect(signed_out(second)).to_be_visible()
+    expect(second.locator("[data-testid=signed-out-reason]")).to_have_text("You signed out")
+    expect(second.locator("[data-testid=send]")).to_be_disabled()
+    expect(bob.locator("[data-testid=chat]")).to_have_attribute("data-state", "ready")
+    # Signing in again means the site's sign-in page now.
+    second.click("[data-testid=sign-in-again]")
+    second.wait_for_url(re.compile(r".*/accounts/login/\?next=%2F$"))
 
 
 # --- reconnecting ---

@@ -112,7 +112,11 @@ const state = {
   recorder: null, // the VoiceRecorder while recording
   recordingFor: null, // the conversation the recording goes to: where it was started
   recordTimer: null,
+  renewal: null, // the timer that renews the UserSig before it expires
 };
+// The page's own reason for a session that ended: the user signed out of the site
+// (in another tab); the SDK reports it as the server's REST_API_Kick.
+const SIGNED_OUT_OF_SITE = 'signedOutOfSite';
 
 // The image types an image message takes (others attached go as files).
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/bmp', 'image/webp'];
@@ -1606,6 +1610,7 @@ function onReady() {
  * until then it can neither send nor receive.
  */
 function onNotReady() {
+  stopRenewal();
   setState('signed-out');
   // The SDK forgot its messages; the next SDK_READY loads them again.
   state.stores.clear();
@@ -1618,11 +1623,24 @@ function onNotReady() {
 
 function onKickedOut({data: {type}}) {
   state.kickedOutType = type;
+  stopRenewal();
+  // Signing out of the site (in another tab) ends this page's session too; the server
+  // says REST_API_Kick, as for an operator's kick. Which one it was, the site knows.
+  if (type === TIM.TYPES.KICKED_OUT_REST_API) {
+    fetchCredentials().catch((error) => {
+      if (error.status === 401) {
+        state.kickedOutType = SIGNED_OUT_OF_SITE;
+        if (el.signedOut.hidden === false) showSignedOut(true);
+      }
+    });
+  }
 }
 
 /** Why the session ended, as the screen's heading. */
 function signedOutReason(type) {
   switch (type) {
+    case SIGNED_OUT_OF_SITE:
+      return gettext('You signed out');
     case TIM.TYPES.KICKED_OUT_MULT_ACCOUNT:
       return gettext('You signed in on another page');
     case TIM.TYPES.KICKED_OUT_MULT_DEVICE:
@@ -1651,6 +1669,10 @@ function showSignedOut(show, failure = '') {
 }
 
 async function signInAgain() {
+  if (state.kickedOutType === SIGNED_OUT_OF_SITE) {
+    window.location.assign(`${root.dataset.loginUrl}?next=${encodeURIComponent(location.pathname)}`);
+    return;
+  }
   el.signInAgain.disabled = true;
   el.signInAgain.textContent = gettext('Signing in…');
   const failure = await signIn();
@@ -1736,7 +1758,9 @@ async function fetchCredentials() {
     credentials: 'same-origin',
     headers: {Accept: 'application/json'},
   });
-  if (response.redirected || !response.ok) throw new Error(`usersig: HTTP ${response.status}`);
+  if (response.redirected || !response.ok) {
+    throw Object.assign(new Error(`usersig: HTTP ${response.status}`), {status: response.status});
+  }
   const body = await response.json();
   if (body.code !== 0) throw Object.assign(new Error(body.message), {code: body.code});
   return body.data;
@@ -1759,10 +1783,41 @@ async function signIn() {
     const {data} = await state.tim.login({userID, userSig});
     state.me = credentials.userID;
     if (Number.isFinite(data.serverTime)) state.clockSkew = data.serverTime * 1000 - Date.now();
+    scheduleRenewal(credentials);
   } catch (error) {
     return interpolate(gettext('Could not sign in to chat (error %s).'), [error.code]);
   }
   return null;
+}
+
+/**
+ * The site's sigs live a few hours (IM_SITE_USERSIG_EXPIRE): when four fifths of one's
+ * life has passed, the page asks the site for a fresh one and hands it to the SDK,
+ * with no new login and nothing the user sees. A failed try is tried again shortly,
+ * while there is time; a site session that has ended is the sign-out's business.
+ */
+function scheduleRenewal({expireTime}) {
+  stopRenewal();
+  if (!Number.isFinite(expireTime)) return;
+  const left = expireTime * 1000 - (Date.now() + (state.clockSkew ?? 0));
+  state.renewal = setTimeout(renewSig, Math.max(left * 0.8, 1000));
+}
+
+function stopRenewal() {
+  clearTimeout(state.renewal);
+  state.renewal = null;
+}
+
+async function renewSig() {
+  state.renewal = null;
+  try {
+    const credentials = await fetchCredentials();
+    await state.tim.renewUserSig(credentials.userSig);
+    scheduleRenewal(credentials);
+  } catch (error) {
+    console.warn('could not renew the chat session', error);
+    if (error.status !== 401) state.renewal = setTimeout(renewSig, 30_000);
+  }
 }
 
 async function firstSignIn() {

@@ -25,6 +25,10 @@ export function errorText(error, {gettext, interpolate}) {
       return gettext('This value is not accepted: remove any control characters and check the date.');
     case TIM.ERROR.MESSAGE_TOO_LONG:
       return gettext('This message is too long.');
+    case TIM.ERROR.RATE_LIMITED:
+      return gettext('You are sending too fast. Wait a moment and send it again.');
+    case TIM.ERROR.ORIGIN_REFUSED:
+      return gettext('This page may not connect to the chat server.');
     case TIM.ERROR.REQUEST_FAILED:
       return gettext('The server cannot be reached. Check your connection and try again.');
     case TIM.ERROR.NOT_INITIALISED:
