@@ -1,4 +1,6 @@
-"""ASGI entry point: HTTP goes to Django, /ws/im/ to the IM consumer."""
+"""ASGI entry point: HTTP goes to Django (but for the file system default's upload
+endpoint, ``im.uploadapp``, which streams a body to the store), /ws/im/ to the IM
+consumer."""
 
 import os
 
@@ -14,10 +16,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from im.consumers import IMConsumer  # noqa: E402
+from im.uploadapp import UploadApp  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": UploadApp(django_asgi_app),
         "websocket": URLRouter([path("ws/im/", IMConsumer.as_asgi())]),
     }
 )

@@ -1,5 +1,6 @@
 """HTTP adapters: the chat page, the UserSig endpoint it logs in with, and the file
-system default's upload and download of message media (``im.storage``)."""
+system default's download of message media (``im.storage``; its upload endpoint is
+``im.uploadapp``, in front of Django)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from im import storage
 from im.errors import NOT_LOGGED_IN, IMError
 from im.services.site import ensure_site_app, site_credentials
-from im.services.uploads import do_receive_upload
 
 
 @login_required
@@ -36,29 +35,6 @@ def usersig(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"code": 0, "data": site_credentials(request.user)})
     except IMError as error:
         return JsonResponse(error.as_dict(), status=403)
-
-
-def _refused(error: IMError, status: int) -> JsonResponse:
-    return JsonResponse(error.as_dict(), status=status)
-
-
-@csrf_exempt  # the signed token in the URL is the credential, as in a presigned URL
-@require_http_methods(["PUT"])
-def upload(request: HttpRequest) -> HttpResponse:
-    """The file system default's upload target: ``PUT`` the file's bytes."""
-    if storage.is_s3():
-        raise Http404("uploads go to the object store")
-    try:
-        key = storage.upload_key(request.GET.get("t", ""))
-    except signing.BadSignature:
-        return JsonResponse(
-            {"code": 403, "message": "the upload link is invalid or expired"}, status=403
-        )
-    try:
-        do_receive_upload(key=key, body=request, length=request.headers.get("Content-Length"))
-    except IMError as error:
-        return _refused(error, 400)
-    return HttpResponse(status=204)
 
 
 @require_GET
