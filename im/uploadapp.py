@@ -18,6 +18,7 @@ server that streams request bodies (uvicorn, hypercorn) refuses it before it is 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 from urllib.parse import parse_qs
@@ -101,6 +102,10 @@ async def _receive_into(receiving: Receiving, receive: Any) -> int | None:
             if len(pending) >= WRITE_SIZE or not more:
                 target.write(pending)
                 pending.clear()
+                # daphne queues a whole body at once, so receive() never waits: without
+                # this, one 20 MB upload would hold the event loop (and the chat on it)
+                # for its whole write.
+                await asyncio.sleep(0)
             if not more:
                 break
         receiving.check_complete(received)
