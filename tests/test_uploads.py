@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -382,5 +383,34 @@ async def test_retention_takes_an_old_messages_files_with_it(cast, im_app, media
     history = await bob.ok("getMessageList", {"conversationID": "C2Calice"})
     [left] = history["messageList"]
     assert left["type"] == "TIMFileElem" and left["payload"]["fileUrl"]
+    for client in (alice, bob):
+        await client.close()
+
+
+@pytest.mark.parametrize("media_store", ["fs"], indirect=True)
+async def test_an_images_checks_do_not_hold_up_other_accounts_ops(cast, media_store):
+    alice, bob = await online("alice"), await online("bob")
+    # 49 megapixels, just under the limit: a second or more of decoding and scaling.
+    big = image_bytes("JPEG", (7000, 7000), quality=90)
+    made = await alice.ok(
+        "createUpload",
+        {"kind": "image", "fileName": "big.jpg", "fileSize": len(big), "contentType": "image/jpeg"},
+    )
+    assert await put(made["upload"]["url"], big, made["upload"]["headers"]) == 204
+    answered: dict[str, float] = {}
+
+    async def finish() -> dict:
+        done = await alice.ok("finishUpload", {"uuid": made["uuid"]}, timeout=60)
+        answered["alice"] = time.perf_counter()
+        return done
+
+    finishing = asyncio.create_task(finish())
+    await asyncio.sleep(0.3)  # alice's op is under way
+    text = {"to": "alice", "conversationType": "C2C", "type": "TIMTextElem"}
+    await bob.ok("sendMessage", {**text, "payload": {"text": "hi"}, "random": 1, "clientTime": 1})
+    answered["bob"] = time.perf_counter()
+    done = await finishing
+    assert (done["width"], done["height"]) == (7000, 7000)
+    assert answered["bob"] < answered["alice"]
     for client in (alice, bob):
         await client.close()
