@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import time
+from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.testing import ApplicationCommunicator
+from django.core.management import call_command
 
 from chatsite.asgi import application
 from tests.media import fetch
@@ -191,3 +196,18 @@ async def test_other_methods_and_an_s3_store_are_refused(cast, media_store, s3_s
     status, _ = await answer(request(made["upload"]["url"], 10))
     assert status == 404
     await alice.close()
+
+
+async def test_cleanup_removes_what_a_dead_server_left_incoming(cast, media_store):
+    # A server that dies mid-upload runs no cleanup: its file stays under .incoming.
+    from django.core.files.storage import storages
+
+    incoming = Path(storages["im-media"].location) / ".incoming"
+    incoming.mkdir(parents=True)
+    stale, fresh = incoming / "stale", incoming / "fresh"
+    stale.write_bytes(b"x" * 100)
+    fresh.write_bytes(b"y" * 100)  # an upload under way
+    day_and_more = time.time() - 25 * 3600
+    os.utime(stale, (day_and_more, day_and_more))
+    await sync_to_async(call_command)("imcleanuploads")
+    assert media_store.objects() == {".incoming/fresh"}
