@@ -36,7 +36,7 @@ migrate: $(VENV)/.runtime
 run: $(VENV)/.runtime messages migrate
 	$(BIN)/python manage.py imdemo
 	@echo "Serving on http://$(HOST):$(PORT)/"
-	exec $(BIN)/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application
+	exec $(BIN)/python -m chatsite.serve -b $(HOST) -p $(PORT) chatsite.asgi:application
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

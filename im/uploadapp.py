@@ -31,7 +31,8 @@ from im.errors import IMError
 from im.services.uploads import Receiving, check_receive_upload
 
 Scope = dict[str, Any]
-# daphne hands the body over in 8 KiB messages; the file gets 64 KiB writes (im.storage's
+# daphne hands the body over in pieces of its request_buffer_size (8 KiB by default, 256
+# KiB as chatsite.serve runs it); the file gets writes of at least 64 KiB (im.storage's
 # LocalUpload says why they are made inline).
 WRITE_SIZE = 64 * 1024
 # How much is written between turns given to the rest of the event loop: ~1 ms of work.
@@ -100,11 +101,14 @@ async def _receive_into(receiving: Receiving, receive: Any) -> int | None:
             chunk = message.get("body", b"")
             received += len(chunk)
             receiving.check_received(received)
-            pending += chunk
             more = message.get("more_body", False)
-            if len(pending) >= WRITE_SIZE or not more:
-                target.write(pending)
-                pending.clear()
+            if not pending and (len(chunk) >= WRITE_SIZE or not more):
+                target.write(chunk)  # a piece large enough as it is: no copy
+            else:
+                pending += chunk
+                if len(pending) >= WRITE_SIZE or not more:
+                    target.write(pending)
+                    pending.clear()
             if received - since_yield >= YIELD_SIZE:
                 # daphne queues a whole body at once, so receive() never waits: without
                 # this, one 20 MB upload would hold the event loop (and the chat on it)

@@ -7,15 +7,20 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import ApplicationCommunicator
 from django.core.management import call_command
 
+from bench.uploads import http_origin
+from bench.uploads import put as put_over_http
 from chatsite.asgi import application
+from tests.live import net_online
 from tests.media import fetch
 from tests.wsclient import IMClient, online
 
@@ -211,3 +216,18 @@ async def test_cleanup_removes_what_a_dead_server_left_incoming(cast, media_stor
     os.utime(stale, (day_and_more, day_and_more))
     await sync_to_async(call_command)("imcleanuploads")
     assert media_store.objects() == {".incoming/fresh"}
+
+
+async def test_a_live_server_takes_a_large_upload_whole(cast, media_store, live):
+    # daphne as make run starts it (chatsite.serve: the body in 256 KiB pieces), over HTTP.
+    alice = await net_online(live.ws_url, "alice")
+    data = secrets.token_bytes(5 * 1024 * 1024 + 1)  # pieces, and one short last one
+    made = await alice.ok(
+        "createUpload",
+        {"kind": "file", "fileName": "big.bin", "fileSize": len(data), "contentType": "x/y"},
+    )
+    url = urljoin(http_origin(live.ws_url), made["upload"]["url"])
+    assert await put_over_http(url, data, made["upload"]["headers"]) == 204
+    done = await alice.ok("finishUpload", {"uuid": made["uuid"]})
+    assert (done["isReady"], done["fileSize"]) == (True, len(data))
+    await alice.close()
