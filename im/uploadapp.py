@@ -7,9 +7,10 @@ thread every op's database work shares. Here the token and the upload's limits a
 checked as soon as the request's head is in, before any body message is read; then
 each body chunk goes to the stored file as it is received (``storage.receive_local``),
 refused the moment it passes what was announced, and a client that goes away or a
-failure leaves nothing stored. The answers are the view's: 204, 403 for a bad or
-expired link, 400 with the JSON error of ``check_receive_upload``, 404 with an S3 store
-(uploads go to the store itself).
+failure leaves nothing stored. The answers are those of the Django view it replaced:
+204, 403 for a bad or expired link, 400 with the JSON error of ``check_receive_upload``
+or ``Receiving``, 404 with an S3 store (uploads go to the store itself), 405 for
+another method.
 
 Note: daphne (Twisted) receives a request's whole body before it starts the
 application, so under daphne a refused upload has already crossed the network; an ASGI
