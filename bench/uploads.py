@@ -3,7 +3,7 @@
 Each of ``upload_count`` clients announces a file (``createUpload``, kind ``file``),
 PUTs ``upload_mb`` MiB to the URL the answer gives, and finishes it (``finishUpload``),
 all at once, as docs/protocol.md "Media messages" describes. Embedded, the URL is the
-file system default's upload view on daphne itself, so every byte passes through it;
+file system default's upload endpoint on daphne itself, so every byte passes through it;
 deployed, it is a presigned URL of the S3 server (``bench.servers.MotoProcess``), so
 daphne only answers the two ops.
 

@@ -1,6 +1,6 @@
 """Image, file, voice and video messages over /ws/im/, on both media stores: moto's S3
 server (presigned PUT straight to the store) and the file system default (Hutong's own
-upload and download views). See tests/media.py."""
+upload endpoint and download view). See tests/media.py."""
 
 from __future__ import annotations
 
@@ -242,7 +242,7 @@ async def test_a_file_put_after_its_link_expired_is_refused(cast, media_store, s
     await asyncio.sleep(1.1)
     status = await put(made["upload"]["url"], data, made["upload"]["headers"])
     if media_store.name == "fs":
-        assert status == 403  # Hutong's upload view checks the token
+        assert status == 403  # Hutong's upload endpoint checks the token
     refused = await alice.request("finishUpload", {"uuid": made["uuid"]})
     assert refused["code"] == 2400
     assert media_store.objects() == set()
