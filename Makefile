@@ -53,7 +53,7 @@ static: $(VENV)/.runtime sdk
 run: $(VENV)/.runtime messages migrate static
 	$(BIN)/python manage.py imdemo
 	@echo "Serving on http://$(HOST):$(PORT)/"
-	exec $(BIN)/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application
+	exec $(BIN)/python -m chatsite.serve -b $(HOST) -p $(PORT) chatsite.asgi:application
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

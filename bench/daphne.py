@@ -81,7 +81,7 @@ class LoopbackProcess:
 
 
 class DaphneProcess(LoopbackProcess):
-    """daphne serving ``chatsite.asgi``, as ``make run`` starts it."""
+    """daphne serving ``chatsite.asgi``, as ``make run`` starts it (``chatsite.serve``)."""
 
     name = "daphne"
 
@@ -91,6 +91,6 @@ class DaphneProcess(LoopbackProcess):
 
     def command(self) -> list[str]:
         return [
-            *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)),
+            *(sys.executable, "-m", "chatsite.serve", "-b", "127.0.0.1", "-p", str(self.port)),
             "chatsite.asgi:application",
         ]

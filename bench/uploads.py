@@ -3,7 +3,7 @@
 Each of ``upload_count`` clients announces a file (``createUpload``, kind ``file``),
 PUTs ``upload_mb`` MiB to the URL the answer gives, and finishes it (``finishUpload``),
 all at once, as docs/protocol.md "Media messages" describes. Embedded, the URL is the
-file system default's upload view on daphne itself, so every byte passes through it;
+file system default's upload endpoint on daphne itself, so every byte passes through it;
 deployed, it is a presigned URL of the S3 server (``bench.servers.MotoProcess``), so
 daphne only answers the two ops.
 
@@ -168,9 +168,11 @@ async def uploads(target: Target, sizes: Sizes, check_targets: bool = False) -> 
     problems: list[str] = []
     try:
         conns = await connect_all(target, [f"up-u{i:02d}" for i in range(sizes.upload_count)])
-        # Warm-up, one upload per process (clients are spread round-robin): a process's
-        # first pays for its imports and its S3 client.
-        warm = await upload_round(conns[: len(target.urls)], body[:MIB], "warm-up")
+        # Warm-up, a round of 1 MiB uploads: a process's first pays for its imports, and
+        # each thread that takes an op (the database thread, and the two that finishUpload
+        # runs in when several are under way, im.sessions.APART) for its S3 client
+        # (~0.1-0.2 s of CPU each).
+        warm = await upload_round(conns, body[:MIB], "warm-up")
         problems += [f"warm-up upload failed: {failure}" for failure in warm.failures]
         for _ in range(10):
             await pinger.ping()

@@ -1,5 +1,6 @@
-"""ASGI entry point: HTTP goes to Django, /ws/im/ to the IM consumer (for pages on
-allowed origins only: im/origins.py)."""
+"""ASGI entry point: HTTP goes to Django (but for the file system default's upload
+endpoint, ``im.uploadapp``, which streams a body to the store), /ws/im/ to the IM
+consumer, for pages on allowed origins only (``im.origins``)."""
 
 import os
 
@@ -15,10 +16,11 @@ from django.urls import path  # noqa: E402
 
 from im.consumers import IMConsumer  # noqa: E402
 from im.origins import OriginValidator  # noqa: E402
+from im.uploadapp import UploadApp  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": UploadApp(django_asgi_app),
         "websocket": OriginValidator(URLRouter([path("ws/im/", IMConsumer.as_asgi())])),
     }
 )

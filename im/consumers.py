@@ -27,7 +27,7 @@ from im.errors import (
     UNKNOWN_OP,
     IMError,
 )
-from im.ops import OPS
+from im.ops import APART, OPS
 from im.serializers import account_login_info, encode_push
 from im.services.instances import InstanceKickedOut
 from im.sessions import IMSession
@@ -138,7 +138,8 @@ class IMConsumer(AsyncWebsocketConsumer):
             raise IMError(NOT_LOGGED_IN, f"log in before {op}")
         if op in SESSION_OPS:
             return await SESSION_OPS[op](self, data)
-        return await self.session.call(OPS[op], account, data, self.channel_name)
+        call = self.session.call_apart if op in APART else self.session.call
+        return await call(OPS[op], account, data, self.channel_name)
 
     async def _send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False, separators=(",", ":")))

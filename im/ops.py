@@ -2,7 +2,8 @@
 service or selector, serialise the result (``im.serializers``).
 
 Each op runs in the database thread (``IMSession.call``) and returns the answer's
-``data``. Session ops (login, logout, heartbeat) live in the consumer.
+``data``; an op registered ``apart`` runs in a thread of its own instead (``APART``).
+Session ops (login, logout, heartbeat) live in the consumer.
 """
 
 from __future__ import annotations
@@ -34,11 +35,18 @@ from im.services import blacklist, conversations, groups, members, messages, pro
 # An answer's data is an object, or an array where TIM's is one (the blacklist ops).
 Op = Callable[[Account, dict, str], dict[str, Any] | list[Any]]
 OPS: dict[str, Op] = {}
+# Ops whose work is long and CPU-bound (finishUpload: Pillow decodes and scales an image
+# for a second or more). In the one database thread every other op of the process
+# queues on, they would hold up every account's sends; apart, they take a thread (and a
+# database connection) of their own, and Pillow releases the GIL while it works.
+APART: set[str] = set()
 
 
-def op(name: str) -> Callable[[Op], Op]:
+def op(name: str, *, apart: bool = False) -> Callable[[Op], Op]:
     def register(func: Op) -> Op:
         OPS[name] = func
+        if apart:
+            APART.add(name)
         return func
 
     return register
@@ -402,7 +410,7 @@ def create_upload(account: Account, data: dict, channel: str) -> dict[str, Any]:
     return upload_to_dict(upload, target)
 
 
-@op("finishUpload")
+@op("finishUpload", apart=True)
 def finish_upload(account: Account, data: dict, channel: str) -> dict[str, Any]:
     upload = uploads.check_finish_upload(account=account, uuid=params.get_str(data, "uuid"))
     return upload_to_dict(upload)

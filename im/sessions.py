@@ -5,7 +5,8 @@ timer, kicks, the fan-out subscriptions (the account's and its IM groups') and t
 changes when the account joins or leaves a group. A protocol adapter (``IMConsumer``
 for ``/ws/im/``) owns one session per connection and gives it a ``Connection``: a way
 to write a frame and to close after a kick. Service calls go through ``call``, which
-runs them in the database thread and delivers their events after commit.
+runs them in the database thread and delivers their events after commit (``call_apart``
+for the long ones, in threads of their own).
 """
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 from channels.db import database_sync_to_async
+from django.db import connections
 
 from im.errors import ALREADY_LOGGED_IN, NOT_LOGGED_IN, IMError
 from im.events import (
     KICKED_OUT,
     Event,
     Kick,
+    Send,
     account_group,
     call_deferring_sends,
     deliver,
@@ -53,6 +57,21 @@ class Connection(Protocol):
 
     async def close_kicked_out(self) -> None:
         """Close the connection the protocol's way after a kick (already told and ended)."""
+
+
+# The threads of ``IMSession.call_apart``: few, since what runs there is CPU-bound (on
+# the cores daphne has) and memory-hungry (a decoded 50-megapixel image and its copies
+# take ~0.5 GB); a third long op waits for one of them, not for the database thread.
+APART = ThreadPoolExecutor(max_workers=2, thread_name_prefix="im-apart")
+
+
+def _call_apart(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> tuple[T, list[Send]]:
+    try:
+        return call_deferring_sends(func, *args, **kwargs)
+    finally:
+        # Apart ops are rare: a connection kept for the next would sit idle in a
+        # thread for long (and keep a test database from being dropped).
+        connections.close_all()
 
 
 class IMSession:
@@ -168,10 +187,24 @@ class IMSession:
     async def call(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run one service call in the database thread; send the events it committed
         (encoded there) from the event loop once it returns."""
+        return await self._call(func, args, kwargs, in_database_thread=True)
+
+    async def call_apart(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``call``, but in a thread of its own (``im.ops.APART`` says which ops), so a
+        long one holds up no other op."""
+        return await self._call(func, args, kwargs, in_database_thread=False)
+
+    async def _call(
+        self, func: Callable[..., T], args: tuple, kwargs: dict, *, in_database_thread: bool
+    ) -> T:
         if self._account_stale and self.account is not None:
             self._account_stale = False
             await database_sync_to_async(self.account.refresh_from_db)(fields=PROFILE_COLUMNS)
-        result, sends = await database_sync_to_async(call_deferring_sends)(func, *args, **kwargs)
+        if in_database_thread:
+            run = database_sync_to_async(call_deferring_sends)
+        else:
+            run = database_sync_to_async(_call_apart, thread_sensitive=False, executor=APART)
+        result, sends = await run(func, *args, **kwargs)
         await deliver(sends)
         return result
 

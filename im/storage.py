@@ -7,12 +7,18 @@ download links; no other module imports boto3 or django-storages. Keys are
 
 With S3, a browser puts the file straight to the store with a presigned PUT, so large
 files never pass through daphne, and downloads are presigned GETs. With the file
-system, both go through Django views (``im.views``) that check a signed, expiring token
-in the URL, the same contract as a presigned URL.
+system, uploads go to a raw ASGI endpoint in front of Django (``im.uploadapp``) that
+writes the body as it is received (``LocalUpload``), downloads to a Django view
+(``im.views``); both check a signed, expiring token in the URL, the same contract as a
+presigned URL.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -26,6 +32,10 @@ from django.core.files.storage import Storage, storages
 from django.urls import reverse
 
 ALIAS = "im-media"
+# The file system default's upload endpoint (``im.uploadapp``, served before Django's URLs).
+UPLOAD_PATH = "/im/uploads/"
+# Where the file system default keeps uploads still being received; no key starts with it.
+INCOMING = ".incoming"
 UPLOAD_SALT = "im.storage.upload"
 DOWNLOAD_SALT = "im.storage.download"
 
@@ -66,7 +76,7 @@ def upload_target(key: str, content_type: str, expires_in: int) -> UploadTarget:
         )
         return UploadTarget("PUT", url, headers)
     token = signing.dumps(key, salt=UPLOAD_SALT)
-    return UploadTarget("PUT", f"{reverse('im-upload')}?t={token}", headers)
+    return UploadTarget("PUT", f"{UPLOAD_PATH}?t={token}", headers)
 
 
 def upload_key(token: str) -> str:
@@ -115,6 +125,68 @@ def write(key: str, data: bytes | IO[bytes], content_type: str) -> None:
     if saved != key:  # the file system storage renames on a clash; keys never clash
         storage.delete(saved)
         raise RuntimeError(f"the media store kept {key!r} as {saved!r}")
+
+
+class LocalUpload:
+    """A file system upload being received. The bytes go to a file of its own under
+    ``INCOMING`` and take the key's name only once complete (``commit``), so a key never
+    names half a file; ``discard`` removes it. Writes are plain blocking writes on the
+    caller's thread: a 64 KiB write to the page cache takes ~20 µs here, handing it to a
+    thread ~160 µs (measured for the uploads bench), so the caller batches small chunks
+    and writes inline."""
+
+    def __init__(self, key: str) -> None:
+        storage = media()
+        self.path = storage.path(key)
+        incoming = storage.path(INCOMING)
+        os.makedirs(incoming, exist_ok=True)
+        # Same file system as the key's, so the commit is a rename.
+        self.partial = os.path.join(incoming, secrets.token_hex(16))
+        self.file = open(self.partial, "xb")  # closed by commit or discard
+        self.mode = storage.file_permissions_mode
+        self.directory_mode = storage.directory_permissions_mode
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+
+    def commit(self) -> None:
+        self.file.close()
+        if self.mode is not None:
+            os.chmod(self.partial, self.mode)
+        directory = os.path.dirname(self.path)
+        if self.directory_mode is not None:
+            os.makedirs(directory, self.directory_mode, exist_ok=True)
+        else:
+            os.makedirs(directory, exist_ok=True)
+        os.replace(self.partial, self.path)  # replaces an earlier put of the same key
+
+    def discard(self) -> None:
+        self.file.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.partial)
+
+
+def receive_local(key: str) -> LocalUpload:
+    """Start receiving the file system default's upload of ``key`` (``im.uploadapp``)."""
+    if is_s3():
+        raise RuntimeError("with an S3 store, uploads go to the store itself")
+    return LocalUpload(key)
+
+
+def sweep_incoming(older_than: float) -> int:
+    """Remove the file system default's incoming files not touched for ``older_than``
+    seconds (a server that died mid-upload leaves one); how many went."""
+    storage = media()
+    if is_s3(storage) or not storage.exists(INCOMING):
+        return 0
+    removed = 0
+    cutoff = time.time() - older_than
+    for entry in os.scandir(storage.path(INCOMING)):
+        if entry.is_file() and entry.stat().st_mtime < cutoff:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed += 1
+    return removed
 
 
 def delete(*keys: str) -> None:

@@ -5,6 +5,5 @@ from im import views
 urlpatterns = [
     path("", views.chat, name="chat"),
     path("im/usersig/", views.usersig, name="im-usersig"),
-    path("im/uploads/", views.upload, name="im-upload"),
     path("im/media/", views.media_file, name="im-media"),
 ]

@@ -1,5 +1,6 @@
 """HTTP adapters: the chat page, the UserSig endpoint it logs in with, and the file
-system default's upload and download of message media (``im.storage``)."""
+system default's download of message media (``im.storage``; its upload endpoint is
+``im.uploadapp``, in front of Django)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,11 @@ from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from im import storage
 from im.errors import NOT_LOGGED_IN, IMError
 from im.services.site import ensure_site_app, site_credentials
-from im.services.uploads import do_receive_upload
 
 
 @login_required
@@ -48,29 +47,6 @@ def locked_out(request: HttpRequest, credentials: dict | None, *args, **kwargs) 
     minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
     context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
     return render(request, "registration/locked_out.html", context, status=429)
-
-
-def _refused(error: IMError, status: int) -> JsonResponse:
-    return JsonResponse(error.as_dict(), status=status)
-
-
-@csrf_exempt  # the signed token in the URL is the credential, as in a presigned URL
-@require_http_methods(["PUT"])
-def upload(request: HttpRequest) -> HttpResponse:
-    """The file system default's upload target: ``PUT`` the file's bytes."""
-    if storage.is_s3():
-        raise Http404("uploads go to the object store")
-    try:
-        key = storage.upload_key(request.GET.get("t", ""))
-    except signing.BadSignature:
-        return JsonResponse(
-            {"code": 403, "message": "the upload link is invalid or expired"}, status=403
-        )
-    try:
-        do_receive_upload(key=key, body=request, length=request.headers.get("Content-Length"))
-    except IMError as error:
-        return _refused(error, 400)
-    return HttpResponse(status=204)
 
 
 @require_GET

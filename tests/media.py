@@ -3,7 +3,8 @@
 ``s3`` is moto's S3 server on a loopback port (started once per session, a fresh bucket
 per test), reached through django-storages exactly as a deployment reaches COS or MinIO;
 ``fs`` is the file system default under the test's own directory, reached through
-Hutong's upload and download views. A test takes ``media_store`` and runs on both.
+Hutong's upload endpoint (``im.uploadapp``) and download view. A test takes
+``media_store`` and runs on both.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 import boto3
 import pytest
+from channels.testing import HttpCommunicator
 from django.test import AsyncClient
 from moto.server import ThreadedMotoServer
 from PIL import Image
@@ -123,13 +125,25 @@ class Fetched:
 
 
 async def put(url: str, data: bytes, headers: dict[str, str]) -> int:
-    """PUT ``data`` to an upload target: Hutong's view (a path) or the store's URL."""
+    """PUT ``data`` to an upload target: Hutong's endpoint (a path, through the whole
+    ASGI application as daphne runs it) or the store's URL."""
     if url.startswith("/"):
-        answer = await AsyncClient().put(
-            url, data=data, content_type=headers.get("Content-Type", "")
-        )
-        return answer.status_code
+        return (await put_local(url, data, headers))["status"]
     return await asyncio.to_thread(_http, "PUT", url, data, headers)
+
+
+async def put_local(url: str, data: bytes, headers: dict[str, str]) -> dict:
+    """PUT to a path of ``chatsite.asgi.application`` in one body message; its answer
+    (``status``, ``headers``, ``body``)."""
+    from chatsite.asgi import application
+
+    fields = [(b"content-length", str(len(data)).encode())]
+    fields += [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    communicator = HttpCommunicator(application, "PUT", url, body=data, headers=fields)
+    try:
+        return await communicator.get_response(timeout=30)
+    finally:
+        await communicator.wait()
 
 
 async def fetch(url: str) -> Fetched:

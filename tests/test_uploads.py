@@ -1,12 +1,13 @@
 """Image, file, voice and video messages over /ws/im/, on both media stores: moto's S3
 server (presigned PUT straight to the store) and the file system default (Hutong's own
-upload and download views). See tests/media.py."""
+upload endpoint and download view). See tests/media.py."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import io
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -241,7 +242,7 @@ async def test_a_file_put_after_its_link_expired_is_refused(cast, media_store, s
     await asyncio.sleep(1.1)
     status = await put(made["upload"]["url"], data, made["upload"]["headers"])
     if media_store.name == "fs":
-        assert status == 403  # Hutong's upload view checks the token
+        assert status == 403  # Hutong's upload endpoint checks the token
     refused = await alice.request("finishUpload", {"uuid": made["uuid"]})
     assert refused["code"] == 2400
     assert media_store.objects() == set()
@@ -382,5 +383,34 @@ async def test_retention_takes_an_old_messages_files_with_it(cast, im_app, media
     history = await bob.ok("getMessageList", {"conversationID": "C2Calice"})
     [left] = history["messageList"]
     assert left["type"] == "TIMFileElem" and left["payload"]["fileUrl"]
+    for client in (alice, bob):
+        await client.close()
+
+
+@pytest.mark.parametrize("media_store", ["fs"], indirect=True)
+async def test_an_images_checks_do_not_hold_up_other_accounts_ops(cast, media_store):
+    alice, bob = await online("alice"), await online("bob")
+    # 49 megapixels, just under the limit: a second or more of decoding and scaling.
+    big = image_bytes("JPEG", (7000, 7000), quality=90)
+    made = await alice.ok(
+        "createUpload",
+        {"kind": "image", "fileName": "big.jpg", "fileSize": len(big), "contentType": "image/jpeg"},
+    )
+    assert await put(made["upload"]["url"], big, made["upload"]["headers"]) == 204
+    answered: dict[str, float] = {}
+
+    async def finish() -> dict:
+        done = await alice.ok("finishUpload", {"uuid": made["uuid"]}, timeout=60)
+        answered["alice"] = time.perf_counter()
+        return done
+
+    finishing = asyncio.create_task(finish())
+    await asyncio.sleep(0.3)  # alice's op is under way
+    text = {"to": "alice", "conversationType": "C2C", "type": "TIMTextElem"}
+    await bob.ok("sendMessage", {**text, "payload": {"text": "hi"}, "random": 1, "clientTime": 1})
+    answered["bob"] = time.perf_counter()
+    done = await finishing
+    assert (done["width"], done["height"]) == (7000, 7000)
+    assert answered["bob"] < answered["alice"]
     for client in (alice, bob):
         await client.close()

@@ -17,7 +17,6 @@ import secrets
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO
 
 from django.conf import settings
 from django.db import transaction
@@ -191,9 +190,29 @@ def _checked_object(upload: Upload) -> dict:
     return _checked(upload, key)
 
 
-def do_receive_upload(*, key: str, body: IO[bytes], length: str | None) -> None:
-    """Store the bytes put to the file system default's upload link for ``key`` (the
-    object store does this itself for a presigned PUT). The link's token was checked."""
+@dataclass(frozen=True)
+class Receiving:
+    """A file system upload the server may receive: exactly ``length`` bytes for ``key``."""
+
+    key: str
+    length: int
+    too_large: int  # the kind's TIM code for a file over its size
+    failed: int  # and for one that did not arrive whole
+
+    def check_received(self, received: int) -> None:
+        """Refuse as soon as more bytes have come than the upload may hold."""
+        if received > self.length:
+            raise IMError(self.too_large, f"more than the {self.length} bytes announced were sent")
+
+    def check_complete(self, received: int) -> None:
+        if received != self.length:
+            raise IMError(self.failed, f"{received} of {self.length} bytes arrived")
+
+
+def check_receive_upload(*, key: str, length: str | None) -> Receiving:
+    """Whether the file system default's upload link for ``key`` (its token checked)
+    may take a body of ``length`` bytes (the request's Content-Length); checked before
+    any byte is stored (the object store does this itself for a presigned PUT)."""
     _, uuid, variant = key.split("/")
     upload = Upload.objects.filter(uuid=uuid, is_ready=False).first()
     if upload is None or variant != "original":
@@ -203,8 +222,7 @@ def do_receive_upload(*, key: str, body: IO[bytes], length: str | None) -> None:
         raise IMError(INVALID_PARAMS, "the upload needs its Content-Length")
     if int(length) > upload.size:
         raise IMError(limit.too_large, f"{length} bytes sent, {upload.size} were announced")
-    # The request stream ends at Content-Length: no more than that can be read.
-    storage.write(key, body, upload.content_type)
+    return Receiving(key=key, length=int(length), too_large=limit.too_large, failed=limit.failed)
 
 
 def _own(account: Account, uuid: str) -> Upload:
@@ -449,6 +467,8 @@ def do_clean_uploads(*, now: datetime | None = None) -> int:
         message=None, attached_at=None, created_at__lt=now - UNSENT_GRACE
     )
     orphans = purged | unsent
+    # The file system default's incoming files a server that died mid-upload left.
+    storage.sweep_incoming(older_than=UNSENT_GRACE.total_seconds())
     removed = 0
     for upload in orphans.iterator():
         storage.delete(*_keys(upload))
