@@ -68,7 +68,8 @@ def _header(scope: dict, name: bytes) -> str | None:
 
 
 def refusal(scope: dict) -> str | None:
-    """Why a WebSocket handshake with this ASGI scope is refused, or None to let it in."""
+    """Why a WebSocket handshake (or an upload, ``im.uploadapp``) with this ASGI scope is
+    refused, or None to let it in."""
     origin_header = _header(scope, b"origin")
     if origin_header is None:
         return None
@@ -79,13 +80,29 @@ def refusal(scope: dict) -> str | None:
     origin = normalize_origin(origin_header)
     if origin is None:
         return f"origin {origin_header!r} is not a web origin"
-    # The page's own server: the origin names the host the socket asked for. Its scheme
-    # is the page's (https behind a proxy that ends TLS, while daphne sees ws).
-    if origin == normalize_origin(f"{urlsplit(origin).scheme}://{host}"):
+    if _is_own(origin, host):
         return None
     if origin in {normalize_origin(allowed) for allowed in settings.IM_ALLOWED_ORIGINS}:
         return None
     return f"origin {origin} is not allowed to connect (IM_ALLOWED_ORIGINS)"
+
+
+def cross_origin(scope: dict) -> str | None:
+    """The origin of a page on another site that ``refusal`` lets in (to be named in
+    CORS headers), or None: no ``Origin``, or the site's own page."""
+    origin_header = _header(scope, b"origin")
+    if origin_header is None or refusal(scope) is not None:
+        return None
+    origin = normalize_origin(origin_header)
+    if origin is None or _is_own(origin, _header(scope, b"host") or ""):
+        return None
+    return origin_header.strip()
+
+
+def _is_own(origin: str, host: str) -> bool:
+    """A page of this server: its origin names the host it asked for. The scheme is the
+    page's (https behind a proxy that ends TLS, while daphne sees http or ws)."""
+    return origin == normalize_origin(f"{urlsplit(origin).scheme}://{host}")
 
 
 class OriginValidator:

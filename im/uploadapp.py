@@ -27,7 +27,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.core import signing
 
-from im import storage
+from im import origins, storage
 from im.errors import IMError
 from im.services.uploads import Receiving, check_receive_upload
 
@@ -55,6 +55,18 @@ class UploadApp:
 
 
 async def upload(scope: Scope, receive: Any, send: Any) -> None:
+    # A page on another site uploads here too (docs/embedding.md): its browser asks
+    # first (OPTIONS) and reads the answer only with CORS headers naming its origin.
+    # django-cors-headers cannot help, as this app runs before Django's middleware.
+    refused = origins.refusal(scope)
+    if refused is not None:
+        message = {"code": origins.CLOSE_ORIGIN_REFUSED, "message": refused}
+        await _answer(send, 403, message)
+        return
+    send = _with_headers(send, _cors_headers(scope))
+    if scope["method"] == "OPTIONS":
+        await _preflight(send)
+        return
     if scope["method"] != "PUT":
         await _answer(send, 405, {"code": 405, "message": "PUT the file"}, [(b"allow", b"PUT")])
         return
@@ -126,6 +138,39 @@ async def _receive_into(receiving: Receiving, receive: Any) -> int | None:
         # Refused, disconnected, cancelled (the server dropped the request) or failed.
         if not committed:
             target.discard()
+
+
+def _cors_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The headers that let the requesting page read the answer: none without an
+    ``Origin`` (no browser) or for the site's own pages, which need none."""
+    origin = origins.cross_origin(scope)
+    if origin is None:
+        return []
+    return [(b"access-control-allow-origin", origin.encode()), (b"vary", b"origin")]
+
+
+async def _preflight(send: Any) -> None:
+    """The browser's question before a cross-origin PUT with a Content-Type."""
+    headers = [
+        (b"access-control-allow-methods", b"PUT"),
+        (b"access-control-allow-headers", b"content-type"),
+        (b"access-control-max-age", b"600"),
+    ]
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _with_headers(send: Any, extra: list[tuple[bytes, bytes]]) -> Any:
+    """``send``, adding ``extra`` to the response's headers."""
+    if not extra:
+        return send
+
+    async def sending(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return sending
 
 
 async def _answer(

@@ -35,8 +35,11 @@ def make_sig(user_id: str, *, app: App | None = None, expire: int = 86400, **kwa
 def _static_files() -> None:
     """What WhiteNoise serves, as ``make run`` collects it (about a second, less when
     nothing changed): the live servers' pages load their scripts from it."""
+    from django.conf import settings
     from django.core.management import call_command
 
+    bundle = settings.BASE_DIR / "static/im/dist/tim.global.js"
+    assert bundle.exists(), "the classic-script SDK is not built: run `make sdk` first"
     call_command("collectstatic", interactive=False, verbosity=0)
 
 

@@ -76,6 +76,9 @@ def test_a_page_on_an_allowed_origin_chats_and_another_origin_is_refused(
     expect(bubbles(bob).last).to_contain_text("hello from the shop")
     send(bob, "hello, shop")
     expect(page.locator("#received li")).to_have_text(["bob: hello, shop"])
+    # A file goes up to Hutong's upload endpoint from the shop's origin (CORS).
+    page.evaluate("sendFile('bob', 'receipt.txt', 'one teapot')")
+    expect(bob.locator("[data-testid=file-name]")).to_have_text("receipt.txt")
 
     elsewhere = context.new_page()
     elsewhere.goto(f"{stranger.url}/")

@@ -231,3 +231,81 @@ async def test_a_live_server_takes_a_large_upload_whole(cast, media_store, live)
     done = await alice.ok("finishUpload", {"uuid": made["uuid"]})
     assert (done["isReady"], done["fileSize"]) == (True, len(data))
     await alice.close()
+
+
+def cross_site(url: str, method: str, origin: str, **headers: str) -> ApplicationCommunicator:
+    """A request from a page of ``origin``, to a server that lets in shop.example.com."""
+    path, _, query = url.partition("?")
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": method,
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [
+            (b"host", b"127.0.0.1:8000"),
+            (b"origin", origin.encode()),
+            *((k.replace("_", "-").lower().encode(), v.encode()) for k, v in headers.items()),
+        ],
+    }
+    return ApplicationCommunicator(application, scope)
+
+
+async def head_and_body(communicator: ApplicationCommunicator) -> tuple[int, dict, bytes]:
+    start = await communicator.receive_output(5)
+    body = await communicator.receive_output(5)
+    await communicator.wait(5)
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body["body"]
+
+
+async def test_pages_of_allowed_origins_upload_with_cors_and_others_are_refused(
+    cast, media_store, settings
+):
+    settings.IM_ALLOWED_ORIGINS = ["https://shop.example.com"]
+    alice = await online("alice")
+    data = b"from the shop" * 100
+    made = await announce(alice, len(data))
+    url = made["upload"]["url"]
+
+    preflight = cross_site(
+        url,
+        "OPTIONS",
+        "https://shop.example.com",
+        access_control_request_method="PUT",
+        access_control_request_headers="content-type",
+    )
+    await preflight.send_input({"type": "http.request", "body": b""})
+    status, headers, _ = await head_and_body(preflight)
+    assert status == 204
+    assert headers["access-control-allow-origin"] == "https://shop.example.com"
+    assert headers["access-control-allow-methods"] == "PUT"
+    assert headers["access-control-allow-headers"] == "content-type"
+
+    for stranger in ("https://evil.example", "null", "http://shop.example.com"):
+        refused = cross_site(url, "PUT", stranger, content_length=str(len(data)))
+        await refused.send_input({"type": "http.request", "body": data})
+        status, headers, body = await head_and_body(refused)
+        assert status == 403 and "access-control-allow-origin" not in headers, stranger
+        assert json.loads(body)["code"] == 4403 and "not" in json.loads(body)["message"]
+    assert media_store.objects() == set()
+
+    put = cross_site(
+        url,
+        "PUT",
+        "https://shop.example.com",
+        content_length=str(len(data)),
+        content_type="text/plain",
+    )
+    await put.send_input({"type": "http.request", "body": data})
+    status, headers, _ = await head_and_body(put)
+    assert status == 204
+    assert headers["access-control-allow-origin"] == "https://shop.example.com"
+    assert (await alice.ok("finishUpload", {"uuid": made["uuid"]}))["isReady"]
+    # The site's own page needs no CORS and gets none.
+    own = await announce(alice, len(data))
+    same = cross_site(
+        own["upload"]["url"], "PUT", "http://127.0.0.1:8000", content_length=str(len(data))
+    )
+    await same.send_input({"type": "http.request", "body": data})
+    status, headers, _ = await head_and_body(same)
+    assert status == 204 and "access-control-allow-origin" not in headers

@@ -37,6 +37,12 @@ const page = `<!doctype html>
     const message = tim.createTextMessage({to, conversationType: TIM.TYPES.CONV_C2C, payload: {text}});
     await tim.sendMessage(message);
   }
+  async function sendFile(to, name, text) {
+    // Uploaded to the Hutong server (another origin) before the message goes.
+    const file = new File([text], name, {type: 'text/plain'});
+    const message = tim.createFileMessage({to, conversationType: TIM.TYPES.CONV_C2C, payload: {file}});
+    await tim.sendMessage(message);
+  }
 </script>
 `;
 
