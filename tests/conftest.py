@@ -50,9 +50,10 @@ def _site_app_apart(settings) -> None:
 
 @pytest.fixture
 def im_app(db) -> App:
-    """The test app; it lets an account be online on several connections at once."""
+    """The test app; it lets an account be online on several connections at once, and
+    send as fast as a test does (tests/test_limits.py sets the send rate it tests)."""
     return App.objects.create(
-        sdkappid=SDKAPPID, secret_key=SECRET_KEY, name="test", max_web_instances=5
+        sdkappid=SDKAPPID, secret_key=SECRET_KEY, name="test", max_web_instances=5, send_rate=0
     )
 
 

@@ -130,8 +130,6 @@ async def test_nothing_lost_when_connections_drop_and_a_process_dies(servers):
     await owner.close()
     urls = [one.ws_url, two.ws_url]
     per_sender = 100
-    # Each sender sends ~30 a second; the send rate's own tests are in test_limits.
-    await App.objects.filter(sdkappid=SDKAPPID).aupdate(send_rate=0)
 
     async def connect_any(user_id: str, start: int) -> Conn:
         for attempt in range(200):
