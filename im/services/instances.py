@@ -66,15 +66,7 @@ def do_register_instance(
     limit = account.app.max_web_instances
     now = timezone.now()
     with transaction.atomic():
-        locked = one_or_none(
-            Account.objects.select_for_update(of=("self",))
-            .select_related("app", "site_user")
-            .filter(pk=account.pk)
-        )
-        # Read again under the lock: an operator disabling the account takes it too, so
-        # a login racing the disable is either kicked by it or refused here.
-        check_account_enabled(locked)
-        check_app_enabled(locked.app)
+        _lock_enabled(account)
         Instance.objects.filter(account=account, sig_expires_at__lte=now).delete()
         row = None
         if instance_id:
@@ -108,6 +100,21 @@ def do_register_instance(
         if not over:
             return []
         return _kick(Instance.objects.filter(account=account, pk__in=over), KICKED_MULTIPLE_ACCOUNT)
+
+
+def _lock_enabled(account: Account) -> Account:
+    """``account`` read again under its row lock, with its app and site user: refused
+    (70051, 60016) if it or its app is disabled. An operator disabling the account takes
+    the same lock, so a login racing that is either kicked by it or refused here (a
+    disabled app's kick is not locked per account: see ``do_kick_app``)."""
+    locked = one_or_none(
+        Account.objects.select_for_update(of=("self",))
+        .select_related("app", "site_user")
+        .filter(pk=account.pk)
+    )
+    check_account_enabled(locked)
+    check_app_enabled(locked.app)
+    return locked
 
 
 def _kick(rows: QuerySet[Instance], reason: str) -> list[str]:
@@ -179,20 +186,11 @@ def check_renew_usersig(*, account: Account, channel_name: str, user_sig: str) -
     and its app must still be enabled, and the connection's instance not kicked. The
     instance then expires with the new sig and belongs to the browser session that
     issued it."""
-    info = verify_usersig(
-        user_sig,
-        sdkappid=account.app.sdkappid,
-        secret_key=account.app.secret_key,
-        user_id=account.user_id,
-    )
     with transaction.atomic():
-        locked = one_or_none(
-            Account.objects.select_for_update(of=("self",))
-            .select_related("app", "site_user")
-            .filter(pk=account.pk)
+        app = _lock_enabled(account).app  # its key as it is now, not at the login
+        info = verify_usersig(
+            user_sig, sdkappid=app.sdkappid, secret_key=app.secret_key, user_id=account.user_id
         )
-        check_account_enabled(locked)
-        check_app_enabled(locked.app)
         row = one_or_none(Instance.objects.filter(channel_name=channel_name))
         if row is None or row.kicked_reason:
             raise InstanceKickedOut(row.kicked_reason if row else KICKED_REST_API)
