@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from im.admin.overview import overview_view
@@ -15,6 +16,9 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Django's default LOGIN_REDIRECT_URL, which links and tools written for Django sites
+    # assume; this site signs in to the chat (settings.LOGIN_REDIRECT_URL), so it goes there.
+    path("accounts/profile/", RedirectView.as_view(pattern_name="chat"), name="profile"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("im.urls")),

@@ -24,7 +24,13 @@ from im.services.site import ensure_site_app, site_credentials
 def chat(request: HttpRequest) -> HttpResponse:
     app = ensure_site_app()
     return render(
-        request, "im/chat.html", {"sdkappid": app.sdkappid, "revoke_window": app.revoke_window}
+        request,
+        "im/chat.html",
+        {
+            "sdkappid": app.sdkappid,
+            "revoke_window": app.revoke_window,
+            "max_message_bytes": app.max_message_bytes,
+        },
     )
 
 

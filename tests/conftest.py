@@ -98,6 +98,14 @@ def site_app(transactional_db) -> App:
 
 
 @pytest.fixture
+def one_instance_app(site_app: App) -> App:
+    """The site app set back to TIM's default of one instance (a second tab kicks the first)."""
+    site_app.max_web_instances = 1
+    site_app.save(update_fields=["max_web_instances"])
+    return site_app
+
+
+@pytest.fixture
 def two_instance_app(site_app: App) -> App:
     """The site app allowing an account two instances online at once (two tabs)."""
     site_app.max_web_instances = 2

@@ -148,8 +148,10 @@ def test_session_strings_are_in_the_js_catalog(accept_language, chinese):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_second_page_kicks_the_first_which_can_sign_in_again(site_users, site_app, live, browser):
-    assert site_app.max_web_instances == 1  # TIM's default
+def test_a_second_page_kicks_the_first_which_can_sign_in_again(
+    site_users, one_instance_app, live, browser
+):
+    # The site app allows several tabs; one set back to TIM's default of 1 kicks instead.
     bob = sign_in(browser, live, "bob")
     first = sign_in(browser, live, "alice")
     first.evaluate(MAKE_MESSAGE_JS)
@@ -581,7 +583,7 @@ async () => {
 }
 """
 
-# bob logs in again; a second login of bob's (the site app allows one) kicks it out,
+# bob logs in again; a second login of bob's (the site app set to allow one) kicks it out,
 # and it stays out: no reconnect of its own.
 SDK_KICK_JS = """
 async ({sigs, base}) => {
@@ -639,7 +641,8 @@ def bob_sigs(app) -> dict[str, str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sdk_catches_up_after_a_cut_and_a_kick_ends_the_session(site_app, live, browser):
+def test_sdk_catches_up_after_a_cut_and_a_kick_ends_the_session(one_instance_app, live, browser):
+    site_app = one_instance_app
     sigs = bob_sigs(site_app)
     link = CuttableLink()
     cut_bob = link.cut
@@ -699,7 +702,7 @@ def test_sdk_catches_up_after_a_cut_and_a_kick_ends_the_session(site_app, live, 
 
 
 # bob's first page is away (its link cut) when bob signs in on a second one; the site
-# app allows one instance. When the first comes back, it learns it was kicked.
+# app set to allow one instance. When the first comes back, it learns it was kicked.
 AWAY_SETUP_JS = (
     """
 async ({SDKAppID, sigs, base}) => {"""
@@ -743,8 +746,8 @@ async () => {
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_page_kicked_while_away_is_told_when_it_comes_back(site_app, live, browser):
-    assert site_app.max_web_instances == 1
+def test_a_page_kicked_while_away_is_told_when_it_comes_back(one_instance_app, live, browser):
+    site_app = one_instance_app
     link = CuttableLink()
     page = browser.new_page()
     page.route_web_socket(re.compile(r"/ws/im/\?bob$"), link.route)

@@ -16,21 +16,30 @@ from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 from im.errors import INVALID_PARAMS, IMError
-from im.models import Account, App
+from im.models import MAX_WEB_INSTANCES, Account, App
 from im.selectors import one_or_none
 from im.services.accounts import check_account_enabled, check_app_enabled, check_user_id
 from im.services.instances import SITE_SESSION_PREFIX, do_end_site_session, do_kick_account
 from im.services.profiles import MAX_TEXT_BYTES
 from im.usersig import gen_usersig
 
+# The site app's web instances online at once: people open the chat in several tabs and
+# on several devices, and with TIM's default of 1 each new tab would sign the others out.
+SITE_WEB_INSTANCES = MAX_WEB_INSTANCES
+
 
 def ensure_site_app() -> App:
-    """The app of ``IM_SITE_SDKAPPID``, created with a fresh key on first use."""
+    """The app of ``IM_SITE_SDKAPPID``, created with a fresh key on first use, allowing
+    ``SITE_WEB_INSTANCES`` tabs at once (an operator may lower it in the admin)."""
     try:
         with transaction.atomic():
             app, _ = App.objects.get_or_create(
                 sdkappid=settings.IM_SITE_SDKAPPID,
-                defaults={"secret_key": secrets.token_hex(32), "name": "Hutong"},
+                defaults={
+                    "secret_key": secrets.token_hex(32),
+                    "name": "Hutong",
+                    "max_web_instances": SITE_WEB_INSTANCES,
+                },
             )
     except IntegrityError:
         app = App.objects.get(sdkappid=settings.IM_SITE_SDKAPPID)

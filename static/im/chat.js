@@ -16,6 +16,7 @@ import {
   noticeText,
   tipText,
 } from './groupui.js';
+import {MAX_TEXT_BYTES, fitHeight, sizeText, textSize} from './composer.js';
 import {fillMediaBubble, imageVersion, setUploadProgress, uploadStrip, clockText} from './mediaui.js';
 import {errorText, groupTypeText, remindText, roleText} from './pagetext.js';
 import {ProfileUI, avatarElement} from './profileui.js';
@@ -56,6 +57,7 @@ const el = {
   emojiButton: $('emoji-button'),
   emojiPicker: $('emoji-picker'),
   messageInput: $('message-input'),
+  messageSize: $('message-size'),
   send: $('send'),
   attach: $('attach'),
   attachInput: $('attach-input'),
@@ -79,6 +81,8 @@ const el = {
 const PAGE_SIZE = 15; // getMessageList's largest page
 // The app's recall window; the server has the last word, the page only hides the
 // control once it can no longer work.
+// The app's largest message (content JSON and cloudCustomData), from the view.
+const MAX_MESSAGE_BYTES = Number(root.dataset.maxMessageBytes) || MAX_TEXT_BYTES;
 const REVOKE_WINDOW_MS = (Number(root.dataset.revokeWindow) || 120) * 1000;
 const LOAD_MORE_PX = 48; // this close to the top, scrolling up fetches older messages
 const BASE_TITLE = document.title;
@@ -162,7 +166,7 @@ function setState(name) {
 function updateComposer() {
   const usable = state.ready && state.activeID !== null && !isSystemID(state.activeID);
   el.messageInput.disabled = !usable;
-  el.send.disabled = !usable;
+  el.send.disabled = !usable || textSize(el.messageInput.value, MAX_MESSAGE_BYTES).over;
   el.emojiButton.disabled = !usable;
   el.attach.disabled = !usable;
   el.attachVideo.disabled = !usable;
@@ -171,6 +175,20 @@ function updateComposer() {
     closeEmojiPicker();
     cancelRecording();
   }
+}
+
+/**
+ * After the composer's text changed: its height, and its size against the
+ * message limit; a text over it cannot be sent (the server would refuse it).
+ */
+function onComposerInput() {
+  fitHeight(el.messageInput);
+  const size = textSize(el.messageInput.value, MAX_MESSAGE_BYTES);
+  el.messageSize.textContent = sizeText(size, i18n);
+  el.messageSize.hidden = !size.near;
+  el.messageSize.classList.toggle('over', size.over);
+  el.messageInput.setAttribute('aria-invalid', String(size.over));
+  el.send.disabled = el.messageInput.disabled || size.over;
 }
 
 /** Now, on the server's clock (message times are the server's). */
@@ -784,6 +802,11 @@ function placeOf(messages, message) {
 async function sendText() {
   const text = el.messageInput.value;
   if (!text.trim() || !state.ready || !state.activeID) return;
+  if (textSize(text, MAX_MESSAGE_BYTES).over) {
+    onComposerInput(); // says why; the text stays to be shortened
+    el.messageInput.focus();
+    return;
+  }
   if (el.status.dataset.kind === 'error') setStatus('');
   let message;
   try {
@@ -793,6 +816,7 @@ async function sendText() {
     return;
   }
   el.messageInput.value = '';
+  onComposerInput();
   closeEmojiPicker();
   addMessages([message]);
   renderMessages('bottom');
@@ -816,6 +840,12 @@ async function settleSend(message, sending) {
   } catch (error) {
     if (error.data?.cancelled) {
       forgetMessage(message);
+    } else if (error.code === TIM.ERROR.MESSAGE_TOO_LONG && message.type === TIM.TYPES.MSG_TEXT) {
+      // Never sendable: not a failed message to retry, but a text to shorten.
+      forgetMessage(message);
+      if (!el.messageInput.value) el.messageInput.value = message.payload.text;
+      onComposerInput();
+      showError(error);
     } else {
       state.failures.set(message.ID, errorText(error, i18n));
       showError(error);
@@ -1573,6 +1603,7 @@ function insertToken(token) {
   const start = input.selectionStart ?? input.value.length;
   const end = input.selectionEnd ?? start;
   input.setRangeText(token, start, end, 'end');
+  onComposerInput(); // setRangeText fires no input event
   closeEmojiPicker();
   input.focus();
 }
@@ -1898,6 +1929,7 @@ function start() {
   });
   el.record.addEventListener('click', toggleRecording);
   el.recordCancel.addEventListener('click', cancelRecording);
+  el.messageInput.addEventListener('input', onComposerInput);
   el.messageInput.addEventListener('paste', (event) => {
     // A screenshot pasted is an image to send; pasted text stays text.
     const files = [...(event.clipboardData?.files ?? [])];
