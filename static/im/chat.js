@@ -1478,7 +1478,7 @@ function memberItem(group, member) {
     const note = document.createElement('span');
     note.className = 'member-muted';
     note.dataset.testid = 'member-muted';
-    note.textContent = interpolate(gettext('muted until %s'), [timeFormat.format(new Date(mutedUntil))]);
+    note.textContent = interpolate(gettext('muted until %s'), [timeOfDay(mutedUntil, LANG)]);
     item.append(' ', note);
   }
 
