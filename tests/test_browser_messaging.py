@@ -41,12 +41,15 @@ def sign_in(
     username: str,
     *,
     prepare: Callable[[BrowserContext], None] | None = None,
+    **context_options,
 ) -> Page:
     """A new context signed in as ``username``, on the chat with its SDK ready.
 
-    ``prepare`` runs on the context before the first page loads (routes, clock).
+    ``prepare`` runs on the context before the first page loads (routes, clock);
+    ``context_options`` override the context's (``locale``, ``timezone_id``).
     """
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 720})
+    options = {"locale": "en-US", "viewport": {"width": 1280, "height": 720}} | context_options
+    context = browser.new_context(**options)
     context.set_default_timeout(TIMEOUT_MS)
     if prepare:
         prepare(context)

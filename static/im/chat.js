@@ -19,6 +19,8 @@ import {
 import {MAX_TEXT_BYTES, fitHeight, sizeText, textSize} from './composer.js';
 import {fillMediaBubble, imageVersion, setUploadProgress, uploadStrip, clockText} from './mediaui.js';
 import {errorText, groupTypeText, remindText, roleText} from './pagetext.js';
+import {appendMessageText} from './links.js';
+import {dayLabel, fullDateTime, listTime, startsNewDay, timeOfDay, untilNextDay} from './when.js';
 import {ProfileUI, avatarElement} from './profileui.js';
 import {VoiceRecorder} from './recorder.js';
 
@@ -99,6 +101,8 @@ const state = {
   // conversationID → {messages, nextReqMessageID, isCompleted, loaded, loading}
   stores: new Map(),
   activeID: null,
+  midnightTimer: null, // redraws the dates when the day changes (when.js)
+  opened: false, // whether a conversation was ever open on this page (see onMessageReceived)
   totalUnread: 0,
   revokeTimer: null,
   netState: TIM.TYPES.NET_STATE_CONNECTED, // the SDK's NET_STATE_CHANGE
@@ -137,10 +141,8 @@ const profiles = new ProfileUI({
 });
 const {people} = profiles;
 
-const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-  hour: '2-digit',
-  minute: '2-digit',
-});
+// Dates and times are said in the page's language (when.js).
+const LANG = document.documentElement.lang;
 
 // --- status and state ---
 
@@ -336,6 +338,14 @@ function conversationItem(conversation) {
   preview.className = 'preview';
   fillPreview(preview, conversation);
   button.append(conversationAvatar(id), name, preview);
+  const lastTime = conversation.lastMessage?.lastTime;
+  if (lastTime) {
+    const ms = lastTime * 1000;
+    const when = timeElement(ms, listTime(ms, serverNow(), LANG, i18n));
+    when.className = 'last-time';
+    when.dataset.testid = 'last-time';
+    button.append(when);
+  }
 
   const remind = remindTypeOf(conversation);
   if (remind === TIM.TYPES.MSG_REMIND_ACPT_NOT_NOTE || remind === TIM.TYPES.MSG_REMIND_DISCARD) {
@@ -419,10 +429,16 @@ function renderMessages(mode = 'auto') {
   const group = state.activeID ? isGroupID(state.activeID) : false;
 
   const started = startedPlayers(list);
-  const rows = messages.map((message) => messageRow(message, group));
-  for (const row of rows) {
+  const rows = [];
+  let previous = null;
+  for (const message of messages) {
+    const ms = message.time * 1000;
+    if (startsNewDay(previous, ms)) rows.push(daySeparator(ms));
+    previous = ms;
+    const row = messageRow(message, group);
     const kept = started.get(row.dataset.messageId);
     if (kept) row.querySelector(kept.localName)?.replaceWith(kept);
+    rows.push(row);
   }
   if (store?.loading) rows.unshift(historyRow());
   list.replaceChildren(...rows);
@@ -453,6 +469,37 @@ function startedPlayers(list) {
     if (id && (!player.paused || player.currentTime > 0)) started.set(id, player);
   }
   return started;
+}
+
+/** At midnight "Today" becomes "Yesterday": redraw what says either. */
+function redrawAtMidnight() {
+  clearTimeout(state.midnightTimer);
+  state.midnightTimer = setTimeout(() => {
+    renderConversations();
+    renderMessages('auto');
+    redrawAtMidnight();
+  }, untilNextDay(serverNow()) + 1000);
+}
+
+/** The line above a day's first message: "Today", "Yesterday" or its date. */
+function daySeparator(ms) {
+  const row = document.createElement('li');
+  row.className = 'day-separator';
+  row.dataset.testid = 'day-separator';
+  const time = document.createElement('time');
+  time.dateTime = new Date(ms).toISOString().slice(0, 10);
+  time.textContent = dayLabel(ms, serverNow(), LANG, i18n);
+  row.append(time);
+  return row;
+}
+
+/** A message's time of day, with its full date and time on hover. */
+function timeElement(ms, text) {
+  const time = document.createElement('time');
+  time.dateTime = new Date(ms).toISOString();
+  time.title = fullDateTime(ms, LANG);
+  time.textContent = text;
+  return time;
 }
 
 function historyRow() {
@@ -531,7 +578,7 @@ function fillBubble(bubble, message) {
   const {payload} = message;
   switch (message.type) {
     case TIM.TYPES.MSG_TEXT:
-      appendText(bubble, payload.text);
+      appendMessageText(bubble, payload.text);
       break;
     case TIM.TYPES.MSG_FACE: {
       const face = faceAt(payload.index);
@@ -557,10 +604,8 @@ function fillBubble(bubble, message) {
 function messageMeta(message) {
   const meta = document.createElement('div');
   meta.className = 'meta';
-  const time = document.createElement('time');
-  time.dateTime = new Date(message.time * 1000).toISOString();
-  time.textContent = timeFormat.format(new Date(message.time * 1000));
-  meta.append(time);
+  const ms = message.time * 1000;
+  meta.append(timeElement(ms, timeOfDay(ms, LANG)));
 
   if (message.status === 'unSend') {
     // The SDK holds it until the connection is back; say so rather than "sending".
@@ -670,6 +715,7 @@ function renderMembers() {
 function openConversation(conversationID, {focus = true} = {}) {
   if (el.status.dataset.kind === 'error' && state.ready) setStatus(''); // it was about the old one
   state.activeID = conversationID;
+  state.opened = true;
   renderActive('bottom');
   if (state.ready) {
     if (state.panelOpen && groupOf(conversationID)) loadMembers(groupOf(conversationID).groupID);
@@ -1462,7 +1508,7 @@ function memberItem(group, member) {
     const note = document.createElement('span');
     note.className = 'member-muted';
     note.dataset.testid = 'member-muted';
-    note.textContent = interpolate(gettext('muted until %s'), [timeFormat.format(new Date(mutedUntil))]);
+    note.textContent = interpolate(gettext('muted until %s'), [timeOfDay(mutedUntil, LANG)]);
     item.append(' ', note);
   }
 
@@ -1743,7 +1789,8 @@ function onNetStateChange({data: {state: netState}}) {
 function onMessageReceived({data: messages}) {
   addMessages(messages);
   // A first message into an empty page opens its conversation: nothing else is on screen.
-  if (state.activeID === null && messages.length) {
+  // Once the reader has had one open, a message only updates the list and the badges.
+  if (state.activeID === null && !state.opened && messages.length) {
     openConversation(messages[0].conversationID, {focus: false});
     return;
   }
@@ -1973,6 +2020,7 @@ function start() {
   });
 
   buildEmojiPicker();
+  redrawAtMidnight();
   renderTotal();
   renderActive();
   firstSignIn();
