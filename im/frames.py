@@ -108,8 +108,11 @@ def request_id(frame: dict) -> int | str | None:
         return None
     if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
         return None
-    if isinstance(value, str) and not _sendable(value):
-        return None
+    if isinstance(value, str):
+        try:
+            check_text(value)
+        except IMError:
+            return None
     return value
 
 
@@ -135,20 +138,15 @@ def check_values(document: dict | list) -> None:
                 stack.append((item, depth + 1))
 
 
-def _sendable(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    if text.isascii():
-        return True
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def check_text(text: str) -> None:
+    """Refuse a string that cannot be stored or sent back: a NUL, or a lone surrogate
+    (which only a non-ASCII string can hold, so ASCII skips the encoding)."""
     if "\x00" in text:
         raise IMError(INVALID_PARAMS, "strings must not contain NUL characters")
-    if not _sendable(text):
-        raise IMError(INVALID_PARAMS, "strings must be valid Unicode (a lone surrogate was sent)")
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            raise IMError(
+                INVALID_PARAMS, "strings must be valid Unicode (a lone surrogate was sent)"
+            ) from None

@@ -88,10 +88,11 @@ def refusal(scope: dict) -> str | None:
 
 
 def cross_origin(scope: dict) -> str | None:
-    """The origin of a page on another site that ``refusal`` lets in (to be named in
-    CORS headers), or None: no ``Origin``, or the site's own page."""
+    """For a request ``refusal`` has let in: the origin of the page on another site that
+    sent it (to be named in CORS headers), or None: no ``Origin``, or the site's own
+    page."""
     origin_header = _header(scope, b"origin")
-    if origin_header is None or refusal(scope) is not None:
+    if origin_header is None:
         return None
     origin = normalize_origin(origin_header)
     if origin is None or _is_own(origin, _header(scope, b"host") or ""):
