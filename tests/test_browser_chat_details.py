@@ -33,6 +33,9 @@ LINK_TEXT = (
 LINK_SHOWN = LINK_TEXT.replace("[微笑]", "😊")
 WEEKDAYS_ZH = "一二三四五六日"
 
+# What the page shows of dates and links is the same on every configuration.
+pytestmark = pytest.mark.once
+
 
 class History:
     """When the stored messages were sent, in the pages' time zone."""

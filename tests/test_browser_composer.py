@@ -70,6 +70,7 @@ def composer_box(page: Page) -> dict:
 TOO_LONG = {"en": "Too long to send", "zh": "太长，无法发送"}
 
 
+@pytest.mark.once  # the page alone: the same on every configuration
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_a_text_over_the_limit_is_refused_as_typed_and_kept(site_users, live, browser, language):
@@ -151,6 +152,7 @@ def test_a_text_the_server_refuses_for_its_size_comes_back_to_the_composer(
 # --- the composer's height ---
 
 
+@pytest.mark.once  # the page alone: the same on every configuration
 @pytest.mark.django_db(transaction=True)
 def test_the_composer_grows_to_eight_lines_then_scrolls_and_shrinks_after_sending(
     site_users, live, browser
@@ -238,6 +240,7 @@ EMPTY = {
 }
 
 
+@pytest.mark.once  # the page alone: the same on every configuration
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_with_no_conversation_the_sidebar_says_what_to_do_at_its_top(
@@ -269,6 +272,7 @@ NOT_FOUND = {
 }
 
 
+@pytest.mark.once  # the page alone: the same on every configuration
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_a_missing_page_is_the_sites_own_404(language):
@@ -284,6 +288,7 @@ def test_a_missing_page_is_the_sites_own_404(language):
     assert "/static/im/chat.css" in page
 
 
+@pytest.mark.once  # the page alone: the same on every configuration
 @pytest.mark.parametrize(
     ("code", "title"), [("400", "请求有误"), ("403", "无权访问"), ("500", "出错了")]
 )
@@ -295,6 +300,7 @@ def test_the_other_error_pages_render_with_no_request_in_the_sites_look(code, ti
     assert "/static/im/chat.css" in page
 
 
+@pytest.mark.once  # the page alone: the same on every configuration
 @pytest.mark.django_db
 def test_djangos_default_after_login_address_goes_to_the_chat(client):
     """LOGIN_REDIRECT_URL is the chat, so signing in never lands on /accounts/profile/; the
