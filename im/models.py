@@ -127,6 +127,10 @@ class Account(models.Model):
     is_admin = models.BooleanField(_("app administrator"), default=False)
     # Set by an operator: the account's sessions are kicked and its logins refused.
     is_disabled = models.BooleanField(_("disabled"), default=False)
+    # Set by the REST API's account_delete: the account reads as not imported and its
+    # profile is reset; its next login or import brings it back (messages it sent stay
+    # in its peers' histories, as rows every conversation needs).
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     site_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
