@@ -15,7 +15,6 @@ from im.services.instances import do_kick_account
 from im.services.profiles import CHECKS, check_avatar_url, check_update_profile, do_update_profile
 
 
-
 def check_import_account(
     *, app: App, user_id: str, nick: str | None = None, avatar: str | None = None
 ) -> Account:
