@@ -71,6 +71,18 @@ def access_member(
     return group, member
 
 
+def access_speaker(account: Account, group_id: str) -> tuple[Group, GroupMember]:
+    """A group ``account`` sends to: as a member, or as the app administrator, who
+    speaks in every group (TIM's REST ``send_group_msg`` without ``From_Account``).
+    Only a non-member pays for the administrator check: sends are the hot path."""
+    group, member = access_group(account, group_id)
+    if member is None and is_app_admin(account):
+        member = _as_operator(group, account)
+    if member is None:
+        raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
+    return group, member
+
+
 def access_manager(
     account: Account, group_id: str, *, for_update: bool = False
 ) -> tuple[Group, GroupMember]:
@@ -81,11 +93,17 @@ def access_manager(
     session opened before an operator's change still acts as what it is now."""
     group, member = access_group(account, group_id, for_update=for_update)
     if (member is None or member.role != Role.OWNER) and is_app_admin(account):
-        member = GroupMember(group=group, account=account, role=Role.OWNER)
-        member.is_operator = True
+        member = _as_operator(group, account)
     if member is None:
         raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
     return group, member
+
+
+def _as_operator(group: Group, account: Account) -> GroupMember:
+    """The app administrator acting in ``group``: an owner's rights, no membership."""
+    member = GroupMember(group=group, account=account, role=Role.OWNER)
+    member.is_operator = True
+    return member
 
 
 def own_membership(actor: GroupMember) -> GroupMember | None:
@@ -94,9 +112,10 @@ def own_membership(actor: GroupMember) -> GroupMember | None:
 
 
 def access_group_profile(account: Account, group_id: str) -> tuple[Group, GroupMember | None]:
-    """A group whose profile ``account`` may see: its own, or any that is not Private."""
+    """A group whose profile ``account`` may see: its own, or any that is not Private;
+    the app administrator sees every group."""
     group, member = access_group(account, group_id)
-    if member is None and group.type == Group.Type.PRIVATE:
+    if member is None and group.type == Group.Type.PRIVATE and not is_app_admin(account):
         raise IMError(NO_PERMISSION, f"group {group_id!r} is private")
     return group, member
 

@@ -420,3 +420,29 @@ def c2c_unread_counts(account: Account) -> dict[str, int]:
         peer = c.account_high if c.account_low_id == account.pk else c.account_low
         counts[peer.user_id] = participant.unread
     return counts
+
+
+def app_groups(app: App, *, after_pk: int, limit: int, group_type: str = "") -> list[Group]:
+    """Up to ``limit`` of the app's groups created after the one numbered ``after_pk``,
+    oldest first (keyset paging for TIM's REST ``get_appid_group_list``)."""
+    groups = Group.objects.filter(app=app, pk__gt=after_pk)
+    if group_type:
+        groups = groups.filter(type=group_type)
+    return list(groups.order_by("pk")[:limit])
+
+
+def muted_members(group: Group, now: datetime) -> list[GroupMember]:
+    """The members whose mute has not ended, soonest end first."""
+    return list(
+        GroupMember.objects.filter(group=group, mute_until__gt=now)
+        .select_related("account")
+        .order_by("mute_until", "pk")
+    )
+
+
+def message_at_seq(conversation: Conversation, seq: int) -> Message | None:
+    """The message numbered ``seq`` in a group conversation."""
+    found = _in_conversation(
+        conversation, Message.objects.filter(conversation=conversation, seq=seq)
+    )
+    return found[0] if found else None

@@ -64,6 +64,12 @@ def cast(im_app: App) -> dict[str, Account]:
 
 
 @pytest.fixture
+def rest_admin(cast) -> Account:
+    """The app administrator the REST API tests sign requests as (TIM's default name)."""
+    return Account.objects.create(app=cast["alice"].app, user_id="administrator", is_admin=True)
+
+
+@pytest.fixture
 def app_admin(db, django_user_model):
     return django_user_model.objects.create_superuser("appadmin", "admin@example.com", "pw-admin-1")
 

@@ -3,73 +3,18 @@ envelope and its refusals, and each command with its effect on live WebSocket cl
 
 from __future__ import annotations
 
-import json
 import time
-from typing import Any
-from urllib.parse import urlencode
 
 import pytest
-from django.test import AsyncClient, Client
+from django.test import Client
 from TLSSigAPIv2 import TLSSigAPIv2
 
 from im.models import Account, App, BlacklistEntry, Message
 from tests.conftest import SDKAPPID, SECRET_KEY, make_sig
+from tests.rest import ADMIN, apost, fails, ok, url
 from tests.wsclient import assert_all_silent, online, text_message
 
-ADMIN = "administrator"
 live = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def rest_admin(cast) -> Account:
-    return Account.objects.create(app=cast["alice"].app, user_id=ADMIN, is_admin=True)
-
-
-def url(
-    command: str,
-    *,
-    identifier: str = ADMIN,
-    sig: str | None = None,
-    sdkappid: int | str = SDKAPPID,
-    **extra: str,
-) -> str:
-    if sig is None:
-        sig = TLSSigAPIv2(SDKAPPID, SECRET_KEY).gen_sig(identifier)
-    query = {
-        "sdkappid": sdkappid,
-        "identifier": identifier,
-        "usersig": sig,
-        "random": "99999999",
-        "contenttype": "json",
-        **extra,
-    }
-    return f"/v4/{command}?{urlencode(query)}"
-
-
-def post(command: str, body: Any, **kw: Any) -> dict[str, Any]:
-    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-    response = Client().post(url(command, **kw), data, content_type="application/json")
-    assert response.status_code == 200
-    return response.json()
-
-
-async def apost(command: str, body: Any) -> dict[str, Any]:
-    response = await AsyncClient().post(url(command), json.dumps(body), "application/json")
-    assert response.status_code == 200
-    return response.json()
-
-
-def ok(command: str, body: Any, **kw: Any) -> dict[str, Any]:
-    answer = post(command, body, **kw)
-    assert (answer["ActionStatus"], answer["ErrorCode"]) == ("OK", 0), answer
-    return answer
-
-
-def fails(command: str, body: Any, code: int, **kw: Any) -> dict[str, Any]:
-    answer = post(command, body, **kw)
-    assert (answer["ActionStatus"], answer["ErrorCode"]) == ("FAIL", code), answer
-    assert answer["ErrorInfo"]
-    return answer
 
 
 def send_body(text: str = "hi", *, to: str = "bob", frm: str = "alice", random: int = 7) -> dict:

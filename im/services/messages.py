@@ -26,7 +26,7 @@ from im.events import Event, send_event_on_commit
 from im.models import Account, App, Conversation, Group, Message, Participant
 from im.permissions import (
     access_conversation,
-    access_member,
+    access_speaker,
     check_can_revoke,
     check_can_send_c2c,
     check_can_speak,
@@ -133,7 +133,7 @@ def check_send_message(
             uploads.do_attach_uploads(message)
             return message
     if conversation_type == Conversation.Kind.GROUP:
-        group, member = access_member(sender, to)
+        group, member = access_speaker(sender, to)
         check_can_speak(group, member)
         with transaction.atomic():
             conversation = lock_group_conversation(group)
