@@ -15,8 +15,8 @@ live = pytest.mark.django_db(transaction=True)
 SVC = "group_open_http_svc"
 
 
-def create(group_id: str = "tea", group_type: str = "Public", **extra) -> str:
-    body = {
+def group_body(group_id: str = "tea", group_type: str = "Public", **extra) -> dict:
+    return {
         "Owner_Account": "alice",
         "Type": group_type,
         "GroupId": group_id,
@@ -24,7 +24,10 @@ def create(group_id: str = "tea", group_type: str = "Public", **extra) -> str:
         "MemberList": [{"Member_Account": "bob"}],
         **extra,
     }
-    return ok(f"{SVC}/create_group", body)["GroupId"]
+
+
+def create(group_id: str = "tea", group_type: str = "Public", **extra) -> str:
+    return ok(f"{SVC}/create_group", group_body(group_id, group_type, **extra))["GroupId"]
 
 
 def roles(group_id: str) -> dict[str, str]:
@@ -89,10 +92,7 @@ def test_a_bad_create_makes_no_group(rest_admin, change, code):
 @live
 async def test_members_added_and_removed_by_rest_hear_it_live(rest_admin):
     carol = await online("carol")
-    await apost(
-        f"{SVC}/create_group",
-        {"Owner_Account": "alice", "Type": "Public", "GroupId": "tea", "Name": "n"},
-    )
+    await apost(f"{SVC}/create_group", group_body(MemberList=[]))
     added = await apost(
         f"{SVC}/add_group_member",
         {
@@ -219,16 +219,8 @@ def test_member_info_roles_mute_and_name_cards(rest_admin):
 @live
 async def test_a_system_notification_reaches_only_the_members_named(rest_admin):
     bob, carol = await online("bob"), await online("carol")
-    await apost(
-        f"{SVC}/create_group",
-        {
-            "Owner_Account": "alice",
-            "Type": "Private",
-            "GroupId": "tea",
-            "Name": "n",
-            "MemberList": [{"Member_Account": "bob"}, {"Member_Account": "carol"}],
-        },
-    )
+    members = [{"Member_Account": "bob"}, {"Member_Account": "carol"}]
+    await apost(f"{SVC}/create_group", group_body(group_type="Private", MemberList=members))
     for client in (bob, carol):
         await client.push("GROUP_JOINED")
     answer = await apost(
@@ -300,16 +292,7 @@ def test_imported_history_is_stored_in_time_order_and_counts_as_read(rest_admin)
 @live
 async def test_imported_messages_are_told_to_nobody_and_not_unread(rest_admin):
     bob = await online("bob")
-    await apost(
-        f"{SVC}/create_group",
-        {
-            "Owner_Account": "alice",
-            "Type": "Private",
-            "GroupId": "tea",
-            "Name": "n",
-            "MemberList": [{"Member_Account": "bob"}],
-        },
-    )
+    await apost(f"{SVC}/create_group", group_body(group_type="Private"))
     await bob.push("GROUP_JOINED")
     await bob.ok("setMessageRead", {"conversationID": "GROUPtea"})
     bob.pushes.clear()
