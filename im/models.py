@@ -59,6 +59,14 @@ class App(models.Model):
             "(TIM's 12 KB by default)."
         ),
     )
+    group_message_rate = models.PositiveIntegerField(
+        _("messages a second per group"),
+        default=40,
+        help_text=_(
+            "How many messages one group takes a second (TIM's 40); past a share of it "
+            "the lower priorities are refused first, High last. 0 for no limit."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

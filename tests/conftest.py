@@ -51,9 +51,15 @@ def _site_app_apart(settings) -> None:
 @pytest.fixture
 def im_app(db) -> App:
     """The test app; it lets an account be online on several connections at once, and
-    send as fast as a test does (tests/test_limits.py sets the send rate it tests)."""
+    send as fast as a test does, to a person or a group (tests/test_limits.py sets the
+    rates it tests)."""
     return App.objects.create(
-        sdkappid=SDKAPPID, secret_key=SECRET_KEY, name="test", max_web_instances=5, send_rate=0
+        sdkappid=SDKAPPID,
+        secret_key=SECRET_KEY,
+        name="test",
+        max_web_instances=5,
+        send_rate=0,
+        group_message_rate=0,
     )
 
 

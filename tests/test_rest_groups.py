@@ -309,3 +309,14 @@ async def test_imported_messages_are_told_to_nobody_and_not_unread(rest_admin):
     history = await bob.ok("getMessageList", {"conversationID": "GROUPtea"})
     assert history["messageList"][-1]["payload"] == {"text": "old"}
     await bob.close()
+
+
+def test_the_administrator_keeps_its_rights_in_a_group_it_owns(rest_admin):
+    owned = ok(f"{SVC}/create_group", {"Type": "Public", "Name": "news"})["GroupId"]
+    assert roles(owned) == {ADMIN: "Owner"}
+    added = ok(
+        f"{SVC}/add_group_member", {"GroupId": owned, "MemberList": [{"Member_Account": "bob"}]}
+    )
+    assert added["MemberList"] == [{"Member_Account": "bob", "Result": 1}]
+    info = ok(f"{SVC}/get_group_info", {"GroupIdList": [owned]})["GroupInfo"][0]
+    assert (info["Owner_Account"], info["MemberNum"]) == (ADMIN, 2)

@@ -38,8 +38,8 @@ def authenticate(query: Mapping[str, str]) -> Caller:
     if admin is None or not admin.is_admin:
         raise IMError(
             NEEDS_ADMIN,
-            f"{identifier!r} is not an administrator of this app "
-            "(make it one with `imapp --admin` or in the admin)",
+            f"{identifier!r} is not an administrator of this app (make it one with "
+            f"`manage.py imapp --sdkappid {app.sdkappid} --admin {identifier}` or in the admin)",
         )
     check_account_enabled(admin)
     return Caller(app=app, admin=admin)

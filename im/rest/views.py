@@ -63,6 +63,8 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     try:
         return frames.parse_frame(text, max_bytes=limit)
     except frames.BadFrame as bad:
+        if bad.error.code == INVALID_JSON:  # in the request's words, not a frame's
+            raise IMError(INVALID_JSON, "the request body must be a JSON object") from None
         raise bad.error from None
 
 

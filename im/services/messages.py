@@ -31,10 +31,10 @@ from im.permissions import (
     check_can_send_c2c,
     check_can_speak,
 )
-from im.selectors import get_account, get_message, message_select, one_or_none
+from im.selectors import get_account, get_message, group_conversation, message_select, one_or_none
 from im.services import uploads
 from im.services.accounts import do_ensure_console_operator
-from im.services.limits import check_message_size, check_send_rate
+from im.services.limits import check_group_rate, check_message_size, check_send_rate
 from im.services.payloads import GROUP_SYSTEM_NOTICE, GROUP_TIP, MAX_BODY_BYTES, check_payload
 from im.transactions import in_callers_transaction
 
@@ -107,7 +107,8 @@ def check_send_message(
     comes from the uploads, not from the client. Every attempt takes one of the
     sender's send-rate tokens (``limits``), a resend too: it is a frame to answer;
     ``limit_rate`` False is the app's back end sending for the account (the REST API,
-    limited per command instead)."""
+    limited per command instead). A group message also takes a place in the group's
+    messages of this second, whoever sends it (``limits.check_group_rate``)."""
     if limit_rate:
         check_send_rate(sender)
     check_message_size(sender.app, draft.payload, draft.cloud_custom_data)
@@ -135,6 +136,15 @@ def check_send_message(
     if conversation_type == Conversation.Kind.GROUP:
         group, member = access_speaker(sender, to)
         check_can_speak(group, member)
+        try:
+            check_group_rate(sender.app, group, draft.priority)
+        except IMError:
+            # A resend of what was stored gets its answer, however busy the group.
+            conversation = group_conversation(group)
+            resent = conversation and stored_resend(conversation, sender, draft)
+            if resent is None:
+                raise
+            return resent
         with transaction.atomic():
             conversation = lock_group_conversation(group)
             message = do_send_message(
