@@ -20,7 +20,9 @@ _SQLITE_BATCH = 50_000
 
 def ensure_app(*, sdkappid: int, secret_key: str) -> dict[str, Any]:
     """The bench app: several instances per account allowed, messages kept forever, no
-    send rate (a bench account sends hundreds a second)."""
+    send rate (a bench account sends hundreds a second) and no per-group rate (the
+    fan-out scenarios send more than TIM's 40 a second to one group, to find what the
+    server can deliver)."""
     from im.services.apps import do_upsert_app
 
     app, created = do_upsert_app(
@@ -30,6 +32,7 @@ def ensure_app(*, sdkappid: int, secret_key: str) -> dict[str, Any]:
         max_web_instances=10,
         message_retention_days=0,
         send_rate=0,
+        group_message_rate=0,
     )
     return {"sdkappid": app.sdkappid, "created": created}
 

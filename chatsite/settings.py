@@ -292,6 +292,10 @@ IM_ALLOWED_ORIGINS = [
 # WebSocket logins from one network address: a second, and at once (0: no limit).
 IM_LOGIN_RATE = float(os.environ.get("IM_LOGIN_RATE", "20"))
 IM_LOGIN_BURST = int(os.environ.get("IM_LOGIN_BURST", "100"))
+# The REST API (/v4/...): calls a second per app and command, as TIM's default (0: no
+# limit), and the largest request body it reads (a batch of 500 receivers fits easily).
+IM_REST_RATE = float(os.environ.get("IM_REST_RATE", "200"))
+IM_REST_MAX_BODY_BYTES = 1024 * 1024
 # Largest WebSocket frame the server reads; a bigger one is refused unread.
 IM_MAX_FRAME_BYTES = 64 * 1024
 # Seconds a new (or logged-out) connection has to log in before it is closed (4401).

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from im.admin.overview import overview_view
+from im.rest.views import v4
 
 urlpatterns = [
     # Before the admin's own URLs, whose catch-all would take it for an app's index.
@@ -19,6 +20,8 @@ urlpatterns = [
     # Django's default LOGIN_REDIRECT_URL, which links and tools written for Django sites
     # assume; this site signs in to the chat (settings.LOGIN_REDIRECT_URL), so it goes there.
     path("accounts/profile/", RedirectView.as_view(pattern_name="chat"), name="profile"),
+    # TIM's REST API for an app's own back end (im/rest/, docs/rest-api.md).
+    path("v4/<str:service>/<str:name>", v4, name="rest-api"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("im.urls")),

@@ -1,10 +1,13 @@
-"""Token buckets: how often something may happen, counted once for every process.
+"""How often something may happen, counted once for every process: token buckets, and
+counts per second.
 
 A bucket holds up to ``burst`` tokens and gains ``rate`` a second; each event takes
-one, and an event finding it empty is refused. With ``REDIS_URL`` set the buckets live
-in Redis (one hash per key, changed by one script, so two processes never both take
-the last token, and the time is Redis's, so their clocks need not agree); otherwise in
-this process, which is then the only one.
+one, and an event finding it empty is refused. A count per second (``admit``) lets
+events in while the second's count is under a ceiling the caller gives each event, so
+events of one key can have different ceilings. With ``REDIS_URL`` set both live in
+Redis (changed by one script each, so two processes never both take the last place,
+and the time is Redis's, so their clocks need not agree); otherwise in this process,
+which is then the only one.
 """
 
 from __future__ import annotations
@@ -43,16 +46,44 @@ def take(key: str, *, rate: float, burst: int) -> bool:
         return True
     if settings.REDIS_URL:
         name = f"{settings.REDIS_PREFIX}:bucket:{key}"
-        return bool(_redis_script()(keys=[name], args=[rate, max(burst, 1)]))
+        return bool(_redis_script(_TAKE)(keys=[name], args=[rate, max(burst, 1)]))
     return _local.take(key, rate, max(burst, 1))
 
 
+# KEYS[1]: the key's counts; ARGV[1]: this event's ceiling. Returns 1 if the event is
+# counted: the current second's count was under the ceiling. One hash field per second,
+# the hash kept a little longer than a second.
+_ADMIT = """
+local second = redis.call('TIME')[1]
+local count = tonumber(redis.call('HGET', KEYS[1], second)) or 0
+if count >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('HINCRBY', KEYS[1], second, 1)
+redis.call('EXPIRE', KEYS[1], 2)
+return 1
+"""
+
+
+def admit(key: str, *, ceiling: int) -> bool:
+    """Count an event of ``key`` in the current second if fewer than ``ceiling`` were
+    counted in it so far; False (not counted) otherwise."""
+    if settings.REDIS_URL:
+        name = f"{settings.REDIS_PREFIX}:second:{key}"
+        return bool(_redis_script(_ADMIT)(keys=[name], args=[ceiling]))
+    return _local_seconds.admit(key, ceiling)
+
+
 @cache
-def _redis_script():
+def _redis_client():
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
-    return client.register_script(_TAKE)
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
+
+
+@cache
+def _redis_script(source: str):
+    return _redis_client().register_script(source)
 
 
 class _LocalBuckets:
@@ -84,3 +115,24 @@ class _LocalBuckets:
 
 
 _local = _LocalBuckets()
+
+
+class _LocalSeconds:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._second = 0
+        self._counts: dict[str, int] = {}  # this second's, by key
+
+    def admit(self, key: str, ceiling: int) -> bool:
+        second = int(time.time())
+        with self._lock:
+            if second != self._second:
+                self._second, self._counts = second, {}
+            count = self._counts.get(key, 0)
+            if count >= ceiling:
+                return False
+            self._counts[key] = count + 1
+            return True
+
+
+_local_seconds = _LocalSeconds()

@@ -59,6 +59,14 @@ class App(models.Model):
             "(TIM's 12 KB by default)."
         ),
     )
+    group_message_rate = models.PositiveIntegerField(
+        _("messages a second per group"),
+        default=40,
+        help_text=_(
+            "How many messages one group takes a second (TIM's 40); past a share of it "
+            "the lower priorities are refused first, High last. 0 for no limit."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -127,6 +135,10 @@ class Account(models.Model):
     is_admin = models.BooleanField(_("app administrator"), default=False)
     # Set by an operator: the account's sessions are kicked and its logins refused.
     is_disabled = models.BooleanField(_("disabled"), default=False)
+    # Set by the REST API's account_delete: the account reads as not imported and its
+    # profile is reset; its next login or import brings it back (messages it sent stay
+    # in its peers' histories, as rows every conversation needs).
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     site_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -71,6 +71,18 @@ def access_member(
     return group, member
 
 
+def access_speaker(account: Account, group_id: str) -> tuple[Group, GroupMember]:
+    """A group ``account`` sends to: as a member, or as the app administrator, who
+    speaks in every group (TIM's REST ``send_group_msg`` without ``From_Account``).
+    Only a non-member pays for the administrator check: sends are the hot path."""
+    group, member = access_group(account, group_id)
+    if member is None and is_app_admin(account):
+        member = _as_operator(group, account)
+    if member is None:
+        raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
+    return group, member
+
+
 def access_manager(
     account: Account, group_id: str, *, for_update: bool = False
 ) -> tuple[Group, GroupMember]:
@@ -80,23 +92,32 @@ def access_manager(
     API) the highest rights over every group; ``is_app_admin`` is read fresh, so a
     session opened before an operator's change still acts as what it is now."""
     group, member = access_group(account, group_id, for_update=for_update)
-    if (member is None or member.role != Role.OWNER) and is_app_admin(account):
-        member = GroupMember(group=group, account=account, role=Role.OWNER)
-        member.is_operator = True
+    if is_app_admin(account):
+        member = _as_operator(group, account, member)
     if member is None:
         raise IMError(NO_PERMISSION, f"you are not a member of group {group_id!r}")
     return group, member
 
 
+def _as_operator(group: Group, account: Account, member: GroupMember | None = None) -> GroupMember:
+    """The app administrator acting in ``group``: an owner's rights, whatever its own
+    membership (its owner's row, marked; else an unsaved stand-in)."""
+    if member is None or member.role != Role.OWNER:
+        member = GroupMember(group=group, account=account, role=Role.OWNER)
+    member.is_operator = True
+    return member
+
+
 def own_membership(actor: GroupMember) -> GroupMember | None:
-    """What a result tells the caller of its own membership: none for an operator."""
-    return None if actor.is_operator else actor
+    """What a result tells the caller of its own membership: none for a stand-in."""
+    return None if actor.is_operator and actor.pk is None else actor
 
 
 def access_group_profile(account: Account, group_id: str) -> tuple[Group, GroupMember | None]:
-    """A group whose profile ``account`` may see: its own, or any that is not Private."""
+    """A group whose profile ``account`` may see: its own, or any that is not Private;
+    the app administrator sees every group."""
     group, member = access_group(account, group_id)
-    if member is None and group.type == Group.Type.PRIVATE:
+    if member is None and group.type == Group.Type.PRIVATE and not is_app_admin(account):
         raise IMError(NO_PERMISSION, f"group {group_id!r} is private")
     return group, member
 

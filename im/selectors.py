@@ -5,6 +5,7 @@ Selectors only read; who may read what is decided in ``im.permissions``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeVar
 
 from django.db.models import (
@@ -384,3 +385,64 @@ def participant_with_unread(account: Account, conversation: Conversation) -> Par
         unread=_unread_subquery(account), remind_type=_remind_subquery(account)
     )
     return one_or_none(_participant_select(queryset))
+
+
+def message_at(conversation: Conversation, *, seq: int, random: int) -> Message | None:
+    """The message numbered ``seq`` whose random is ``random`` (TIM's REST MsgKey)."""
+    queryset = Message.objects.filter(conversation=conversation, seq=seq, random=random)
+    found = _in_conversation(conversation, queryset)
+    return found[0] if found else None
+
+
+def messages_in_period(
+    conversation: Conversation, *, since: datetime, until: datetime, after_seq: int, limit: int
+) -> list[Message]:
+    """Up to ``limit`` messages sent in [``since``, ``until``] and numbered after
+    ``after_seq``, oldest first (the REST API's roaming messages)."""
+    queryset = Message.objects.filter(
+        conversation=conversation, created_at__gte=since, created_at__lte=until, seq__gt=after_seq
+    ).order_by("seq")[:limit]
+    return _in_conversation(conversation, queryset)
+
+
+def c2c_unread_counts(account: Account) -> dict[str, int]:
+    """Each C2C peer's userID → the messages from it ``account`` has not read (those
+    with any)."""
+    participants = (
+        Participant.objects.filter(account=account, conversation__kind=Conversation.Kind.C2C)
+        .annotate(unread=_unread_subquery(account))
+        .filter(unread__gt=0)
+        .select_related("conversation__account_low", "conversation__account_high")
+    )
+    counts = {}
+    for participant in participants:
+        c = participant.conversation
+        peer = c.account_high if c.account_low_id == account.pk else c.account_low
+        counts[peer.user_id] = participant.unread
+    return counts
+
+
+def app_groups(app: App, *, after_pk: int, limit: int, group_type: str = "") -> list[Group]:
+    """Up to ``limit`` of the app's groups created after the one numbered ``after_pk``,
+    oldest first (keyset paging for TIM's REST ``get_appid_group_list``)."""
+    groups = Group.objects.filter(app=app, pk__gt=after_pk)
+    if group_type:
+        groups = groups.filter(type=group_type)
+    return list(groups.order_by("pk")[:limit])
+
+
+def muted_members(group: Group, now: datetime) -> list[GroupMember]:
+    """The members whose mute has not ended, soonest end first."""
+    return list(
+        GroupMember.objects.filter(group=group, mute_until__gt=now)
+        .select_related("account")
+        .order_by("mute_until", "pk")
+    )
+
+
+def message_at_seq(conversation: Conversation, seq: int) -> Message | None:
+    """The message numbered ``seq`` in a group conversation."""
+    found = _in_conversation(
+        conversation, Message.objects.filter(conversation=conversation, seq=seq)
+    )
+    return found[0] if found else None

@@ -51,9 +51,15 @@ def _site_app_apart(settings) -> None:
 @pytest.fixture
 def im_app(db) -> App:
     """The test app; it lets an account be online on several connections at once, and
-    send as fast as a test does (tests/test_limits.py sets the send rate it tests)."""
+    send as fast as a test does, to a person or a group (tests/test_limits.py sets the
+    rates it tests)."""
     return App.objects.create(
-        sdkappid=SDKAPPID, secret_key=SECRET_KEY, name="test", max_web_instances=5, send_rate=0
+        sdkappid=SDKAPPID,
+        secret_key=SECRET_KEY,
+        name="test",
+        max_web_instances=5,
+        send_rate=0,
+        group_message_rate=0,
     )
 
 
@@ -61,6 +67,12 @@ def im_app(db) -> App:
 def cast(im_app: App) -> dict[str, Account]:
     """Accounts for alice, bob and carol (as if each had logged in once)."""
     return {uid: Account.objects.create(app=im_app, user_id=uid, nick=uid.title()) for uid in CAST}
+
+
+@pytest.fixture
+def rest_admin(cast) -> Account:
+    """The app administrator the REST API tests sign requests as (TIM's default name)."""
+    return Account.objects.create(app=cast["alice"].app, user_id="administrator", is_admin=True)
 
 
 @pytest.fixture

@@ -216,3 +216,22 @@ def test_the_registry_refuses_a_login_that_raced_a_disable(cast, im_app):
         do_register_instance(account=account, channel_name="c2", sig_expires_at=expires)
     assert refused.value.code == SDKAPPID_DISABLED
     assert not Instance.objects.exists()
+
+
+async def test_app_administrators_are_made_in_the_admin_by_who_may_change_apps(
+    cast, django_user_model, client, support
+):
+    await log_in(client, support)  # may change accounts, not apps
+    for action in ("make_app_admin", "remove_app_admin"):
+        assert (await run_action(client, action, cast["bob"])).status_code == 403
+    assert not (await Account.objects.aget(pk=cast["bob"].pk)).is_admin
+
+    operator = await sync_to_async(staff)(
+        django_user_model, "operator", "view_account", "change_app"
+    )
+    await log_in(client, operator)
+    assert (await run_action(client, "make_app_admin", cast["bob"])).status_code == 302
+    assert (await Account.objects.aget(pk=cast["bob"].pk)).is_admin
+    assert await ahistory(cast["bob"]) == [("operator", CHANGE, "Made an app administrator.")]
+    assert (await run_action(client, "remove_app_admin", cast["bob"])).status_code == 302
+    assert not (await Account.objects.aget(pk=cast["bob"].pk)).is_admin

@@ -171,6 +171,7 @@ ADD = {
     "send_rate": "10",
     "send_burst": "40",
     "max_message_bytes": "12288",
+    "group_message_rate": "40",
 }
 
 

@@ -48,14 +48,25 @@ def test_imapp_creates_with_random_key() -> None:
 
 @pytest.mark.django_db
 def test_imapp_creates_with_given_key() -> None:
-    result = _imapp("--sdkappid", str(APPID), "--secret-key", "k" * 40, "--max-web-instances", "3")
+    result = _imapp(
+        "--sdkappid",
+        str(APPID),
+        "--secret-key",
+        "k" * 40,
+        "--max-web-instances",
+        "3",
+        "--group-message-rate",
+        "100",
+    )
     assert result == {
         "sdkappid": APPID,
         "secretKey": "k" * 40,
         "name": "",
         "maxWebInstances": 3,
+        "groupMessageRate": 100,
         "created": True,
     }
+    assert App.objects.get(sdkappid=APPID).group_message_rate == 100
 
 
 @pytest.mark.django_db

@@ -80,6 +80,7 @@ def test_admin_creates_and_edits_an_app_through_the_service(client, app_admin):
             "send_rate": "5",
             "send_burst": "20",
             "max_message_bytes": "4096",
+            "group_message_rate": "100",
         },
     )
     # The page after the add shows the typed key once (tests/test_admin_apps.py).
@@ -89,6 +90,7 @@ def test_admin_creates_and_edits_an_app_through_the_service(client, app_admin):
     assert (app.name, app.max_web_instances) == ("shop", 2)
     assert (app.revoke_window, app.message_retention_days) == (300, 0)
     assert (app.send_rate, app.send_burst, app.max_message_bytes) == (5, 20, 4096)
+    assert app.group_message_rate == 100
     response = client.post(
         f"/admin/im/app/{app.pk}/change/",
         {

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from im.admin.guarded import ParentViewInline, RefusedActionsMixin
 from im.models import Account, GroupMember, Instance
-from im.services.accounts import do_update_account
+from im.services.accounts import do_set_app_admin, do_update_account
 from im.services.instances import do_kick_account, do_set_account_disabled
 
 
@@ -96,8 +96,17 @@ class MembershipInline(ParentViewInline):
 
 @admin.register(Account)
 class AccountAdmin(RefusedActionsMixin, admin.ModelAdmin):
-    list_display = ["user_id", "app", "nick", "online", "is_disabled", "site_user", "created_at"]
-    list_filter = ["app", OnlineFilter, "is_disabled"]
+    list_display = [
+        "user_id",
+        "app",
+        "nick",
+        "online",
+        "is_admin",
+        "is_disabled",
+        "site_user",
+        "created_at",
+    ]
+    list_filter = ["app", OnlineFilter, "is_admin", "is_disabled"]
     search_fields = ["user_id", "nick"]
     list_select_related = ["app", "site_user"]
     fields = ["user_id", "app", "nick", "avatar", "is_admin", "is_disabled", "site_user"]
@@ -105,7 +114,7 @@ class AccountAdmin(RefusedActionsMixin, admin.ModelAdmin):
     readonly_fields = ["user_id", "app", "is_admin", "is_disabled", "site_user", "created_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [InstanceInline, MembershipInline]
-    actions = ["kick_out", "disable", "enable"]
+    actions = ["kick_out", "disable", "enable", "make_app_admin", "remove_app_admin"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         live = Instance.objects.filter(account=OuterRef("pk"), is_online=True)
@@ -157,6 +166,30 @@ class AccountAdmin(RefusedActionsMixin, admin.ModelAdmin):
             changed += 1
             self.log_change(request, account, gettext("Enabled again."))
         self.message_user(request, _("%(accounts)d accounts enabled.") % {"accounts": changed})
+
+    @admin.action(
+        description=_("Make app administrator (REST API, every group)"), permissions=["change_app"]
+    )
+    def make_app_admin(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_app_admin(request, queryset, True, gettext("Made an app administrator."))
+
+    @admin.action(description=_("No longer app administrator"), permissions=["change_app"])
+    def remove_app_admin(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_app_admin(request, queryset, False, gettext("No longer an app administrator."))
+
+    def _set_app_admin(
+        self, request: HttpRequest, queryset: QuerySet, is_admin: bool, note: str
+    ) -> None:
+        changed = 0
+        for account in queryset.filter(is_admin=not is_admin).select_related("app"):
+            do_set_app_admin(app=account.app, user_id=account.user_id, is_admin=is_admin)
+            changed += 1
+            self.log_change(request, account, note)
+        self.message_user(request, _("%(accounts)d accounts changed.") % {"accounts": changed})
+
+    def has_change_app_permission(self, request: HttpRequest) -> bool:
+        # Who is an app's administrator is a setting of the app.
+        return request.user.has_perm("im.change_app")
 
     def has_kick_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("im.kick_account")

@@ -30,6 +30,7 @@ SETTINGS = [
     "send_rate",
     "send_burst",
     "max_message_bytes",
+    "group_message_rate",
 ]
 
 
@@ -83,6 +84,7 @@ class AppAdmin(RefusedActionsMixin, admin.ModelAdmin):
             send_rate=obj.send_rate,
             send_burst=obj.send_burst,
             max_message_bytes=obj.max_message_bytes,
+            group_message_rate=obj.group_message_rate,
             is_disabled=obj.is_disabled,
         )
         obj.pk, obj.secret_key = app.pk, app.secret_key

@@ -65,6 +65,8 @@ def check_login(
     )
     account = do_ensure_account(app=app, user_id=user_id)
     check_account_enabled(account)
+    if account.deleted_at is not None:  # TIM imports an account at its first login
+        do_restore_account(account)
     return LoginResult(account=account, usersig=info, server_time=now)
 
 
@@ -82,6 +84,12 @@ def do_ensure_account(*, app: App, user_id: str, nick: str = "") -> Account:
     except IntegrityError:
         account = Account.objects.get(app=app, user_id=user_id)
     return account
+
+
+def do_restore_account(account: Account) -> None:
+    """Bring back an account the REST API deleted (its login or a new import)."""
+    Account.objects.filter(pk=account.pk).update(deleted_at=None)
+    account.deleted_at = None
 
 
 def do_set_app_admin(*, app: App, user_id: str, is_admin: bool = True) -> Account:

@@ -27,6 +27,7 @@ def do_upsert_app(
     send_rate: int | None = None,
     send_burst: int | None = None,
     max_message_bytes: int | None = None,
+    group_message_rate: int | None = None,
 ) -> tuple[App, bool]:
     """Create the app ``sdkappid`` or change the fields given; return (app, created).
 
@@ -66,6 +67,7 @@ def do_upsert_app(
         ("send_rate", send_rate, 0, None),
         ("send_burst", send_burst, 1, None),
         ("max_message_bytes", max_message_bytes, 1024, 64 * 1024),
+        ("group_message_rate", group_message_rate, 0, None),
     ):
         if value is not None:
             if (

@@ -8,8 +8,8 @@ import json
 from django.conf import settings
 
 from im import buckets
-from im.errors import MESSAGE_TOO_LONG, RATE_LIMITED, IMError
-from im.models import Account, App
+from im.errors import GROUP_RATE_LIMITED, MESSAGE_TOO_LONG, RATE_LIMITED, IMError
+from im.models import Account, App, Group, Message
 
 
 def check_send_rate(sender: Account) -> None:
@@ -21,6 +21,32 @@ def check_send_rate(sender: Account) -> None:
             RATE_LIMITED,
             f"sending too fast: {app.send_rate} messages a second at most "
             f"(after a burst of {app.send_burst}); wait and send again",
+        )
+
+
+# The share of a group's messages a second each priority may fill: past 40% of the
+# budget Lowest is refused, past 60% Low, past 80% Normal; High may take it all. So
+# when a group is flooded the lower priorities go first and High gets through longest.
+PRIORITY_SHARES = {
+    Message.Priority.HIGH: 1.0,
+    Message.Priority.NORMAL: 0.8,
+    Message.Priority.LOW: 0.6,
+    Message.Priority.LOWEST: 0.4,
+}
+
+
+def check_group_rate(app: App, group: Group, priority: str) -> None:
+    """One place in the group's messages of this second (``app.group_message_rate``,
+    across every process), if its priority may still take one; 10023 otherwise."""
+    rate = app.group_message_rate
+    if not rate:
+        return
+    ceiling = max(1, int(rate * PRIORITY_SHARES[priority]))
+    if not buckets.admit(f"group:{group.pk}", ceiling=ceiling):
+        raise IMError(
+            GROUP_RATE_LIMITED,
+            f"this group takes {rate} messages a second, fewer of priority {priority}; "
+            "send again in a moment",
         )
 
 

@@ -26,15 +26,15 @@ from im.events import Event, send_event_on_commit
 from im.models import Account, App, Conversation, Group, Message, Participant
 from im.permissions import (
     access_conversation,
-    access_member,
+    access_speaker,
     check_can_revoke,
     check_can_send_c2c,
     check_can_speak,
 )
-from im.selectors import get_account, get_message, message_select, one_or_none
+from im.selectors import get_account, get_message, group_conversation, message_select, one_or_none
 from im.services import uploads
 from im.services.accounts import do_ensure_console_operator
-from im.services.limits import check_message_size, check_send_rate
+from im.services.limits import check_group_rate, check_message_size, check_send_rate
 from im.services.payloads import GROUP_SYSTEM_NOTICE, GROUP_TIP, MAX_BODY_BYTES, check_payload
 from im.transactions import in_callers_transaction
 
@@ -98,14 +98,19 @@ def check_send_message(
     conversation_type: str,
     draft: Draft,
     origin_channel: str | None = None,
+    limit_rate: bool = True,
 ) -> Message:
     """Authorise a send from ``sender`` to ``to`` and store it, in one transaction of its
     own (an entry point). A resend returns the message stored the first time.
 
     A media message names the sender's finished uploads; what it stores about them
     comes from the uploads, not from the client. Every attempt takes one of the
-    sender's send-rate tokens (``limits``), a resend too: it is a frame to answer."""
-    check_send_rate(sender)
+    sender's send-rate tokens (``limits``), a resend too: it is a frame to answer;
+    ``limit_rate`` False is the app's back end sending for the account (the REST API,
+    limited per command instead). A group message also takes a place in the group's
+    messages of this second, whoever sends it (``limits.check_group_rate``)."""
+    if limit_rate:
+        check_send_rate(sender)
     check_message_size(sender.app, draft.payload, draft.cloud_custom_data)
     if draft.type in media.MEDIA_TYPES:
         draft = replace(draft, payload=uploads.check_media_draft(sender, draft.type, draft.payload))
@@ -129,8 +134,17 @@ def check_send_message(
             uploads.do_attach_uploads(message)
             return message
     if conversation_type == Conversation.Kind.GROUP:
-        group, member = access_member(sender, to)
+        group, member = access_speaker(sender, to)
         check_can_speak(group, member)
+        try:
+            check_group_rate(sender.app, group, draft.priority)
+        except IMError:
+            # A resend of what was stored gets its answer, however busy the group.
+            conversation = group_conversation(group)
+            resent = conversation and stored_resend(conversation, sender, draft)
+            if resent is None:
+                raise
+            return resent
         with transaction.atomic():
             conversation = lock_group_conversation(group)
             message = do_send_message(
@@ -328,18 +342,20 @@ def check_recallable(message: Message) -> None:
         raise IMError(MESSAGE_NOT_REVOCABLE, "tips and system notices cannot be recalled")
 
 
-def check_revoke_as_operator(*, message_pk: int) -> Message:
+def check_revoke_as_operator(*, message_pk: int, operator: Account | None = None) -> Message:
     """Recall a stored message as the console's operator (TIM's app administrator,
     ``accounts.do_ensure_console_operator``), in a transaction of its own (an entry
     point). No revoke window: TIM's console and REST API recall at any age. Everyone
-    who can see the message hears ``MESSAGE_REVOKED`` with the operator as revoker, as
-    for a member's recall. (AVChatRoom messages are never stored, so none is found.)"""
+    who can see the message hears ``MESSAGE_REVOKED`` with the operator (the REST
+    request's administrator, else the console's) as revoker, as for a member's recall.
+    (AVChatRoom messages are never stored, so none is found.)"""
     messages = message_select(Message.objects.filter(pk=message_pk))
     message = one_or_none(messages.select_related("conversation__app"))
     if message is None:
         raise IMError(MESSAGE_NOT_FOUND, f"message #{message_pk} not found")
     check_recallable(message)
-    operator = do_ensure_console_operator(message.conversation.app)
+    if operator is None:
+        operator = do_ensure_console_operator(message.conversation.app)
     with transaction.atomic():
         return do_revoke_message(message=message, revoker=operator, origin_channel=None)
 

@@ -129,11 +129,14 @@ def do_send_system_notice(
     return notices
 
 
-def check_send_custom_notice(*, account: Account, group_id: str, text: str) -> list[Message]:
+def check_send_custom_notice(
+    *, account: Account, group_id: str, text: str, user_ids: list[str] | None = None
+) -> list[Message]:
     """TIM's custom group system notice (operationType 255, REST
-    ``send_group_system_notification`` without ``ToMembers_Account``: "默认全员接收"): one
-    notice to every member, the operator's text in ``userDefinedField``. The app
-    administrator alone sends one; an entry point."""
+    ``send_group_system_notification``): one notice to every member, or to the members
+    among ``user_ids`` (its ``ToMembers_Account``; without it "默认全员接收"), the
+    operator's text in ``userDefinedField``. The app administrator alone sends one; an
+    entry point."""
     if not text.strip():
         raise IMError(GROUP_INVALID_PARAMS, "the notice must not be empty")
     if len(text.encode()) > MAX_CUSTOM_NOTICE_BYTES:
@@ -142,8 +145,12 @@ def check_send_custom_notice(*, account: Account, group_id: str, text: str) -> l
         # The group's row lock: a member joining meanwhile gets the notice or is not yet in.
         group, _ = access_manager(account, group_id, for_update=True)
         check_can_send_custom_notice(account)
+        accounts = group_member_accounts(group)
+        if user_ids is not None:
+            wanted = set(user_ids)
+            accounts = [a for a in accounts if a.user_id in wanted]
         return do_send_system_notice(
-            accounts=group_member_accounts(group),
+            accounts=accounts,
             group=group,
             operator=account,
             operation_type=NOTICE_CUSTOM,

@@ -44,6 +44,8 @@ export function errorText(error, {gettext, interpolate}) {
       return gettext('This group does not exist.');
     case TIM.ERROR.SENDER_MUTED:
       return gettext('You are muted in this group.');
+    case TIM.ERROR.GROUP_RATE_LIMITED:
+      return gettext('This group is busy right now. Send it again in a moment.');
     case TIM.ERROR.GROUP_MEMBER_ACCOUNT_MISSING:
       return gettext('Some of those user IDs do not exist.');
     case TIM.ERROR.GROUP_ID_IN_USE:

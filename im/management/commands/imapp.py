@@ -24,6 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--name")
         parser.add_argument("--max-web-instances", dest="max_web_instances", type=int)
         parser.add_argument(
+            "--group-message-rate",
+            dest="group_message_rate",
+            type=int,
+            help="messages a second one group takes (TIM's 40; 0: no limit)",
+        )
+        parser.add_argument(
             "--admin",
             action="append",
             default=[],
@@ -38,6 +44,7 @@ class Command(BaseCommand):
                 secret_key=options["secret_key"],
                 name=options["name"],
                 max_web_instances=options["max_web_instances"],
+                group_message_rate=options["group_message_rate"],
             )
             admins = [
                 do_set_app_admin(app=app, user_id=user_id).user_id for user_id in options["admin"]
@@ -51,6 +58,7 @@ class Command(BaseCommand):
                     "secretKey": app.secret_key,
                     "name": app.name,
                     "maxWebInstances": app.max_web_instances,
+                    "groupMessageRate": app.group_message_rate,
                     "created": created,
                     **({"admins": admins} if admins else {}),
                 }

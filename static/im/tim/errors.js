@@ -40,6 +40,7 @@ export const ERROR = Object.freeze({
   SENDER_MUTED: 10017,
   GROUP_MEMBER_ACCOUNT_MISSING: 10019,
   GROUP_ID_IN_USE: 10021,
+  GROUP_RATE_LIMITED: 10023, // the group took its messages for this second: send again
   APPLICATION_HANDLED: 10024,
   MESSAGE_NOT_FOUND: 10030,
   GROUP_REVOKE_TIME_LIMIT: 10031,
