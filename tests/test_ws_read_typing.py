@@ -10,7 +10,7 @@ import pytest
 
 from im import events
 from im.errors import IMError
-from im.models import Conversation, Message, Participant
+from im.models import App, Conversation, Message, Participant
 from im.serializers import PROTOCOL
 from im.services import conversations, messages
 from tests.events import capture
@@ -189,6 +189,23 @@ async def test_a_read_of_a_conversation_the_sender_deleted_still_reaches_it(cast
     await close_all(alice, bob)
 
 
+async def test_read_marks_ignore_the_blacklist_as_documented(cast):
+    """A blacklist stops messages; a read mark is about messages delivered before, so
+    the reader's block changes neither the push nor isPeerRead (they always agree)."""
+    alice, bob = await online("alice"), await online("bob")
+    await send_texts(alice, 1)
+    await bob.ok("addToBlacklist", {"userIDList": ["alice"]})
+    await bob.ok("setMessageRead", {"conversationID": "C2Calice"})
+    assert (await alice.push("MESSAGE_READ_BY_PEER"))["data"]["peerReadSequence"] == 1
+    history = await alice.ok("getMessageList", {"conversationID": "C2Cbob"})
+    assert history["messageList"][0]["isPeerRead"] is True
+    # Alice can no longer write to bob: no new message, no new read.
+    assert (await alice.request("sendMessage", text_message("x", random=9)))["code"] == 20007
+    await bob.ok("setMessageRead", {"conversationID": "C2Calice"})
+    await alice.assert_silent()
+    await close_all(alice, bob)
+
+
 # --- online-only messages (typing) ---
 
 
@@ -278,6 +295,19 @@ async def test_online_only_is_refused_as_any_send(cast):
     assert (await alice.request("sendMessage", data))["code"] == 10007
     await assert_all_silent(bob, carol)
     await close_all(alice, bob, carol)
+
+
+async def test_online_only_sends_take_send_rate_tokens(cast, im_app):
+    await App.objects.filter(pk=im_app.pk).aupdate(send_rate=1, send_burst=2)
+    alice, bob = await online("alice"), await online("bob")
+    for random in (1, 2):
+        await alice.ok("sendMessage", typing_message(random=random))
+    refused = await alice.request("sendMessage", typing_message(random=3))
+    assert refused["code"] == 2996
+    for _ in range(2):
+        await bob.push("MESSAGE_RECEIVED")
+    await bob.assert_silent()
+    await close_all(alice, bob)
 
 
 @pytest.mark.parametrize(
