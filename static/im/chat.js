@@ -200,7 +200,9 @@ function onComposerInput() {
   el.messageSize.classList.toggle('over', size.over);
   el.messageInput.setAttribute('aria-invalid', String(size.over));
   el.send.disabled = el.messageInput.disabled || size.over;
-  if (isPeerID(state.activeID)) typingSender.input(state.activeID, Boolean(el.messageInput.value.trim()));
+  if (isPeerID(state.activeID)) {
+    typingSender.input(state.activeID, Boolean(el.messageInput.value.trim()));
+  }
 }
 
 /** Now, on the server's clock (message times are the server's). */
@@ -214,7 +216,6 @@ function isGroupID(conversationID) {
   return conversationID.startsWith(TIM.TYPES.CONV_GROUP);
 }
 
-/** The group notices' conversation, which nobody writes to. */
 /** Whether a conversation is a C2C chat with someone else (one with typing and ticks). */
 function isPeerID(conversationID) {
   return (
@@ -250,6 +251,7 @@ function renderTyping() {
   el.typing.textContent = typing ? gettext('typing…') : '';
 }
 
+/** The group notices' conversation, which nobody writes to. */
 function isSystemID(conversationID) {
   return conversationID === TIM.TYPES.CONV_SYSTEM;
 }
