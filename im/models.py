@@ -391,6 +391,12 @@ class Message(models.Model):
     # The sender's group name card when the message is shown (TIM's ``nameCard``): not
     # stored, attached by the selectors and the group send, read by the serialiser.
     sender_name_card = ""
+    # C2C: whether the receiver's read mark covers it (TIM's ``isPeerRead``, for the
+    # sender's view): not stored, derived from the receiver's Participant.read_seq by
+    # the selectors (``attach_peer_reads``).
+    is_peer_read = False
+    # Sent with ``onlineUserOnly``: never stored, pushed to whoever is online.
+    is_online_only = False
 
     class Meta:
         verbose_name = _("message")

@@ -69,6 +69,7 @@ def send_message(account: Account, data: dict, channel: str) -> dict[str, Any]:
         conversation_type=params.get_str(data, "conversationType"),
         draft=draft,
         origin_channel=channel,
+        online_only=params.get_bool(data, "onlineUserOnly", default=False),
     )
     return {"message": message_to_dict(message, viewer_id=account.pk)}
 

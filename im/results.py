@@ -48,6 +48,16 @@ class ConversationView:
 
 
 @dataclass(frozen=True)
+class PeerRead:
+    """The payload of MESSAGE_READ_BY_PEER: ``reader_user_id`` has read the C2C
+    conversation up to ``read_seq`` (its message of ``read_time``, epoch seconds)."""
+
+    reader_user_id: str
+    read_seq: int
+    read_time: int
+
+
+@dataclass(frozen=True)
 class ConversationDeleted:
     conversation_id: str
 

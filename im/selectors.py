@@ -270,7 +270,27 @@ def get_message(conversation: Conversation | None, message_id: object) -> Messag
         raise IMError(MESSAGE_NOT_FOUND, f"message {message_id!r} not found")
     if conversation.kind == Conversation.Kind.GROUP:
         attach_name_cards(conversation.group_id, [message])
+    attach_peer_reads(conversation, [message])
     return message
+
+
+def read_seqs(conversation: Conversation) -> dict[int, int]:
+    """Each participant's read mark in ``conversation``, by account pk."""
+    rows = Participant.objects.filter(conversation=conversation)
+    return dict(rows.values_list("account_id", "read_seq"))
+
+
+def attach_peer_reads(conversation: Conversation, messages: list[Message]) -> None:
+    """Mark each C2C message its receiver has read (``is_peer_read``), in one query: the
+    receiver's read mark covers it. Other conversations have no peer to read."""
+    if conversation.kind != Conversation.Kind.C2C or not messages:
+        return
+    marks = read_seqs(conversation)
+    pair = (conversation.account_low_id, conversation.account_high_id)
+    for message in messages:
+        receiver = pair[1] if message.sender_id == pair[0] else pair[0]
+        if receiver != message.sender_id:
+            message.is_peer_read = message.seq <= marks.get(receiver, 0)
 
 
 def _in_conversation(conversation: Conversation, queryset: QuerySet[Message]) -> list[Message]:
@@ -288,6 +308,7 @@ def _in_conversation(conversation: Conversation, queryset: QuerySet[Message]) ->
         pair = {a.pk: a for a in (conversation.account_low, conversation.account_high)}
     if conversation.kind == Conversation.Kind.GROUP:
         attach_name_cards(conversation.group_id, messages)
+    attach_peer_reads(conversation, messages)
     for message in messages:
         message.conversation = conversation
         if pair:
@@ -358,6 +379,19 @@ def _remind_subquery(account: Account) -> Coalesce:
     return Coalesce(Subquery(remind, output_field=CharField()), Value(""))
 
 
+def _peer_read_subquery(account: Account) -> Coalesce:
+    """The other side's read mark in a C2C conversation (0 elsewhere, and for a chat
+    with oneself)."""
+    peer = (
+        Participant.objects.filter(
+            conversation=OuterRef("conversation"), conversation__kind=Conversation.Kind.C2C
+        )
+        .exclude(account=account)
+        .values("read_seq")[:1]
+    )
+    return Coalesce(Subquery(peer, output_field=IntegerField()), Value(0))
+
+
 def _participant_select(queryset: QuerySet[Participant]) -> QuerySet[Participant]:
     return queryset.select_related(
         "conversation__group",
@@ -372,7 +406,11 @@ def conversation_list(account: Account) -> list[Participant]:
     """The account's 100 most recent visible conversations, each with ``unread`` annotated."""
     queryset = Participant.objects.filter(
         account=account, is_hidden=False, conversation__last_message__isnull=False
-    ).annotate(unread=_unread_subquery(account), remind_type=_remind_subquery(account))
+    ).annotate(
+        unread=_unread_subquery(account),
+        remind_type=_remind_subquery(account),
+        peer_read_seq=_peer_read_subquery(account),
+    )
     return list(
         _participant_select(queryset).order_by("-conversation__last_message_at")[
             :CONVERSATION_LIST_SIZE
@@ -382,7 +420,9 @@ def conversation_list(account: Account) -> list[Participant]:
 
 def participant_with_unread(account: Account, conversation: Conversation) -> Participant | None:
     queryset = Participant.objects.filter(account=account, conversation=conversation).annotate(
-        unread=_unread_subquery(account), remind_type=_remind_subquery(account)
+        unread=_unread_subquery(account),
+        remind_type=_remind_subquery(account),
+        peer_read_seq=_peer_read_subquery(account),
     )
     return one_or_none(_participant_select(queryset))
 

@@ -32,6 +32,7 @@ from im.results import (
     GroupLeft,
     GroupView,
     HistoryPage,
+    PeerRead,
     RemindTypeChanged,
     SyncPage,
 )
@@ -103,6 +104,9 @@ def message_to_dict(message: Message, *, viewer_id: int | None) -> dict[str, Any
         "isRevoked": message.is_revoked,
         "revoker": message.revoked_by.user_id if message.revoked_by else None,
         "isRead": mine,
+        # The peer has read it: only ever for the sender's own C2C messages.
+        "isPeerRead": mine and conversation.kind == Conversation.Kind.C2C and message.is_peer_read,
+        "onlineOnlyFlag": message.is_online_only,
         "priority": message.priority,
         "nick": sender.nick,
         "avatar": avatar_url(sender),
@@ -134,7 +138,11 @@ def message_for_show(message: Message) -> str:
     return MESSAGE_FOR_SHOW.get(message.type, "")
 
 
-def last_message_to_dict(message: Message | None) -> dict[str, Any] | None:
+def last_message_to_dict(
+    message: Message | None, *, viewer_id: int, peer_read_seq: int = 0
+) -> dict[str, Any] | None:
+    """A conversation's ``lastMessage`` as ``viewer_id`` sees it; ``peer_read_seq`` is
+    the C2C peer's read mark (``isPeerRead`` of the viewer's own message)."""
     if message is None:
         return None
     return {
@@ -149,6 +157,8 @@ def last_message_to_dict(message: Message | None) -> dict[str, Any] | None:
         "nick": message.sender.nick,
         "avatar": avatar_url(message.sender),
         "cloudCustomData": message.cloud_custom_data,
+        "isPeerRead": message.sender_id == viewer_id and message.seq <= peer_read_seq,
+        "onlineOnlyFlag": False,
     }
 
 
@@ -214,12 +224,16 @@ def group_to_dict(
 
 
 def conversation_to_dict(participant: Participant) -> dict[str, Any]:
-    """A Conversation as its participant sees it; expects ``unread`` annotated."""
+    """A Conversation as its participant sees it; expects ``unread`` and
+    ``peer_read_seq`` annotated (``selectors.participant_with_unread``)."""
     conversation = participant.conversation
+    peer_read = participant.peer_read_seq if conversation.kind == Conversation.Kind.C2C else 0
     data: dict[str, Any] = {
         "type": conversation.kind,
         "unreadCount": participant.unread,
-        "lastMessage": last_message_to_dict(conversation.last_message),
+        "lastMessage": last_message_to_dict(
+            conversation.last_message, viewer_id=participant.account_id, peer_read_seq=peer_read
+        ),
         "isPinned": False,
         "messageRemindType": getattr(participant, "remind_type", ""),
         "groupProfile": None,
@@ -231,6 +245,8 @@ def conversation_to_dict(participant: Participant) -> dict[str, Any]:
         peer = high if low.pk == participant.account_id else low
         data["conversationID"] = f"C2C{peer.user_id}"
         data["userProfile"] = profile_to_dict(peer)
+        # Hutong's: how far the peer has read (TIM keeps a time, peerReadTime).
+        data["peerReadSequence"] = peer_read
     elif conversation.kind == Conversation.Kind.SYSTEM:
         data["conversationID"] = SYSTEM_CONVERSATION
     else:
@@ -310,6 +326,7 @@ def conversation_view_to_dict(view: ConversationView) -> dict[str, Any]:
         "changeSequence": 0,
         "userProfile": profile_to_dict(view.peer) if view.peer else None,
         "groupProfile": group_brief(view.group) if view.group else None,
+        **({"peerReadSequence": 0} if view.kind == Conversation.Kind.C2C else {}),
     }
 
 
@@ -360,6 +377,14 @@ def _conversation_push(participant: Participant, viewer_id: int | None) -> Any:
     return conversation_to_dict(participant)
 
 
+def _peer_read_push(read: PeerRead, viewer_id: int | None) -> Any:
+    return {
+        "conversationID": f"C2C{read.reader_user_id}",
+        "peerReadSequence": read.read_seq,
+        "peerReadTime": read.read_time,
+    }
+
+
 def _deleted_push(deleted: ConversationDeleted, viewer_id: int | None) -> Any:
     return {"conversationID": deleted.conversation_id}
 
@@ -402,6 +427,7 @@ PUSH_DATA: dict[str, Callable[[Any, int | None], Any]] = {
     "MESSAGE_RECEIVED": _message_push,
     "MESSAGE_REVOKED": _message_push,
     "CONVERSATION_UPDATED": _conversation_push,
+    "MESSAGE_READ_BY_PEER": _peer_read_push,
     "CONVERSATION_DELETED": _deleted_push,
     "GROUP_JOINED": _joined_push,
     "GROUP_LEFT": _left_push,

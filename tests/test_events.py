@@ -148,13 +148,16 @@ def test_recall_tells_everyone_who_can_see_the_message(cast):
     assert frame(told[0].event, None)["data"][0]["revoker"] == "bob"
 
 
-def test_read_report_tells_only_the_reader(cast):
+def test_read_report_tells_the_reader_and_the_sender(cast):
     send(cast["alice"], "bob")
     with capture() as told:
         conversations.check_set_message_read(
             account=cast["bob"], conversation_id="C2Calice", origin_channel="bob-phone"
         )
-    assert [(t.name, t.user_ids) for t in told] == [("CONVERSATION_UPDATED", {"bob"})]
+    assert [(t.name, t.user_ids) for t in told] == [
+        ("CONVERSATION_UPDATED", {"bob"}),
+        ("MESSAGE_READ_BY_PEER", {"alice"}),
+    ]
     assert told[0].event.exclude_channel == "bob-phone"
     assert frame(told[0].event, cast["bob"])["data"]["unreadCount"] == 0
     # Nothing new to mark read: nobody is told.

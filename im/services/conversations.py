@@ -6,9 +6,9 @@ from django.db import transaction
 
 from im.errors import INVALID_CONVERSATION, INVALID_PARAMS, IMError
 from im.events import Event, send_event_on_commit
-from im.models import Account, Conversation, Participant
+from im.models import Account, Conversation, Message, Participant
 from im.permissions import ConversationRef, access_conversation, history_floor
-from im.results import ConversationDeleted, ConversationView, HistoryPage, SyncPage
+from im.results import ConversationDeleted, ConversationView, HistoryPage, PeerRead, SyncPage
 from im.selectors import (
     conversation_list,
     message_seq,
@@ -121,13 +121,44 @@ def check_set_message_read(
 @in_callers_transaction
 def do_mark_read(*, account: Account, participant: Participant, origin_channel: str | None) -> None:
     """Move ``account``'s locked participant's read mark to the newest message; if it
-    moved, schedule CONVERSATION_UPDATED for the account's other connections."""
+    moved, schedule CONVERSATION_UPDATED for the account's other connections (and
+    MESSAGE_READ_BY_PEER for a C2C peer whose messages it now covers)."""
     conversation = participant.conversation
     if participant.read_seq >= conversation.last_seq:
         return
+    before = participant.read_seq
     participant.read_seq = conversation.last_seq
     participant.save(update_fields=["read_seq"])
     _schedule_conversation_update(account, conversation, origin_channel)
+    _schedule_peer_read(account, conversation, before)
+
+
+def _schedule_peer_read(account: Account, conversation: Conversation, before: int) -> None:
+    """The C2C peer learns that ``account`` read its messages numbered after ``before``
+    (every one of its connections: all hold the sent messages). The read mark is the
+    one stored fact; a message's ``isPeerRead`` is derived from it, so nothing is written
+    per message. No push when the newly read part holds none of the peer's messages
+    (only ``account``'s own), nor in a chat with oneself. The blacklist plays no part:
+    it stops messages, and these were delivered before."""
+    if conversation.kind != Conversation.Kind.C2C:
+        return
+    pair = {conversation.account_low_id, conversation.account_high_id} - {account.pk}
+    if not pair:
+        return
+    (peer_id,) = pair
+    newly_read = Message.objects.filter(
+        conversation=conversation, sender_id=peer_id, seq__gt=before, seq__lte=conversation.last_seq
+    )
+    if not newly_read.exists():
+        return
+    read = PeerRead(
+        reader_user_id=account.user_id,
+        read_seq=conversation.last_seq,
+        read_time=int(conversation.last_message_at.timestamp())
+        if conversation.last_message_at
+        else 0,
+    )
+    send_event_on_commit(Event("MESSAGE_READ_BY_PEER", read, account_ids=frozenset({peer_id})))
 
 
 def _schedule_conversation_update(
@@ -155,9 +186,13 @@ def check_delete_conversation(
         participant = _lock_participant(account, ref)
         if participant is None or participant.is_hidden:
             raise IMError(INVALID_CONVERSATION, f"you have no conversation {conversation_id!r}")
+        before = participant.read_seq
         participant.is_hidden = True
-        participant.read_seq = max(participant.read_seq, participant.conversation.last_seq)
+        participant.read_seq = max(before, participant.conversation.last_seq)
         participant.save(update_fields=["is_hidden", "read_seq"])
+        # Deleting marks read, so the peer's messages are read as far as it is told.
+        if participant.read_seq > before:
+            _schedule_peer_read(account, participant.conversation, before)
         send_event_on_commit(
             Event(
                 "CONVERSATION_DELETED",

@@ -99,9 +99,12 @@ def check_send_message(
     draft: Draft,
     origin_channel: str | None = None,
     limit_rate: bool = True,
+    online_only: bool = False,
 ) -> Message:
     """Authorise a send from ``sender`` to ``to`` and store it, in one transaction of its
     own (an entry point). A resend returns the message stored the first time.
+    ``online_only`` (TIM's ``onlineUserOnly``): checked the same, but only pushed
+    (``check_send_online_only``).
 
     A media message names the sender's finished uploads; what it stores about them
     comes from the uploads, not from the client. Every attempt takes one of the
@@ -112,6 +115,14 @@ def check_send_message(
     if limit_rate:
         check_send_rate(sender)
     check_message_size(sender.app, draft.payload, draft.cloud_custom_data)
+    if online_only:
+        return check_send_online_only(
+            sender=sender,
+            to=to,
+            conversation_type=conversation_type,
+            draft=draft,
+            origin_channel=origin_channel,
+        )
     if draft.type in media.MEDIA_TYPES:
         draft = replace(draft, payload=uploads.check_media_draft(sender, draft.type, draft.payload))
     if conversation_type == Conversation.Kind.C2C:
@@ -155,6 +166,56 @@ def check_send_message(
             uploads.do_attach_uploads(message)
             return message
     raise IMError(INVALID_CONVERSATION, f"conversationType {conversation_type!r} is not supported")
+
+
+def check_send_online_only(
+    *,
+    sender: Account,
+    to: str,
+    conversation_type: str,
+    draft: Draft,
+    origin_channel: str | None,
+) -> Message:
+    """An ``onlineUserOnly`` message (a typing indicator): authorised as any send, then
+    pushed to the connections online now and never stored. Nothing is written, so it
+    is in no history, catch-up, unread count or lastMessage, and a receiver offline now
+    never gets it. In C2C it goes to the receiver only (not the sender's other
+    connections: TIM does not sync such messages); in a group, to the members online,
+    as a group push does. It names no upload: an unstored message cannot keep one."""
+    if draft.type in media.MEDIA_TYPES:
+        raise IMError(INVALID_PARAMS, "an onlineUserOnly message cannot carry a file")
+    if conversation_type == Conversation.Kind.C2C:
+        receiver = get_account(sender.app, to)
+        check_can_send_c2c(sender, receiver)
+        low, high = sorted((sender, receiver), key=lambda acc: acc.pk)
+        conversation = Conversation(
+            app=sender.app, kind=Conversation.Kind.C2C, account_low=low, account_high=high
+        )
+        recipients: dict[str, Any] = {
+            "account_ids": frozenset({receiver.pk}),
+            "author_id": sender.pk,
+        }
+    elif conversation_type == Conversation.Kind.GROUP:
+        group, member = access_speaker(sender, to)
+        check_can_speak(group, member)
+        check_group_rate(sender.app, group, draft.priority)
+        conversation = Conversation(app=sender.app, kind=Conversation.Kind.GROUP, group=group)
+        recipients = {"group_pk": group.pk, "author_id": sender.pk}
+    else:
+        raise IMError(
+            INVALID_CONVERSATION, f"conversationType {conversation_type!r} is not supported"
+        )
+    message = message_row(
+        conversation, sender, draft, seq=0, change_seq=0, created_at=timezone.now()
+    )
+    message.is_online_only = True
+    if conversation_type == Conversation.Kind.GROUP:
+        message.sender_name_card = member.name_card
+    with transaction.atomic():  # no write: the push leaves as any other, on commit
+        send_event_on_commit(
+            Event("MESSAGE_RECEIVED", message, exclude_channel=origin_channel, **recipients)
+        )
+    return message
 
 
 @in_callers_transaction

@@ -23,6 +23,14 @@ import {appendMessageText} from './links.js';
 import {dayLabel, fullDateTime, listTime, startsNewDay, timeOfDay, untilNextDay} from './when.js';
 import {ProfileUI, avatarElement} from './profileui.js';
 import {VoiceRecorder} from './recorder.js';
+import {
+  TypingIndicator,
+  TypingSender,
+  isShown,
+  tickElement,
+  typingPayload,
+  typingStatusOf,
+} from './readstate.js';
 
 const {gettext, ngettext, interpolate} = window;
 const i18n = {gettext, ngettext, interpolate};
@@ -53,6 +61,7 @@ const el = {
   conversationList: $('conversation-list'),
   noConversations: $('no-conversations'),
   title: $('conversation-title'),
+  typing: $('typing'),
   messageList: $('message-list'),
   noMessages: $('no-messages'),
   composer: $('composer'),
@@ -191,6 +200,9 @@ function onComposerInput() {
   el.messageSize.classList.toggle('over', size.over);
   el.messageInput.setAttribute('aria-invalid', String(size.over));
   el.send.disabled = el.messageInput.disabled || size.over;
+  if (isPeerID(state.activeID)) {
+    typingSender.input(state.activeID, Boolean(el.messageInput.value.trim()));
+  }
 }
 
 /** Now, on the server's clock (message times are the server's). */
@@ -202,6 +214,41 @@ function serverNow() {
 
 function isGroupID(conversationID) {
   return conversationID.startsWith(TIM.TYPES.CONV_GROUP);
+}
+
+/** Whether a conversation is a C2C chat with someone else (one with typing and ticks). */
+function isPeerID(conversationID) {
+  return (
+    Boolean(conversationID) &&
+    conversationID.startsWith(TIM.TYPES.CONV_C2C) &&
+    conversationID !== `${TIM.TYPES.CONV_C2C}${state.me}`
+  );
+}
+
+/** Tell a C2C peer we are typing (1) or stopped (0): online only, best effort. */
+function sendTyping(conversationID, status) {
+  if (!state.ready || state.netState !== TIM.TYPES.NET_STATE_CONNECTED) return;
+  try {
+    const message = state.tim.createCustomMessage({
+      ...targetOf(conversationID),
+      payload: typingPayload(status === 1),
+    });
+    state.tim.sendMessage(message, {onlineUserOnly: true}).catch(() => {});
+  } catch (error) {
+    console.warn('could not send the typing state', error);
+  }
+}
+
+const typingSender = new TypingSender(sendTyping);
+const typingIndicator = new TypingIndicator((conversationID) => {
+  if (conversationID === state.activeID) renderTyping();
+});
+
+/** "typing…" in the head while the open C2C chat's peer types. */
+function renderTyping() {
+  const typing = typingIndicator.isTyping(state.activeID);
+  el.typing.hidden = !typing;
+  el.typing.textContent = typing ? gettext('typing…') : '';
 }
 
 /** The group notices' conversation, which nobody writes to. */
@@ -606,6 +653,8 @@ function messageMeta(message) {
   meta.className = 'meta';
   const ms = message.time * 1000;
   meta.append(timeElement(ms, timeOfDay(ms, LANG)));
+  const tick = tickElement(message, i18n);
+  if (tick) meta.append(' ', tick);
 
   if (message.status === 'unSend') {
     // The SDK holds it until the connection is back; say so rather than "sending".
@@ -684,6 +733,7 @@ function renderActive(mode = 'bottom') {
 function renderHead() {
   const id = state.activeID;
   el.title.textContent = id ? displayName(id) : gettext('No conversation open');
+  renderTyping();
   el.headAvatar.hidden = !id;
   const peer = id && !isGroupID(id) && !isSystemID(id) ? targetOf(id).to : null;
   el.peerProfile.hidden = !peer;
@@ -714,6 +764,7 @@ function renderMembers() {
 
 function openConversation(conversationID, {focus = true} = {}) {
   if (el.status.dataset.kind === 'error' && state.ready) setStatus(''); // it was about the old one
+  if (conversationID !== state.activeID) typingSender.stop();
   state.activeID = conversationID;
   state.opened = true;
   renderActive('bottom');
@@ -861,6 +912,7 @@ async function sendText() {
     showError(error);
     return;
   }
+  typingSender.stop();
   el.messageInput.value = '';
   onComposerInput();
   closeEmojiPicker();
@@ -1786,7 +1838,16 @@ function onNetStateChange({data: {state: netState}}) {
   }
 }
 
-function onMessageReceived({data: messages}) {
+function onMessageReceived({data: received}) {
+  // Typing indicators (online-only messages) are never bubbles nor counted; a real
+  // message from the peer ends its "typing…".
+  for (const message of received) {
+    const status = typingStatusOf(message);
+    if (message.flow !== 'in' || message.conversationType !== TIM.TYPES.CONV_C2C) continue;
+    typingIndicator.note(message.conversationID, status ?? 0);
+  }
+  const messages = received.filter(isShown);
+  if (!messages.length) return;
   addMessages(messages);
   // A first message into an empty page opens its conversation: nothing else is on screen.
   // Once the reader has had one open, a message only updates the list and the badges.
@@ -1816,6 +1877,11 @@ function onMessageRevoked({data: messages}) {
     if (message.conversationID === state.activeID) active = true;
   }
   if (active) renderMessages('auto');
+}
+
+/** The peer read our messages: their ticks, if they are on screen. */
+function onMessageReadByPeer({data: messages}) {
+  if (messages.some((m) => m.conversationID === state.activeID)) renderMessages('auto');
 }
 
 function onConversationListUpdated({data: conversations}) {
@@ -1916,6 +1982,7 @@ function start() {
   tim.on(TIM.EVENT.SDK_NOT_READY, onNotReady);
   tim.on(TIM.EVENT.MESSAGE_RECEIVED, onMessageReceived);
   tim.on(TIM.EVENT.MESSAGE_REVOKED, onMessageRevoked);
+  tim.on(TIM.EVENT.MESSAGE_READ_BY_PEER, onMessageReadByPeer);
   tim.on(TIM.EVENT.CONVERSATION_LIST_UPDATED, onConversationListUpdated);
   tim.on(TIM.EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, onTotalUnreadUpdated);
   tim.on(TIM.EVENT.NET_STATE_CHANGE, onNetStateChange);

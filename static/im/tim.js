@@ -26,6 +26,7 @@
  *                     createUpload → PUT → finishUpload, progress, cancel, resend
  *   browsermedia.js   the PUT (XMLHttpRequest, for its progress) and a video's poster
  *   conversations.js  the conversation list, its order and unread arithmetic
+ *   readstate.js      C2C read marks (isPeerRead, MESSAGE_READ_BY_PEER), online-only messages
  *   groups.js         the group list, what tips do to it, join applications
  *   profiles.js       TIM's Profile, updateMyProfile's own checks, our profile and
  *                     blacklist held between reads
@@ -86,6 +87,7 @@ import {Outbox} from './tim/outbox.js';
 import {AVATAR_RULE, MediaUploads, checkedFile, previewPayload} from './tim/upload.js';
 import {putFile, videoSnapshot} from './tim/browsermedia.js';
 import {ConversationList} from './tim/conversations.js';
+import {PeerReads, isOnlineOnly, peerReadSequenceOf} from './tim/readstate.js';
 import {
   MAX_USER_PROFILES,
   ProfileState,
@@ -162,6 +164,7 @@ class TIMInstance {
   #clientSequence = 0;
 
   #store = new MessageStore();
+  #peerReads = new PeerReads();
   #listThrottle = new Throttle(LIST_THROTTLE_MS, () => this.#announceList());
   #conversations = new ConversationList({
     incomingAfter: (id, sequence) => this.#store.incomingAfter(id, sequence),
@@ -454,21 +457,29 @@ class TIMInstance {
   /**
    * Send a message made by a `create*Message` method (C2C or GROUP). On success
    * the server's fields (status 'success', time, sequence) are merged into the same
-   * object. TIM's second argument (push and control options) is accepted and ignored.
+   * object. Of TIM's second argument only `onlineUserOnly: true` is used: the message
+   * is pushed to the receiver's connections online now and never stored (no history,
+   * no unread count, not the last message; TIM's typing indicators). Such a message
+   * does not wait for the connection: it fails at once (6010) when it is down. The
+   * push and control options are accepted and ignored.
    *
    * While the connection is down (or catching up after a reconnect) the message
    * waits in an outbox with status 'unSend', and goes out once it is back, after
    * the messages sent before it. It fails (6010) only if the session ends first:
    * logout, a kick, destroy.
    * @param {Message} message
+   * @param {{onlineUserOnly?: boolean}} [options]
    * @returns {Promise<{code: 0, data: {message: Message}}>} rejects with
    *   `{code, message, data: {message}}`, the message's status then 'fail'
    */
-  sendMessage(message) {
+  sendMessage(message, options) {
     const refusal = this.#notReady();
     if (refusal) return this.#refuse(refusal);
     if (!(message instanceof Message)) {
       throw invalidParam(this.#log, 'message', 'a Message made by a create*Message method');
+    }
+    if (isPlainObject(options) && options.onlineUserOnly === true) {
+      return this.#sendOnlineOnly(message);
     }
     return this.#sendMessage(message);
   }
@@ -1547,6 +1558,12 @@ class TIMInstance {
       case 'MESSAGE_REMIND_TYPE_UPDATED':
         if (this.#session) this.#onAccountPush(event, data);
         return;
+      case 'MESSAGE_READ_BY_PEER':
+        // Hutong's wire form: {conversationID, peerReadSequence}; TIM's event: Message[].
+        if (this.#session && typeof data?.conversationID === 'string') {
+          this.#notePeerRead(data.conversationID, data.peerReadSequence);
+        }
+        return;
       case 'PROFILE_UPDATED':
         if (this.#session) this.#applyProfiles(profilesOf(data));
         return;
@@ -1567,7 +1584,13 @@ class TIMInstance {
       if (!Array.isArray(data)) return;
       const messages = [];
       const fresh = []; // a message that a catch-up delivered already is not news again
+      const passing = []; // online-only: news once, held nowhere, counted nowhere
       for (const fields of data.filter(isPlainObject)) {
+        if (isOnlineOnly(fields)) {
+          const mine = fields.from === this.#session.userID;
+          passing.push(new Message({...fields, flow: mine ? 'out' : 'in', isRead: mine}));
+          continue;
+        }
         const known = Boolean(this.#store.get(fields));
         const message = this.#adopt(fields);
         messages.push(message);
@@ -1575,6 +1598,8 @@ class TIMInstance {
         this.#changes.note(message.conversationID, message.changeSequence);
       }
       if (event === 'MESSAGE_RECEIVED') {
+        if (passing.length) this.#emit(EVENT.MESSAGE_RECEIVED, passing);
+        if (!messages.length) return;
         this.#noteMessages(messages);
         if (fresh.length) {
           this.#emit(EVENT.MESSAGE_RECEIVED, fresh);
@@ -1588,6 +1613,7 @@ class TIMInstance {
       // Another connection of this account read it (Hutong's own push).
       if (!isPlainObject(data) || typeof data.conversationID !== 'string') return;
       this.#conversations.applyPush(data);
+      this.#notePeerReads([data]);
     } else if (event === 'CONVERSATION_DELETED') {
       if (typeof data?.conversationID === 'string') this.#conversations.forget(data.conversationID);
     } else if (event === 'GROUP_JOINED') {
@@ -1730,6 +1756,7 @@ class TIMInstance {
     this.#groupThrottle.cancel();
     this.#conversations.clear();
     this.#store.clear();
+    this.#peerReads.clear();
     this.#changes.clear();
     this.#groups.clear();
     this.#profiles.forget();
@@ -1850,8 +1877,27 @@ class TIMInstance {
     return this.#sendMessage(message);
   }
 
+  /** An online-only message: now or never, and nothing of it is kept. */
+  async #sendOnlineOnly(message) {
+    message.status = 'unSend';
+    const fail = (code, text) => {
+      message.status = 'fail';
+      return new IMError(code, text, {message});
+    };
+    if (this.#uploads.pending(message)) {
+      throw fail(ERROR.INVALID_PARAMS, 'an onlineUserOnly message cannot carry a file');
+    }
+    if (!this.#isConnected()) throw fail(ERROR.REQUEST_FAILED, 'not connected');
+    try {
+      await this.#transmit(message, {onlineOnly: true});
+    } catch (error) {
+      throw fail(error.code, error.message);
+    }
+    return {code: 0, data: {message}};
+  }
+
   /** One sendMessage request; the answer's fields go into `message`. */
-  async #transmit(message) {
+  async #transmit(message, {onlineOnly = false} = {}) {
     // random and clientTime are the message's own, kept from creation: a resend of
     // one the server already stored is recognised by them.
     const data = await this.#request('sendMessage', {
@@ -1865,8 +1911,10 @@ class TIMInstance {
       clientSequence: message.clientSequence,
       priority: message.priority,
       cloudCustomData: message.cloudCustomData,
+      ...(onlineOnly ? {onlineUserOnly: true} : {}),
     });
     Object.assign(message, data.message, {status: 'success', flow: 'out', isRead: true});
+    if (onlineOnly) return;
     this.#uploads.sent(message);
     if (this.#session) {
       this.#store.remember(message);
@@ -1956,7 +2004,34 @@ class TIMInstance {
 
   /** The Message for server `fields`, as the store keeps it for this account. */
   #adopt(fields) {
-    return this.#store.adopt(fields, this.#session?.userID);
+    const message = this.#store.adopt(fields, this.#session?.userID);
+    this.#peerReads.settle([message]); // a copy older than a read already known here
+    return message;
+  }
+
+  /**
+   * The C2C peer has read up to `sequence` (the push, or a conversation's
+   * `peerReadSequence`): the messages of ours held here that it covers become
+   * `isPeerRead` and are announced, and so does a last message it covers.
+   */
+  #notePeerRead(id, sequence) {
+    if (!this.#peerReads.advance(id, sequence)) return;
+    const changed = this.#peerReads.settle(this.#store.inConversation(id));
+    this.#conversations.notePeerRead(id, sequence);
+    if (changed.length) this.#emit(EVENT.MESSAGE_READ_BY_PEER, changed.sort(bySequence));
+  }
+
+  /**
+   * The read marks of server Conversations: a push lost while away is made up, and a
+   * snapshot taken before a read known here does not undo it.
+   */
+  #notePeerReads(list) {
+    for (const fields of list) {
+      const sequence = peerReadSequenceOf(fields);
+      if (sequence !== null) this.#notePeerRead(fields.conversationID, sequence);
+      const known = this.#peerReads.get(fields.conversationID);
+      if (known) this.#conversations.notePeerRead(fields.conversationID, known);
+    }
   }
 
   // --- internals: conversations ---
@@ -1974,7 +2049,14 @@ class TIMInstance {
   async #fetchConversation(id) {
     const stamp = this.#conversations.stamp();
     const data = await this.#request('getConversationProfile', {conversationID: id});
-    return this.#conversations.applyProfile(id, data.conversation, stamp, Boolean(this.#session));
+    const conversation = this.#conversations.applyProfile(
+      id,
+      data.conversation,
+      stamp,
+      Boolean(this.#session),
+    );
+    if (this.#session) this.#notePeerReads([data.conversation]);
+    return conversation;
   }
 
   /**
@@ -1996,6 +2078,7 @@ class TIMInstance {
         isPlainObject(c) && typeof c.conversationID === 'string' && typeof c.type === 'string';
       const list = Array.isArray(data.conversationList) ? data.conversationList.filter(valid) : [];
       this.#conversations.replace(list, stamp);
+      this.#notePeerReads(list);
       const recent = catchUpNew ? MAX_SYNC_PAGE : undefined;
       // A Discard group's messages are not pushed, so not news to fetch either.
       const behind = [];

@@ -204,6 +204,19 @@ export class ConversationList {
     return changed;
   }
 
+  /**
+   * The C2C peer has read up to `sequence`: a last message of ours it covers shows
+   * `isPeerRead`.
+   */
+  notePeerRead(id, sequence) {
+    const conversation = this.#byID.get(id);
+    const last = conversation?.lastMessage;
+    if (!last || last.isPeerRead || last.fromAccount === conversation.toAccount) return;
+    if (last.lastSequence > sequence) return;
+    conversation.lastMessage = {...last, isPeerRead: true};
+    this.#onChange();
+  }
+
   /** Recalled messages: a conversation whose last message it was shows the recall. */
   noteRevoked(messages) {
     let changed = false;

@@ -44,6 +44,8 @@ export class MessageStore {
     Object.assign(message, fields, {
       flow: mine ? 'out' : 'in',
       isRead: mine || message.isRead || Boolean(fields.isRead),
+      // A copy taken before the peer's read (a page fetched meanwhile) does not undo it.
+      isPeerRead: mine && (message.isPeerRead || Boolean(fields.isPeerRead)),
     });
     return message;
   }
@@ -81,6 +83,11 @@ export class MessageStore {
       }
     }
     return changed;
+  }
+
+  /** The messages held of one conversation. */
+  inConversation(conversationID) {
+    return this.#byConversation.get(conversationID)?.values() ?? [];
   }
 
   markRead(conversationID) {
