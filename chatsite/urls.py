@@ -5,14 +5,14 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from im.admin.overview import overview_view
-from im.views import SignInView, signup
+from im.views import PasswordChangeView, PasswordResetConfirmView, SignInView, signup
 
 # Django's own password views with the site's pages (under templates/accounts/, not
 # registration/, whose names the admin's password change uses for its own pages).
 password_urls = [
     path(
         "accounts/password/change/",
-        auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
+        PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -38,9 +38,7 @@ password_urls = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html"
-        ),
+        PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

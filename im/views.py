@@ -10,9 +10,9 @@ import math
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.views import LoginView
 from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -27,6 +27,7 @@ from im.serializers import people_page_to_dict
 from im.services.site import (
     PEOPLE_PAGE_SIZE,
     check_find_people,
+    do_end_other_site_sessions,
     ensure_site_app,
     site_credentials,
 )
@@ -81,13 +82,37 @@ def people(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"code": 0, "data": people_page_to_dict(page)})
 
 
-class SignInView(LoginView):
+class SignInView(auth_views.LoginView):
     """Django's sign-in, whose page links to the sign-up page when it is open."""
 
     template_name = "registration/login.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {"signup_enabled": settings.HUTONG_SIGNUP}
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; the user's IM sessions in other browsers end with
+    their site sessions, this browser's stay."""
+
+    template_name = "accounts/password_change.html"
+
+    def form_valid(self, form):
+        session_key = self.request.session.session_key  # before the change cycles it
+        response = super().form_valid(form)
+        do_end_other_site_sessions(form.user, keep_session_key=session_key)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset link; the new password ends every IM session of the user."""
+
+    template_name = "accounts/password_reset_confirm.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        do_end_other_site_sessions(form.user, keep_session_key=None)
+        return response
 
 
 class SignUpForm(UserCreationForm):

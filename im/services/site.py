@@ -131,6 +131,19 @@ def on_user_logged_out(sender: type, request: HttpRequest | None, **_) -> None:
         do_end_site_session(site_session_tag(session_key))
 
 
+def do_end_other_site_sessions(user: AbstractBaseUser, *, keep_session_key: str | None) -> int:
+    """``user``'s password changed (or was reset): Django signs its other browser
+    sessions out, since their session hash no longer matches; this kicks the IM sessions
+    they logged in too, which would otherwise stay until their sig expires. The browser
+    session ``keep_session_key`` (the one that changed it, its key from before the change
+    cycled it) keeps its own. Returns how many were kicked."""
+    keep = site_session_tag(keep_session_key) if keep_session_key else ""
+    return sum(
+        do_kick_account(account=account, keep_site_session=keep)
+        for account in Account.objects.filter(site_user=user)
+    )
+
+
 def site_credentials(user: AbstractBaseUser, session_key: str | None = None) -> dict[str, Any]:
     """What the chat page needs to log its SDK in: SDKAppID, userID, userSig. Given the
     browser session's key, the sig names that session, so signing out ends the IM
