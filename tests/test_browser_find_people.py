@@ -1,9 +1,12 @@
 """Finding people and the account pages in headless Chromium: "New chat" searches the
 site's users by part of their nick or userID, by keyboard or pointer, a page at a time;
-"Forgot your password?" and "Change password" lead to their pages. English and Chinese.
+"Forgot your password?" and "Change password" lead to their pages; the sign-up page,
+when open, signs a new user in. English and Chinese.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
@@ -155,3 +158,41 @@ def test_forgot_password_leads_to_the_reset_and_the_chat_to_the_change(
     alice.get_by_role("link", name=text["change"]).click()
     expect(alice.get_by_role("heading", level=1)).to_have_text(text["change"])
     expect(alice.locator("input[name=old_password]")).to_be_visible()
+
+
+@pytest.fixture
+def signup_live(transactional_db) -> Iterator[LiveServer]:
+    """A server with the sign-up page open (HUTONG_SIGNUP)."""
+    server = LiveServer(env={"HUTONG_SIGNUP": "true"}).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_someone_signs_up_and_lands_in_the_chat_findable_by_others(
+    site_users, signup_live: LiveServer, browser: Browser, locale
+):
+    context = browser.new_context(locale=locale)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(f"{signup_live.url}/accounts/login/")
+    page.click("[data-testid=signup-link]")
+    page.fill("input[name=username]", "mei")
+    page.fill("input[name=email]", "mei@example.com")
+    page.fill("input[name=password1]", "short")
+    page.fill("input[name=password2]", "short")
+    page.click("[data-testid=account-submit]")
+    expect(page.locator("[data-testid=field-error]")).to_have_count(1)  # too short
+
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    page.click("[data-testid=account-submit]")
+    page.wait_for_url(f"{signup_live.url}/")
+    expect(page.locator("[data-testid=chat]")).to_have_attribute("data-state", "ready")
+
+    alice = sign_in(browser, signup_live, "alice", locale=locale)
+    alice.click("[data-testid=find-people-open]")
+    search(alice, "me")
+    expect(people(alice).locator("[data-testid=person-id]")).to_have_text(["mei"])
