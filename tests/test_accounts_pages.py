@@ -4,11 +4,13 @@ chats from (``GET /im/people/``). English and Chinese where text is shown."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -164,6 +166,15 @@ def test_an_unknown_email_sends_nothing_and_says_the_same(alice):
     assert response.status_code == 302
     assert response["Location"] == reverse("password_reset_done")
     assert mail.outbox == []
+
+
+def test_the_demo_users_have_an_email_to_reset_their_password_with(db):
+    call_command("imdemo", stdout=io.StringIO())
+
+    client_in("en").post(reverse("password_reset"), {"email": "bob@example.com"})
+
+    assert [message.to for message in mail.outbox] == [["bob@example.com"]]
+    assert "the account bob on testserver" in mail.outbox[0].body
 
 
 def test_the_reset_email_and_pages_are_in_chinese(alice):
