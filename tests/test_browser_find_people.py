@@ -136,6 +136,24 @@ def test_the_search_pages_with_load_more_and_says_when_nobody_matches(
 
 
 @pytest.mark.once  # the page alone: the same on every configuration
+def test_the_search_fits_a_phone(site_users, members, live: LiveServer, browser: Browser):
+    alice = sign_in(browser, live, "alice", viewport={"width": 390, "height": 844})
+    alice.click("[data-testid=find-people-open]")
+    search(alice, "member")
+    expect(people(alice)).to_have_count(20)
+
+    box = alice.locator("[data-testid=find-people]").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844
+    more = alice.locator("[data-testid=people-more]")
+    more.scroll_into_view_if_needed()
+    expect(more).to_be_in_viewport()
+    expect(alice.locator("[data-testid=people-search]")).to_be_in_viewport()
+    name = people(alice).first.locator("[data-testid=person-nick]").bounding_box()
+    assert name["x"] + name["width"] <= box["x"] + box["width"]
+
+
+@pytest.mark.once  # the page alone: the same on every configuration
 @pytest.mark.parametrize("locale", LANGUAGES)
 def test_forgot_password_leads_to_the_reset_and_the_chat_to_the_change(
     site_users, live: LiveServer, browser: Browser, locale
