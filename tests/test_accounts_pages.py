@@ -250,6 +250,27 @@ def test_sign_up_refuses_a_weak_password(settings, password, why):
     assert "_auth_user_id" not in response.wsgi_request.session
 
 
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("short1", "密码太短，至少需要 8 个字符。"),
+        ("mei@example", "太相似"),
+        ("xX" * 6, "输入的两个密码不一致。"),
+    ],
+)
+def test_sign_up_says_why_a_password_is_refused_in_chinese(settings, password, why):
+    settings.HUTONG_SIGNUP = True
+    data = SIGNUP | {"password1": password, "password2": password}
+    if why == "输入的两个密码不一致。":
+        data["password2"] = password + "!"
+
+    response = client_in("zh-hans").post(reverse("signup"), data)
+
+    assert response.status_code == 200
+    assert why in response.content.decode()
+    assert not User.objects.filter(username="mei").exists()
+
+
 def test_sign_up_refuses_a_taken_name_or_email(settings, alice):
     settings.HUTONG_SIGNUP = True
     client = client_in("zh-hans")
