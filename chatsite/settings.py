@@ -180,6 +180,24 @@ AXES_LOCKOUT_CALLABLE = "im.views.locked_out"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "chat"
 LOGOUT_REDIRECT_URL = "login"
+# The sign-up page (/accounts/signup/): off unless HUTONG_SIGNUP is set; while off, its
+# URL answers 404 and the sign-in page does not link to it.
+HUTONG_SIGNUP = _env_bool("HUTONG_SIGNUP", False)
+
+# --- email (password resets) ---
+# With no EMAIL_HOST, emails are written to the server's console (the embedded default:
+# an operator reads the reset link there); with one, they go out over SMTP.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Hutong <noreply@localhost>")
 
 # --- i18n ---
 LANGUAGE_CODE = "zh-hans"

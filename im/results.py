@@ -25,6 +25,15 @@ class HistoryPage:
 
 
 @dataclass(frozen=True)
+class PeoplePage:
+    """A page of the chat site's users found by a search; ``next_offset`` is where the
+    next page starts, None when this is the last."""
+
+    people: list[Account]
+    next_offset: int | None
+
+
+@dataclass(frozen=True)
 class SyncPage:
     """Changes after a change number, in change order; ``change_seq`` is where the next
     page starts."""

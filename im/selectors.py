@@ -15,6 +15,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -68,6 +69,32 @@ def get_account(app: App, user_id: str) -> Account:
     if account is None:
         raise IMError(C2C_INVALID_RECEIVER, f"userID {user_id!r} does not exist in this app")
     return account
+
+
+def find_site_people(
+    app: App, query: str, *, exclude: Account, offset: int, limit: int
+) -> list[Account]:
+    """The chat site's users (accounts of ``app`` linked to an active site user, not
+    disabled) whose userID or nick contains ``query`` in any case, but ``exclude``:
+    those whose userID or nick starts with it first, then the rest, each in userID
+    order (unique in the app, so pages by offset neither repeat nor skip anyone). An
+    empty query lists everyone. A scan of the app's accounts: a site's directory, not a
+    TIM app's millions."""
+    people = Account.objects.filter(app=app, is_disabled=False, site_user__is_active=True).exclude(
+        pk=exclude.pk
+    )
+    if query:
+        people = people.filter(Q(user_id__icontains=query) | Q(nick__icontains=query)).annotate(
+            rank=Case(
+                When(Q(user_id__istartswith=query) | Q(nick__istartswith=query), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        people = people.order_by("rank", "user_id")
+    else:
+        people = people.order_by("user_id")
+    return list(people[offset : offset + limit])
 
 
 def accounts_by_user_id(app: App, user_ids: list[str]) -> dict[str, Account]:

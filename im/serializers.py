@@ -33,6 +33,7 @@ from im.results import (
     GroupView,
     HistoryPage,
     PeerRead,
+    PeoplePage,
     RemindTypeChanged,
     SyncPage,
 )
@@ -168,6 +169,17 @@ def avatar_url(account: Account) -> str:
         key = storage.object_key(account.app_id, account.avatar_upload, media.AVATAR_VARIANT)
         return storage.download_url(key, media.AVATAR_CONTENT_TYPE)
     return account.avatar
+
+
+def people_page_to_dict(page: PeoplePage) -> dict[str, Any]:
+    """A page of the chat site's people search: who (userID, nick, avatar), and where
+    the next page starts (null: no more)."""
+    return {
+        "people": [
+            {"userID": a.user_id, "nick": a.nick, "avatar": avatar_url(a)} for a in page.people
+        ],
+        "nextOffset": page.next_offset,
+    }
 
 
 def profile_to_dict(account: Account) -> dict[str, Any]:

@@ -239,12 +239,17 @@ def do_end_site_session(tag: str) -> int:
     return count
 
 
-def do_kick_account(*, account: Account, reason: str = KICKED_REST_API) -> int:
-    """Log every session of ``account`` out (the admin's and the REST API's kick).
-    Returns how many were kicked."""
+def do_kick_account(
+    *, account: Account, reason: str = KICKED_REST_API, keep_site_session: str = ""
+) -> int:
+    """Log every session of ``account`` out (the admin's and the REST API's kick), but
+    those the chat site's browser session ``keep_site_session`` logged in, if given (a
+    password change keeps the browser that made it). Returns how many were kicked."""
     with transaction.atomic():
         one_or_none(Account.objects.select_for_update().filter(pk=account.pk))
         rows = Instance.objects.filter(account=account, kicked_reason="")
+        if keep_site_session:
+            rows = rows.exclude(site_session=keep_site_session)
         count = rows.count()
         _kick(rows, reason)
     return count

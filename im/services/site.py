@@ -17,7 +17,8 @@ from django.utils.crypto import salted_hmac
 
 from im.errors import INVALID_PARAMS, IMError
 from im.models import MAX_WEB_INSTANCES, Account, App
-from im.selectors import one_or_none
+from im.results import PeoplePage
+from im.selectors import find_site_people, one_or_none
 from im.services.accounts import check_account_enabled, check_app_enabled, check_user_id
 from im.services.instances import SITE_SESSION_PREFIX, do_end_site_session, do_kick_account
 from im.services.profiles import MAX_TEXT_BYTES
@@ -26,6 +27,12 @@ from im.usersig import gen_usersig
 # The site app's web instances online at once: people open the chat in several tabs and
 # on several devices, and with TIM's default of 1 each new tab would sign the others out.
 SITE_WEB_INSTANCES = MAX_WEB_INSTANCES
+# Finding people on the chat page: a page of matches, the longest search text, how far
+# the pages go (past that, a longer text narrows it down).
+PEOPLE_PAGE_SIZE = 20
+MAX_PEOPLE_PAGE_SIZE = 50
+MAX_PEOPLE_QUERY = 100
+MAX_PEOPLE_OFFSET = 10_000
 
 
 def ensure_site_app() -> App:
@@ -124,6 +131,19 @@ def on_user_logged_out(sender: type, request: HttpRequest | None, **_) -> None:
         do_end_site_session(site_session_tag(session_key))
 
 
+def do_end_other_site_sessions(user: AbstractBaseUser, *, keep_session_key: str | None) -> int:
+    """``user``'s password changed (or was reset): Django signs its other browser
+    sessions out, since their session hash no longer matches; this kicks the IM sessions
+    they logged in too, which would otherwise stay until their sig expires. The browser
+    session ``keep_session_key`` (the one that changed it, its key from before the change
+    cycled it) keeps its own. Returns how many were kicked."""
+    keep = site_session_tag(keep_session_key) if keep_session_key else ""
+    return sum(
+        do_kick_account(account=account, keep_site_session=keep)
+        for account in Account.objects.filter(site_user=user)
+    )
+
+
 def site_credentials(user: AbstractBaseUser, session_key: str | None = None) -> dict[str, Any]:
     """What the chat page needs to log its SDK in: SDKAppID, userID, userSig. Given the
     browser session's key, the sig names that session, so signing out ends the IM
@@ -149,3 +169,28 @@ def site_credentials(user: AbstractBaseUser, session_key: str | None = None) -> 
         ),
         "expireTime": now + expire,
     }
+
+
+def check_find_people(
+    *, user: AbstractBaseUser, query: str, offset: int = 0, limit: int = PEOPLE_PAGE_SIZE
+) -> PeoplePage:
+    """A page of the chat site's users whose userID or nick contains ``query``, for a
+    signed-in site user whose account may log in (the searcher is left out: one starts
+    a chat with someone else). Refused with 6017 for a text over ``MAX_PEOPLE_QUERY``
+    characters or holding NUL, or an offset or size out of range."""
+    query = query.strip()
+    if len(query) > MAX_PEOPLE_QUERY:
+        raise IMError(INVALID_PARAMS, f"q is over {MAX_PEOPLE_QUERY} characters")
+    if "\x00" in query:
+        raise IMError(INVALID_PARAMS, "q may not contain NUL")
+    if not 0 <= offset <= MAX_PEOPLE_OFFSET:
+        raise IMError(INVALID_PARAMS, f"offset must be from 0 to {MAX_PEOPLE_OFFSET}")
+    if not 1 <= limit <= MAX_PEOPLE_PAGE_SIZE:
+        raise IMError(INVALID_PARAMS, f"limit must be from 1 to {MAX_PEOPLE_PAGE_SIZE}")
+    app = ensure_site_app()
+    check_app_enabled(app)
+    account = do_link_site_account(app=app, user=user)
+    check_account_enabled(account)
+    found = find_site_people(app, query, exclude=account, offset=offset, limit=limit + 1)
+    more = len(found) > limit
+    return PeoplePage(people=found[:limit], next_offset=offset + limit if more else None)

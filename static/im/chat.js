@@ -22,6 +22,7 @@ import {errorText, groupTypeText, remindText, roleText} from './pagetext.js';
 import {appendMessageText} from './links.js';
 import {dayLabel, fullDateTime, listTime, startsNewDay, timeOfDay, untilNextDay} from './when.js';
 import {ProfileUI, avatarElement} from './profileui.js';
+import {FindPeople} from './findpeople.js';
 import {VoiceRecorder} from './recorder.js';
 import {
   TypingIndicator,
@@ -1998,6 +1999,13 @@ function start() {
     if (!peer) return;
     el.peerInput.value = '';
     openConversation(`${TIM.TYPES.CONV_C2C}${peer}`);
+  });
+  new FindPeople({
+    dialog: $('find-people'),
+    opener: $('find-people-open'),
+    url: root.dataset.peopleUrl,
+    onPick: (userID) => openConversation(`${TIM.TYPES.CONV_C2C}${userID}`),
+    i18n,
   });
   el.newGroupToggle.addEventListener('click', () => showGroupForm(el.newGroup.hidden));
   el.cancelGroup.addEventListener('click', () => showGroupForm(false));

@@ -100,6 +100,19 @@ export function avatarElement({userID, name, url}, size = '') {
   return avatar;
 }
 
+/** A dialog that its close button (data-testid="dialog-close") and a click on its
+ * backdrop close, as Escape does. */
+export function dismissable(dialog) {
+  dialog.querySelector('[data-testid="dialog-close"]').addEventListener('click', () => dialog.close());
+  dialog.addEventListener('click', (event) => {
+    // A click on the backdrop (outside the box; the box's own padding is the dialog too).
+    const box = dialog.getBoundingClientRect();
+    const inside = event.clientX >= box.left && event.clientX <= box.right &&
+      event.clientY >= box.top && event.clientY <= box.bottom;
+    if (event.target === dialog && !inside) dialog.close();
+  });
+}
+
 function element(tag, {className = '', testid = '', text = ''} = {}) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -579,16 +592,8 @@ export class ProfileUI {
   #bind() {
     const el = this.#el;
     el.settingsOpen.addEventListener('click', () => this.openSettings());
-    for (const dialog of [el.settings, el.profileDialog]) {
-      dialog.querySelector('[data-testid="dialog-close"]').addEventListener('click', () => dialog.close());
-      dialog.addEventListener('click', (event) => {
-        // A click on the backdrop (outside the box; the box's own padding is the dialog too).
-        const box = dialog.getBoundingClientRect();
-        const inside = event.clientX >= box.left && event.clientX <= box.right &&
-          event.clientY >= box.top && event.clientY <= box.bottom;
-        if (event.target === dialog && !inside) dialog.close();
-      });
-    }
+    dismissable(el.settings);
+    dismissable(el.profileDialog);
     el.profileForm.addEventListener('submit', (event) => {
       event.preventDefault();
       this.#saveProfile();

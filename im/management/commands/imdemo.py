@@ -18,7 +18,11 @@ class Command(BaseCommand):
         app = ensure_site_app()
         User = get_user_model()
         for username in DEMO_USERS:
-            user, created = User.objects.get_or_create(username=username)
+            # An email, so "Forgot your password?" can be tried (the link is printed on
+            # the console of make run).
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@example.com"}
+            )
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
