@@ -13,10 +13,14 @@ class ImConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_out
         from django.db.models.signals import post_migrate, post_save
 
-        from im import events, origins, roles, serializers  # noqa: F401 (origins: its check)
+        from im import events, hooks, origins, roles, serializers  # noqa: F401 (origins: its check)
+        from im.rest.callbacks import Codec
         from im.services import site
 
         events.register_encoder(serializers.PROTOCOL, serializers.encode_event)
+        # Callback bodies are the REST adapter's format.
+        hooks.register_codec(Codec())
+        post_save.connect(hooks.on_app_saved, sender="im.App", dispatch_uid="im-app-callbacks")
         # After the permissions themselves: Django's own receiver was connected first.
         post_migrate.connect(roles.ensure_roles, sender=self)
         # Every site user has its IM account from the moment it exists.

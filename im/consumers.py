@@ -27,7 +27,7 @@ from im.errors import (
     UNKNOWN_OP,
     IMError,
 )
-from im.ops import APART, OPS
+from im.ops import APART, OPS, asks_back_end
 from im.serializers import account_login_info, encode_push
 from im.services.instances import InstanceKickedOut
 from im.sessions import IMSession
@@ -138,7 +138,12 @@ class IMConsumer(AsyncWebsocketConsumer):
             raise IMError(NOT_LOGGED_IN, f"log in before {op}")
         if op in SESSION_OPS:
             return await SESSION_OPS[op](self, data)
-        call = self.session.call_apart if op in APART else self.session.call
+        if op in APART:
+            call = self.session.call_apart
+        elif asks_back_end(account.app, op):
+            call = self.session.call_waiting
+        else:
+            call = self.session.call
         return await call(OPS[op], account, data, self.channel_name)
 
     async def _send_json(self, content: dict[str, Any]) -> None:

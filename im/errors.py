@@ -39,6 +39,7 @@ GROUP_NOT_FOUND = 10010
 GROUP_FULL = 10014
 GROUP_ID_INVALID = 10015
 GROUP_MEMBER_ACCOUNT_MISSING = 10019
+CALLBACK_REFUSED = 10016  # the app's back end refused it in a before-callback
 GROUP_ID_IN_USE = 10021
 GROUP_RATE_LIMITED = 10023  # the group takes no more messages this second (40 by default)
 APPLICATION_HANDLED = 10024  # no pending application: already handled

@@ -67,6 +67,20 @@ class App(models.Model):
             "the lower priorities are refused first, High last. 0 for no limit."
         ),
     )
+    # TIM's third-party callbacks (im/hooks.py): where the app's back end listens, the
+    # token it checks callbacks' signatures with, the CallbackCommands it wants, and
+    # whether a back end that does not answer a before-callback refuses the action.
+    callback_url = models.URLField(_("callback URL"), max_length=500, blank=True)
+    callback_token = models.CharField(_("callback token"), max_length=128, blank=True)
+    callback_commands = models.JSONField(_("callback commands"), default=list, blank=True)
+    callback_fail_closed = models.BooleanField(
+        _("refuse when the callback fails"),
+        default=False,
+        help_text=_(
+            "Off (TIM's behaviour): an action goes ahead when the back end does not answer "
+            "a before-callback within 2 s. On: it is refused."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -534,3 +548,22 @@ class BlacklistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocked_id} blocked by {self.owner_id}"
+
+
+class CallbackFailure(models.Model):
+    """A callback the app's back end never took (im/hooks.py): a before-callback that
+    failed or timed out, or an after-callback given up on after its retries."""
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+")
+    command = models.CharField(_("callback command"), max_length=64)
+    body = models.JSONField(_("body"))
+    error = models.CharField(_("error"), max_length=500)
+    attempts = models.PositiveSmallIntegerField(_("attempts"))
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("callback failure")
+        verbose_name_plural = _("callback failures")
+
+    def __str__(self) -> str:
+        return f"{self.command} ({self.error})"

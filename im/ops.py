@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from im import params
+from im import hooks, params
 from im.errors import GROUP_INVALID_PARAMS, PROFILE_UNKNOWN_FIELD, IMError
-from im.models import Account, GroupMember, Message
+from im.models import Account, App, GroupMember, Message
 from im.results import Blacklist, MemberChange
 from im.selectors import joined_groups
 from im.serializers import (
@@ -40,6 +40,22 @@ OPS: dict[str, Op] = {}
 # queues on, they would hold up every account's sends; apart, they take a thread (and a
 # database connection) of their own, and Pillow releases the GIL while it works.
 APART: set[str] = set()
+
+
+# Ops that may ask the app's back end first, and the before-callbacks each may make.
+ASKING = {
+    "sendMessage": (hooks.C2C_BEFORE_SEND, hooks.GROUP_BEFORE_SEND),
+    "createGroup": (hooks.GROUP_BEFORE_CREATE,),
+    "joinGroup": (hooks.GROUP_BEFORE_APPLY,),
+    "addGroupMember": (hooks.GROUP_BEFORE_INVITE,),
+}
+
+
+def asks_back_end(app: App, name: str) -> bool:
+    """Whether op ``name`` may wait for ``app``'s back end (by the app's settings as the
+    session read them at login): it then runs where waiting holds up no one else."""
+    wanted = app.callback_commands if app.callback_url else ()
+    return any(command in wanted for command in ASKING.get(name, ()))
 
 
 def op(name: str, *, apart: bool = False) -> Callable[[Op], Op]:

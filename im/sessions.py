@@ -63,6 +63,9 @@ class Connection(Protocol):
 # the cores daphne has) and memory-hungry (a decoded 50-megapixel image and its copies
 # take ~0.5 GB); a third long op waits for one of them, not for the database thread.
 APART = ThreadPoolExecutor(max_workers=2, thread_name_prefix="im-apart")
+# The threads of ``IMSession.call_waiting``: ops that ask the app's back end first (a
+# before-callback, up to 2 s) wait there, not in the database thread every op shares.
+WAITING = ThreadPoolExecutor(max_workers=16, thread_name_prefix="im-callback")
 
 
 def _call_apart(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> tuple[T, list[Send]]:
@@ -161,7 +164,7 @@ class IMSession:
         await get_fanout().unsubscribe(self, self._listening(account))
         self._groups = set()
         await database_sync_to_async(do_unregister_instance)(
-            channel_name=self.channel_name, logout=logout
+            channel_name=self.channel_name, logout=logout, account=account
         )
 
     async def kick(self, reason: str) -> None:
@@ -192,10 +195,20 @@ class IMSession:
     async def call_apart(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``call``, but in a thread of its own (``im.ops.APART`` says which ops), so a
         long one holds up no other op."""
-        return await self._call(func, args, kwargs, in_database_thread=False)
+        return await self._call(func, args, kwargs, executor=APART)
+
+    async def call_waiting(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``call``, but in one of the threads that may wait for an app's back end."""
+        return await self._call(func, args, kwargs, executor=WAITING)
 
     async def _call(
-        self, func: Callable[..., T], args: tuple, kwargs: dict, *, in_database_thread: bool
+        self,
+        func: Callable[..., T],
+        args: tuple,
+        kwargs: dict,
+        *,
+        in_database_thread: bool = False,
+        executor: ThreadPoolExecutor | None = None,
     ) -> T:
         if self._account_stale and self.account is not None:
             self._account_stale = False
@@ -203,7 +216,7 @@ class IMSession:
         if in_database_thread:
             run = database_sync_to_async(call_deferring_sends)
         else:
-            run = database_sync_to_async(_call_apart, thread_sensitive=False, executor=APART)
+            run = database_sync_to_async(_call_apart, thread_sensitive=False, executor=executor)
         result, sends = await run(func, *args, **kwargs)
         await deliver(sends)
         return result

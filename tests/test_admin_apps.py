@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.admin.models import ADDITION, CHANGE
 
 from im.errors import SDKAPPID_DISABLED, USERSIG_BAD_SIGNATURE
-from im.models import App
+from im.models import App, CallbackFailure
 from tests.admintools import ahistory, change_form_data, history, sign_in, staff
 from tests.conftest import SECRET_KEY, make_sig
 from tests.test_ws_instances import assert_kicked
@@ -188,3 +188,37 @@ def test_a_new_app_shows_its_key_once(app_admin, client, typed):
     for url in (change_url(app), "/admin/im/app/"):
         assert app.secret_key not in client.get(url).content.decode()
     assert [(who, flag) for who, flag, _ in history(app)] == [("appadmin", ADDITION)]
+
+
+def test_callbacks_are_set_on_the_apps_page_and_failures_listed(im_app, app_admin, client):
+    sign_in(client, app_admin)
+    assert "C2C.CallbackBeforeSendMsg" in client.get(change_url(im_app)).content.decode()
+    data = change_form_data(client, change_url(im_app), "app_form")
+    wanted = ["State.StateChange", "C2C.CallbackBeforeSendMsg"]
+    settings = {
+        "callback_url": "https://backend.example.com/im",
+        "callback_token": "t0ken",
+        "callback_commands": wanted,
+        "callback_fail_closed": "on",
+    }
+    assert client.post(change_url(im_app), {**data, **settings}).status_code == 302
+    im_app.refresh_from_db()
+    assert (im_app.callback_url, im_app.callback_token) == (
+        "https://backend.example.com/im",
+        "t0ken",
+    )
+    assert im_app.callback_commands == ["C2C.CallbackBeforeSendMsg", "State.StateChange"]
+    assert im_app.callback_fail_closed
+    refused = client.post(
+        change_url(im_app), {**data, **settings, "callback_url": "ftp://x.example"}
+    )
+    assert refused.status_code == 200  # the form shows the error
+    im_app.refresh_from_db()
+    assert im_app.callback_url == "https://backend.example.com/im"
+
+    CallbackFailure.objects.create(
+        app=im_app, command="C2C.CallbackAfterSendMsg", body={}, error="HTTP 503", attempts=4
+    )
+    page = client.get("/admin/im/callbackfailure/").content.decode()
+    assert "callbacks waiting to be sent" in page and "HTTP 503" in page
+    assert client.get("/admin/im/callbackfailure/add/").status_code == 403

@@ -64,6 +64,9 @@ def test_imapp_creates_with_given_key() -> None:
         "name": "",
         "maxWebInstances": 3,
         "groupMessageRate": 100,
+        "callbackUrl": "",
+        "callbackCommands": [],
+        "callbackFailClosed": False,
         "created": True,
     }
     assert App.objects.get(sdkappid=APPID).group_message_rate == 100
@@ -130,3 +133,41 @@ def test_imapp_makes_app_administrators() -> None:
     assert sorted(admins.values_list("user_id", flat=True)) == ["ops", "robot"]
     with pytest.raises(CommandError, match="6017"):
         _imapp("--sdkappid", str(APPID), "--admin", "has space")
+
+
+@pytest.mark.django_db
+def test_imapp_sets_the_callbacks() -> None:
+    result = _imapp(
+        "--sdkappid",
+        str(APPID),
+        "--callback-url",
+        "https://backend.example.com/im",
+        "--callback-command",
+        "Group.CallbackAfterSendMsg",
+        "--callback-command",
+        "C2C.CallbackBeforeSendMsg",
+        "--callback-fail-closed",
+    )
+    # In TIM's order of commands, whatever the order given.
+    assert result["callbackCommands"] == ["C2C.CallbackBeforeSendMsg", "Group.CallbackAfterSendMsg"]
+    assert (result["callbackUrl"], result["callbackFailClosed"]) == (
+        "https://backend.example.com/im",
+        True,
+    )
+    again = _imapp("--sdkappid", str(APPID), "--no-callback-fail-closed", "--callback-url", "")
+    assert (again["callbackUrl"], again["callbackFailClosed"]) == ("", False)
+    assert again["callbackCommands"] == result["callbackCommands"]  # kept when not given
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--callback-url", "ftp://backend.example.com/im"],
+        ["--callback-command", "C2C.CallbackNoSuchThing"],
+    ],
+)
+def test_imapp_refuses_bad_callback_settings(args) -> None:
+    with pytest.raises(CommandError):
+        _run("imapp", "--sdkappid", str(APPID), *args)
+    assert not App.objects.filter(sdkappid=APPID).exists()

@@ -3,6 +3,6 @@
 One module per model; importing them registers them with Django's admin site.
 """
 
-from im.admin import accounts, apps, groups, messages
+from im.admin import accounts, apps, callbacks, groups, messages
 
-__all__ = ["accounts", "apps", "groups", "messages"]
+__all__ = ["accounts", "apps", "callbacks", "groups", "messages"]

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -18,6 +19,7 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from im import hooks
 from im.admin.guarded import RefusedActionsMixin
 from im.models import App
 from im.services.apps import do_rotate_app_secret, do_upsert_app
@@ -31,10 +33,39 @@ SETTINGS = [
     "send_burst",
     "max_message_bytes",
     "group_message_rate",
+    "callback_url",
+    "callback_token",
+    "callback_commands",
+    "callback_fail_closed",
 ]
 
 
-class AppAddForm(forms.ModelForm):
+class AppSettingsForm(forms.ModelForm):
+    callback_url = forms.URLField(
+        label=_("callback URL"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("Where the app's back end hears TIM's callbacks (http or https)."),
+    )
+    callback_commands = forms.MultipleChoiceField(
+        label=_("callback commands"),
+        choices=[(command, command) for command in hooks.COMMANDS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The events the callback URL hears (TIM's CallbackCommand). Before-callbacks may "
+            "refuse the action; after-callbacks are sent once it happened, with retries."
+        ),
+    )
+
+    class Meta:
+        model = App
+        fields = ["sdkappid", *SETTINGS, "is_disabled"]
+
+
+class AppAddForm(AppSettingsForm):
     secret_key = forms.CharField(
         label=_("secret key"),
         required=False,
@@ -64,8 +95,7 @@ class AppAdmin(RefusedActionsMixin, admin.ModelAdmin):
         return ["sdkappid", "secret"] if obj else []
 
     def get_form(self, request: HttpRequest, obj: App | None = None, **kwargs) -> type:
-        if obj is None:
-            kwargs["form"] = AppAddForm
+        kwargs["form"] = AppSettingsForm if obj else AppAddForm
         return super().get_form(request, obj, **kwargs)
 
     @admin.display(description=_("secret key"))
@@ -85,6 +115,10 @@ class AppAdmin(RefusedActionsMixin, admin.ModelAdmin):
             send_burst=obj.send_burst,
             max_message_bytes=obj.max_message_bytes,
             group_message_rate=obj.group_message_rate,
+            callback_url=obj.callback_url,
+            callback_token=obj.callback_token,
+            callback_commands=list(obj.callback_commands),
+            callback_fail_closed=obj.callback_fail_closed,
             is_disabled=obj.is_disabled,
         )
         obj.pk, obj.secret_key = app.pk, app.secret_key

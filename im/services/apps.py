@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 
+from im import hooks
 from im.errors import INVALID_PARAMS, IMError
 from im.models import MAX_WEB_INSTANCES, App
 from im.services.instances import do_kick_app
@@ -28,6 +31,10 @@ def do_upsert_app(
     send_burst: int | None = None,
     max_message_bytes: int | None = None,
     group_message_rate: int | None = None,
+    callback_url: str | None = None,
+    callback_token: str | None = None,
+    callback_commands: list[str] | None = None,
+    callback_fail_closed: bool | None = None,
 ) -> tuple[App, bool]:
     """Create the app ``sdkappid`` or change the fields given; return (app, created).
 
@@ -52,7 +59,9 @@ def do_upsert_app(
             f"max web instances must be 1 to {MAX_WEB_INSTANCES}, got {max_web_instances!r}",
         )
 
-    changes: dict[str, object] = {}
+    changes: dict[str, object] = _callback_changes(
+        callback_url, callback_token, callback_commands, callback_fail_closed
+    )
     if secret_key is not None:
         changes["secret_key"] = secret_key
     if name is not None:
@@ -91,7 +100,38 @@ def do_upsert_app(
             # Also when it was disabled already: a session that slipped in while the
             # flag was committing goes now.
             do_kick_app(app)
+    hooks.forget_config(app.pk)
     return app, created
+
+
+def _callback_changes(
+    url: str | None, token: str | None, commands: list[str] | None, fail_closed: bool | None
+) -> dict[str, object]:
+    """The app's third-party callback settings given, checked (``im.hooks``)."""
+    changes: dict[str, object] = {}
+    if url is not None:
+        if url:
+            try:
+                URLValidator(schemes=["http", "https"])(url)
+            except ValidationError:
+                raise IMError(
+                    INVALID_PARAMS, f"callback URL {url!r} is not an http(s) URL"
+                ) from None
+        if len(url) > 500:
+            raise IMError(INVALID_PARAMS, "callback URL must be at most 500 characters")
+        changes["callback_url"] = url
+    if token is not None:
+        if len(token) > 128:
+            raise IMError(INVALID_PARAMS, "callback token must be at most 128 characters")
+        changes["callback_token"] = token
+    if commands is not None:
+        unknown = sorted(set(commands) - set(hooks.COMMANDS))
+        if unknown:
+            raise IMError(INVALID_PARAMS, f"not callback commands: {', '.join(unknown)}")
+        changes["callback_commands"] = [c for c in hooks.COMMANDS if c in commands]
+    if fail_closed is not None:
+        changes["callback_fail_closed"] = fail_closed
+    return changes
 
 
 def do_rotate_app_secret(app: App) -> str:

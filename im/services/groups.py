@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import secrets
 import string
+from dataclasses import replace
 
 from django.db import IntegrityError, transaction
 
+from im import hooks
 from im.errors import (
     GROUP_ID_IN_USE,
     GROUP_ID_INVALID,
@@ -126,8 +128,12 @@ def check_create_group(
         raise IMError(GROUP_MEMBER_ACCOUNT_MISSING, f"no such userIDs: {', '.join(missing)}")
     if group_type == Group.Type.AVCHATROOM:
         roles = {}  # TIM ignores memberList for AVChatRoom
+    creating = hooks.GroupCreating(
+        operator=owner, owner=owner, name=name, group_type=group_type, member_ids=tuple(roles)
+    )
+    hooks.ask(owner.app, hooks.GROUP_BEFORE_CREATE, creating)
     with transaction.atomic():
-        return do_create_group(
+        view = do_create_group(
             owner=owner,
             group_id=group_id or _auto_group_id(group_type),
             name=name,
@@ -140,6 +146,9 @@ def check_create_group(
             max_member_num=max_member_num or DEFAULT_MAX_MEMBERS[group_type],
             custom_fields=group_fields,
         )
+        created = replace(creating, group=view.group)
+        hooks.tell_on_commit(owner.app, hooks.GROUP_AFTER_CREATE, created)
+        return view
 
 
 @in_callers_transaction

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from im import hooks
 from im.errors import INVALID_PARAMS, KICKED_OUT, IMError
 from im.events import KICKED_OUT as KICKED_OUT_EVENT
 from im.events import Event, Kick, send_event_on_commit
@@ -174,6 +175,10 @@ def check_open_session(
         instance_id=instance_id,
         site_session=site_session_of(login.usersig),
     )
+    account = login.account
+    hooks.tell_on_commit(
+        account.app, hooks.STATE_CHANGE, hooks.StateChanged(account, "Login", "Register")
+    )
     return OpenedSession(login=login, group_pks=member_group_pks(login.account))
 
 
@@ -200,12 +205,20 @@ def check_renew_usersig(*, account: Account, channel_name: str, user_sig: str) -
     return info
 
 
-def do_unregister_instance(*, channel_name: str, logout: bool = False) -> None:
-    """A connection closed (or, with ``logout``, its session ended on purpose).
+def do_unregister_instance(
+    *, channel_name: str, logout: bool = False, account: Account | None = None
+) -> None:
+    """A connection closed (or, with ``logout``, its session ended on purpose); the
+    app's back end is told, if it asked (State.StateChange), when ``account`` is given.
 
     A session whose connection merely dropped stays, offline, for its reconnect; a
     kicked one stays to refuse it (see ``_kick``).
     """
+    if account is not None:
+        action, reason = ("Logout", "Unregister") if logout else ("Disconnect", "LinkClose")
+        hooks.tell_on_commit(
+            account.app, hooks.STATE_CHANGE, hooks.StateChanged(account, action, reason)
+        )
     rows = Instance.objects.filter(channel_name=channel_name, kicked_reason="")
     if logout:
         rows.delete()

@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from im import hooks
 from im.errors import (
     APPLICATION_HANDLED,
     GROUP_FULL,
@@ -197,6 +198,10 @@ def _check_room(group: Group, adding: int) -> int:
 def check_join_group(*, account: Account, group_id: str, apply_message: str = "") -> JoinResult:
     """Join (FreeAccess, AVChatRoom) or apply (NeedPermission); an entry point."""
     _check_note("applyMessage", apply_message)
+    group, member = access_group(account, group_id)
+    if member is None:  # the back end is asked about a join or an application only
+        joining = hooks.Joining(group, account, (account.user_id,), "Apply")
+        hooks.ask(account.app, hooks.GROUP_BEFORE_APPLY, joining)
     with transaction.atomic():
         group, member = access_group(account, group_id, for_update=True)
         if member is not None:
@@ -216,6 +221,8 @@ def check_join_group(*, account: Account, group_id: str, apply_message: str = ""
             member.role = GroupMember.Role.OWNER
             member.save(update_fields=["role"])
         view = GroupView(group=group, member=member, member_count=added.member_count)
+        joined = hooks.Joining(group, account, (account.user_id,), "Apply")
+        hooks.tell_on_commit(account.app, hooks.GROUP_AFTER_JOIN, joined)
         return JoinResult(status=JOINED, group=view)
 
 
@@ -282,6 +289,11 @@ def check_add_members(*, account: Account, group_id: str, user_ids: list[str]) -
     """Add accounts to a Private group as any member, or to a Public or ChatRoom group
     as the app's administrator; an entry point."""
     _check_user_ids(user_ids)
+    if hooks.is_enabled(account.app, hooks.GROUP_BEFORE_INVITE):
+        group, actor = access_manager(account, group_id)
+        check_can_add_members(group, actor)  # asked about an invitation that may happen
+        inviting = hooks.Joining(group, account, tuple(dict.fromkeys(user_ids)), "Invited")
+        hooks.ask(account.app, hooks.GROUP_BEFORE_INVITE, inviting)
     with transaction.atomic():
         group, actor = access_manager(account, group_id, for_update=True)
         check_can_add_members(group, actor)
@@ -304,6 +316,8 @@ def check_add_members(*, account: Account, group_id: str, user_ids: list[str]) -
                 operator=account,
                 operation_type=notices.NOTICE_INVITED,
             )
+            invited = hooks.Joining(group, account, tuple(a.user_id for a in new), "Invited")
+            hooks.tell_on_commit(account.app, hooks.GROUP_AFTER_JOIN, invited)
         return AddMembersResult(
             group=_view(group, own_membership(actor)),
             added=[a.user_id for a in new],
@@ -344,6 +358,8 @@ def check_delete_members(
             operation_type=notices.NOTICE_KICKED,
             handle_message=reason,
         )
+        kicked = hooks.Joining(group, account, tuple(a.user_id for a in removed), "Kicked")
+        hooks.tell_on_commit(account.app, hooks.GROUP_AFTER_EXIT, kicked)
         return _view(group, own_membership(member)), [a.user_id for a in removed]
 
 
@@ -363,6 +379,8 @@ def check_quit_group(*, account: Account, group_id: str) -> str:
         notices.do_send_system_notice(
             accounts=[account], group=group, operator=account, operation_type=notices.NOTICE_QUIT
         )
+        left = hooks.Joining(group, account, (account.user_id,), "Quit")
+        hooks.tell_on_commit(account.app, hooks.GROUP_AFTER_EXIT, left)
     return group_id
 
 

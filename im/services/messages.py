@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from im import media
+from im import hooks, media
 from im.errors import (
     C2C_REVOKE_TIME_LIMIT,
     GROUP_REVOKE_TIME_LIMIT,
@@ -127,6 +127,11 @@ def check_send_message(
         draft = replace(draft, payload=uploads.check_media_draft(sender, draft.type, draft.payload))
     if conversation_type == Conversation.Kind.C2C:
         receiver = get_account(sender.app, to)
+        if hooks.is_enabled(sender.app, hooks.C2C_BEFORE_SEND):
+            check_can_send_c2c(sender, receiver)  # the back end is asked about sends only
+            draft = _as_the_back_end_says(
+                draft, hooks.Sending(sender=sender, draft=draft, receiver=receiver)
+            )
         with transaction.atomic():
             conversation = lock_c2c_conversation(sender, receiver)
             try:
@@ -140,7 +145,11 @@ def check_send_message(
                     raise
                 return resent
             message = do_send_message(
-                conversation=conversation, sender=sender, draft=draft, origin_channel=origin_channel
+                conversation=conversation,
+                sender=sender,
+                draft=draft,
+                origin_channel=origin_channel,
+                after_send=hooks.C2C_AFTER_SEND,
             )
             uploads.do_attach_uploads(message)
             return message
@@ -156,10 +165,18 @@ def check_send_message(
             if resent is None:
                 raise
             return resent
+        if hooks.is_enabled(sender.app, hooks.GROUP_BEFORE_SEND):
+            draft = _as_the_back_end_says(
+                draft, hooks.Sending(sender=sender, draft=draft, group=group)
+            )
         with transaction.atomic():
             conversation = lock_group_conversation(group)
             message = do_send_message(
-                conversation=conversation, sender=sender, draft=draft, origin_channel=origin_channel
+                conversation=conversation,
+                sender=sender,
+                draft=draft,
+                origin_channel=origin_channel,
+                after_send=hooks.GROUP_AFTER_SEND,
             )
             # Read by the push, encoded on commit: the name card is the sender's now.
             message.sender_name_card = member.name_card
@@ -187,6 +204,9 @@ def check_send_online_only(
     if conversation_type == Conversation.Kind.C2C:
         receiver = get_account(sender.app, to)
         check_can_send_c2c(sender, receiver)
+        if hooks.is_enabled(sender.app, hooks.C2C_BEFORE_SEND):
+            sending = hooks.Sending(sender=sender, draft=draft, receiver=receiver, online_only=True)
+            draft = _as_the_back_end_says(draft, sending)
         low, high = sorted((sender, receiver), key=lambda acc: acc.pk)
         conversation = Conversation(
             app=sender.app, kind=Conversation.Kind.C2C, account_low=low, account_high=high
@@ -199,6 +219,9 @@ def check_send_online_only(
         group, member = access_speaker(sender, to)
         check_can_speak(group, member)
         check_group_rate(sender.app, group, draft.priority)
+        if hooks.is_enabled(sender.app, hooks.GROUP_BEFORE_SEND):
+            sending = hooks.Sending(sender=sender, draft=draft, group=group, online_only=True)
+            draft = _as_the_back_end_says(draft, sending)
         conversation = Conversation(app=sender.app, kind=Conversation.Kind.GROUP, group=group)
         recipients = {"group_pk": group.pk, "author_id": sender.pk}
     else:
@@ -338,15 +361,51 @@ def message_row(
 
 @in_callers_transaction
 def do_send_message(
-    *, conversation: Conversation, sender: Account, draft: Draft, origin_channel: str | None
+    *,
+    conversation: Conversation,
+    sender: Account,
+    draft: Draft,
+    origin_channel: str | None,
+    after_send: str | None = None,
 ) -> Message:
     """Store a message (once, however many group members) and schedule MESSAGE_RECEIVED
     for everyone who can see it: both sides of a C2C conversation, every member of a
-    group. The sending connection (``origin_channel``) has its answer instead."""
+    group. The sending connection (``origin_channel``) has its answer instead.
+    ``after_send`` names the app back end's after-callback for a member's message (not
+    for a resend, nor for tips)."""
     message, created = do_store_message(conversation=conversation, sender=sender, draft=draft)
     if created:
         schedule_message_event("MESSAGE_RECEIVED", message, origin_channel)
+        if after_send:
+            hooks.tell_on_commit(sender.app, after_send, hooks.Sent(message))
     return message
+
+
+def _as_the_back_end_says(draft: Draft, sending: hooks.Sending) -> Draft:
+    """Ask the app's back end before a send (``im.hooks.ask``: a refusal raises); the
+    draft it sends back in place of this one, if it replaced the body with one Hutong
+    can store, else this one."""
+    command = hooks.GROUP_BEFORE_SEND if sending.group is not None else hooks.C2C_BEFORE_SEND
+    replacement = hooks.ask(sending.sender.app, command, sending)
+    if replacement is None:
+        return draft
+    msg_type, payload, cloud_custom_data = replacement
+    try:
+        changed = check_draft(
+            msg_type=msg_type,
+            payload=payload,
+            random=draft.random,
+            client_time=draft.client_time,
+            client_seq=draft.client_seq,
+            priority=draft.priority,
+            cloud_custom_data=draft.cloud_custom_data
+            if cloud_custom_data is None
+            else cloud_custom_data,
+        )
+        check_message_size(sending.sender.app, changed.payload, changed.cloud_custom_data)
+    except IMError:
+        return draft  # the back end's version cannot be stored: the sender's goes
+    return changed
 
 
 def message_recipients(message: Message) -> dict[str, Any]:

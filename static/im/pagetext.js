@@ -80,7 +80,13 @@ export function errorText(error, {gettext, interpolate}) {
     case TIM.ERROR.AUDIO_UPLOAD_FAILED:
     case TIM.ERROR.VIDEO_UPLOAD_FAILED:
       return gettext('The upload failed. Try again.');
+    case TIM.ERROR.CALLBACK_REFUSED:
+      // The site's own back end refused it and says why, in its own words.
+      return interpolate(gettext('Refused: %s'), [error.message || error.code]);
     default:
+      if (error?.code >= 120001 && error?.code <= 130000) {
+        return interpolate(gettext('Refused: %s'), [error.message || error.code]);
+      }
       return interpolate(gettext('Something went wrong (error %s).'), [error?.code ?? '?']);
   }
 }

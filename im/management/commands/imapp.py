@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from typing import Any
 
@@ -29,6 +30,22 @@ class Command(BaseCommand):
             type=int,
             help="messages a second one group takes (TIM's 40; 0: no limit)",
         )
+        parser.add_argument("--callback-url", dest="callback_url", help="'' to stop callbacks")
+        parser.add_argument("--callback-token", dest="callback_token")
+        parser.add_argument(
+            "--callback-command",
+            dest="callback_commands",
+            action="append",
+            metavar="COMMAND",
+            help="a CallbackCommand the URL hears, e.g. C2C.CallbackBeforeSendMsg (may be "
+            "repeated; the list given replaces the app's)",
+        )
+        parser.add_argument(
+            "--callback-fail-closed",
+            dest="callback_fail_closed",
+            action=argparse.BooleanOptionalAction,
+            help="refuse an action when its before-callback fails (default: let it through)",
+        )
         parser.add_argument(
             "--admin",
             action="append",
@@ -45,6 +62,10 @@ class Command(BaseCommand):
                 name=options["name"],
                 max_web_instances=options["max_web_instances"],
                 group_message_rate=options["group_message_rate"],
+                callback_url=options["callback_url"],
+                callback_token=options["callback_token"],
+                callback_commands=options["callback_commands"],
+                callback_fail_closed=options["callback_fail_closed"],
             )
             admins = [
                 do_set_app_admin(app=app, user_id=user_id).user_id for user_id in options["admin"]
@@ -59,6 +80,9 @@ class Command(BaseCommand):
                     "name": app.name,
                     "maxWebInstances": app.max_web_instances,
                     "groupMessageRate": app.group_message_rate,
+                    "callbackUrl": app.callback_url,
+                    "callbackCommands": app.callback_commands,
+                    "callbackFailClosed": app.callback_fail_closed,
                     "created": created,
                     **({"admins": admins} if admins else {}),
                 }

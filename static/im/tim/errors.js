@@ -37,6 +37,7 @@ export const ERROR = Object.freeze({
   GROUP_NOT_FOUND: 10010,
   GROUP_FULL: 10014,
   GROUP_ID_INVALID: 10015,
+  CALLBACK_REFUSED: 10016, // the app's back end refused it: error.message says why
   SENDER_MUTED: 10017,
   GROUP_MEMBER_ACCOUNT_MISSING: 10019,
   GROUP_ID_IN_USE: 10021,
