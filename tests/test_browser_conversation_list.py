@@ -227,7 +227,12 @@ def test_search_filters_the_list_as_you_type(
         sign_in(browser, live, name).context.close()  # each exists in the chat
     alice = sign_in(browser, live, "alice", locale=locale)
     for peer in ("bob", "carol", "dave"):
-        start_chat(alice, peer)
+        # start_chat, but dave's title becomes his nick as soon as his profile comes.
+        alice.fill("[data-testid=peer-input]", peer)
+        alice.click("[data-testid=start-chat]")
+        expect(
+            alice.locator(f'[aria-current=true][data-conversation-id="C2C{peer}"]')
+        ).to_be_visible()
         alice.fill("[data-testid=message-input]", f"hi {peer}")
         alice.click("[data-testid=send]")
         expect(bubbles(alice).last).to_have_text(f"hi {peer}")
@@ -344,3 +349,26 @@ def test_permission_is_asked_only_on_a_click(site_users, live, browser, locale, 
     option = alice.locator("label.notify-option").filter(has_text=desktop)
     expect(option).to_be_visible()
     expect(option.locator("input")).to_be_checked()
+
+
+@pytest.mark.once  # the page alone: the same on every configuration
+@pytest.mark.django_db(transaction=True)
+def test_row_menu_fits_a_phone_screen(site_users, live, browser):
+    bob = sign_in(browser, live, "bob")
+    alice = sign_in(browser, live, "alice", viewport={"width": 390, "height": 844})
+    messages_from(bob, "hi")
+    toggle = alice.locator(f"{ROW_BOB} [data-testid=conversation-menu-toggle]")
+    box = toggle.bounding_box()
+    assert box["width"] >= 32 and box["height"] >= 32  # a finger can hit it
+    assert box["x"] + box["width"] <= 390
+    toggle.click()
+    menu = alice.locator("[data-testid=conversation-menu]")
+    expect(menu).to_be_visible()
+    shown = menu.bounding_box()
+    assert shown["x"] >= 0 and shown["x"] + shown["width"] <= 390
+    assert shown["y"] + shown["height"] <= 844
+    expect(menu.locator("[role=menuitem]")).to_have_count(3)
+    # A click elsewhere closes it.
+    alice.locator("[data-testid=conversation-title]").click()
+    expect(menu).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")

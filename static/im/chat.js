@@ -164,7 +164,7 @@ const convList = new ConversationListUI({
 });
 const notifier = new Notifier({
   i18n,
-  before: convList.searchBox,
+  after: el.conversationList, // at the sidebar's foot
   me: () => state.me,
   activeID: () => state.activeID,
   quiet: (conversationID) => isQuiet(remindTypeOf(conversationOf(conversationID))),

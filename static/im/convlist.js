@@ -123,11 +123,6 @@ export class ConversationListUI {
     });
   }
 
-  /** The search box's container (notify.js puts its settings above it). */
-  get searchBox() {
-    return this.#searchBox;
-  }
-
   /** The rows to show for what is typed in the search box. */
   filter(items) {
     const query = this.#search.value;
@@ -139,6 +134,8 @@ export class ConversationListUI {
    * `shown` after).
    */
   showResult(total, shown) {
+    // Nothing to search yet: the empty state says what to do instead.
+    this.#searchBox.hidden = total === 0 && !this.#search.value;
     const empty = total > 0 && shown === 0;
     this.#noMatches.hidden = !empty;
     this.#noMatches.textContent = empty
@@ -253,7 +250,10 @@ export class ConversationListUI {
     toggle.setAttribute('aria-expanded', 'true');
     const box = toggle.getBoundingClientRect();
     const width = this.#menu.offsetWidth;
-    this.#menu.style.top = `${Math.round(box.bottom + 2)}px`;
+    const height = this.#menu.offsetHeight;
+    // Below the row, or above it when the row is near the bottom of the window.
+    const below = box.bottom + 2 + height <= window.innerHeight;
+    this.#menu.style.top = `${Math.round(below ? box.bottom + 2 : Math.max(4, box.top - 2 - height))}px`;
     this.#menu.style.left = `${Math.round(Math.max(4, box.right - width))}px`;
     items[0].focus();
   }

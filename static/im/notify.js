@@ -60,7 +60,7 @@ export class Notifier {
   /**
    * @param {Object} deps
    * @param {Object} deps.i18n Django's catalog functions
-   * @param {HTMLElement} deps.before where the settings go (they are put before it)
+   * @param {HTMLElement} deps.after where the settings go (they are put after it)
    * @param {function(): string} deps.me this account's userID
    * @param {function(): (string|null)} deps.activeID the open conversation
    * @param {function(string): boolean} deps.quiet whether a conversation is muted
@@ -93,7 +93,7 @@ export class Notifier {
     this.#state.className = 'hint';
     this.#state.dataset.testid = 'notify-state';
     box.append(this.#button, this.#desktop.label, this.#sound.label, this.#state);
-    deps.before.before(box);
+    deps.after.after(box);
     // A page's audio may start only after a gesture: the first click or key wakes it.
     const wake = () => {
       if (this.#sound.input.checked) this.#wakeAudio();
