@@ -91,7 +91,6 @@ export class ConversationListUI {
       placeholder: gettext('Search conversations'),
     });
     this.#search.dataset.testid = 'conversation-search';
-    this.#search.setAttribute('aria-controls', deps.list.id || '');
     this.#search.addEventListener('input', () => deps.render());
     this.#search.addEventListener('keydown', (event) => {
       if (event.key !== 'Escape' || !this.#search.value) return;
@@ -116,6 +115,8 @@ export class ConversationListUI {
     this.#menu.hidden = true;
     this.#menu.addEventListener('keydown', (event) => this.#onMenuKey(event));
     document.body.append(this.#menu);
+    // The menu stays where it opened: a list that scrolls away from it closes it.
+    deps.list.addEventListener('scroll', () => this.closeMenu(false), {passive: true});
     document.addEventListener('pointerdown', (event) => {
       if (this.#menuFor && !this.#menu.contains(event.target) && !event.target.closest?.('.row-menu-toggle')) {
         this.closeMenu(false);
