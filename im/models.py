@@ -361,6 +361,11 @@ class Participant(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="participations")
     read_seq = models.PositiveBigIntegerField(default=0)
     is_hidden = models.BooleanField(default=False)
+    # TIM's pinConversation: listed before the others.
+    is_pinned = models.BooleanField(default=False)
+    # A C2C conversation's messageRemindType for this account ("" until set; a group's
+    # is its GroupMember's, which also governs the group's pushes).
+    message_remind_type = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         constraints = [

@@ -27,6 +27,7 @@ from im.serializers import (
     member_to_dict,
     message_to_dict,
     profile_to_dict,
+    remind_types_to_dict,
     sync_page_to_dict,
     upload_to_dict,
 )
@@ -140,6 +141,17 @@ def get_conversation_list(account: Account, data: dict, channel: str) -> dict[st
         "conversationList": [conversation_to_dict(p) for p in participants],
         "isSyncCompleted": True,
     }
+
+
+@op("pinConversation")
+def pin_conversation(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    conversation_id = conversations.check_pin_conversation(
+        account=account,
+        conversation_id=params.get_str(data, "conversationID"),
+        is_pinned=params.get_bool(data, "isPinned"),
+        origin_channel=channel,
+    )
+    return {"conversationID": conversation_id}
 
 
 @op("getConversationProfile")
@@ -396,6 +408,14 @@ def handle_group_application(account: Account, data: dict, channel: str) -> dict
 
 @op("setMessageRemindType")
 def set_message_remind_type(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    if "groupID" not in data and "userIDList" in data:
+        # TIM's C2C form: the conversations with these users.
+        result = conversations.check_set_c2c_remind_type(
+            account=account,
+            user_ids=params.get_str_list(data, "userIDList"),
+            remind_type=params.get_str(data, "messageRemindType"),
+        )
+        return remind_types_to_dict(result)
     view = members.check_set_remind_type(
         account=account,
         group_id=_group_id(data),

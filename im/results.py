@@ -125,10 +125,21 @@ class MemberChange:
 
 @dataclass(frozen=True)
 class RemindTypeChanged:
-    """The payload of MESSAGE_REMIND_TYPE_UPDATED, to the member's own sessions."""
+    """The payload of MESSAGE_REMIND_TYPE_UPDATED, to the account's own sessions: a
+    group's (``group_id``) or a C2C conversation's (``user_id``, the peer)."""
 
     group_id: str
     remind_type: str
+    user_id: str = ""
+
+
+@dataclass(frozen=True)
+class RemindTypesSet:
+    """setMessageRemindType's C2C form: the peers whose conversations took the type,
+    and those refused, each with its code."""
+
+    succeeded: list[str]
+    failed: list[tuple[str, int, str]]
 
 
 @dataclass(frozen=True)

@@ -399,11 +399,12 @@ def _unread_subquery(account: Account) -> Coalesce:
 
 
 def _remind_subquery(account: Account) -> Coalesce:
-    """The account's messageRemindType in a group conversation ("" elsewhere)."""
+    """The account's messageRemindType: its membership's in a group conversation, the
+    participant's own elsewhere (a C2C one's, "" until set)."""
     remind = GroupMember.objects.filter(
         group=OuterRef("conversation__group"), account=account
     ).values("message_remind_type")[:1]
-    return Coalesce(Subquery(remind, output_field=CharField()), Value(""))
+    return Coalesce(Subquery(remind, output_field=CharField()), F("message_remind_type"))
 
 
 def _peer_read_subquery(account: Account) -> Coalesce:
@@ -430,7 +431,8 @@ def _participant_select(queryset: QuerySet[Participant]) -> QuerySet[Participant
 
 
 def conversation_list(account: Account) -> list[Participant]:
-    """The account's 100 most recent visible conversations, each with ``unread`` annotated."""
+    """The account's visible conversations, pinned ones first, then the most recent: 100
+    of them, each with ``unread`` annotated."""
     queryset = Participant.objects.filter(
         account=account, is_hidden=False, conversation__last_message__isnull=False
     ).annotate(
@@ -439,9 +441,9 @@ def conversation_list(account: Account) -> list[Participant]:
         peer_read_seq=_peer_read_subquery(account),
     )
     return list(
-        _participant_select(queryset).order_by("-conversation__last_message_at")[
-            :CONVERSATION_LIST_SIZE
-        ]
+        _participant_select(queryset).order_by(
+            "-is_pinned", "-conversation__last_message_at", "-conversation_id"
+        )[:CONVERSATION_LIST_SIZE]
     )
 
 

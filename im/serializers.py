@@ -35,6 +35,7 @@ from im.results import (
     PeerRead,
     PeoplePage,
     RemindTypeChanged,
+    RemindTypesSet,
     SyncPage,
 )
 
@@ -246,7 +247,7 @@ def conversation_to_dict(participant: Participant) -> dict[str, Any]:
         "lastMessage": last_message_to_dict(
             conversation.last_message, viewer_id=participant.account_id, peer_read_seq=peer_read
         ),
-        "isPinned": False,
+        "isPinned": participant.is_pinned,
         "messageRemindType": getattr(participant, "remind_type", ""),
         "groupProfile": None,
         "userProfile": None,
@@ -342,6 +343,16 @@ def conversation_view_to_dict(view: ConversationView) -> dict[str, Any]:
     }
 
 
+def remind_types_to_dict(result: RemindTypesSet) -> dict[str, Any]:
+    """setMessageRemindType's C2C answer, TIM's shape."""
+    return {
+        "successUserIDList": [{"userID": u} for u in result.succeeded],
+        "failureUserIDList": [
+            {"userID": u, "code": code, "message": message} for u, code, message in result.failed
+        ],
+    }
+
+
 def history_page_to_dict(page: HistoryPage, *, viewer_id: int) -> dict[str, Any]:
     cursor = page.next_cursor
     return {
@@ -415,6 +426,8 @@ def _left_push(left: GroupLeft, viewer_id: int | None) -> Any:
 
 
 def _remind_push(changed: RemindTypeChanged, viewer_id: int | None) -> Any:
+    if changed.user_id:
+        return {"userID": changed.user_id, "messageRemindType": changed.remind_type}
     return {"groupID": changed.group_id, "messageRemindType": changed.remind_type}
 
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from im.errors import INVALID_CONVERSATION, INVALID_PARAMS, IMError
+from im.errors import C2C_INVALID_RECEIVER, INVALID_CONVERSATION, INVALID_PARAMS, IMError
 from im.events import Event, send_event_on_commit
-from im.models import Account, Conversation, Message, Participant
+from im.models import Account, Conversation, GroupMember, Message, Participant
 from im.permissions import ConversationRef, access_conversation, history_floor
-from im.results import ConversationDeleted, ConversationView, HistoryPage, PeerRead, SyncPage
+from im.results import (
+    ConversationDeleted,
+    ConversationView,
+    HistoryPage,
+    PeerRead,
+    RemindTypeChanged,
+    RemindTypesSet,
+    SyncPage,
+)
 from im.selectors import (
+    accounts_by_user_id,
     conversation_list,
     message_seq,
     messages_before,
@@ -18,10 +27,18 @@ from im.selectors import (
     parse_message_id,
     participant_with_unread,
 )
+from im.services.messages import lock_c2c_conversation
 from im.transactions import in_callers_transaction
 
 MAX_PAGE = 15
 MAX_SYNC_PAGE = 100
+# setMessageRemindType's C2C form: TIM's limit of peers per call, and the types a C2C
+# conversation takes (Discard, which stops a group's pushes, has no C2C counterpart here).
+MAX_REMIND_USERS = 30
+C2C_REMIND_TYPES = (
+    GroupMember.RemindType.ACCEPT_AND_NOTIFY,
+    GroupMember.RemindType.ACCEPT_NOT_NOTIFY,
+)
 
 
 def check_get_message_list(
@@ -176,20 +193,28 @@ def _schedule_conversation_update(
         )
 
 
+def _lock_listed_participant(account: Account, ref: ConversationRef) -> Participant:
+    """The account's locked participant of a conversation in its list (one with a
+    message, not deleted), or 6004."""
+    participant = _lock_participant(account, ref)
+    if participant is None or participant.is_hidden or not participant.conversation.last_message_id:
+        raise IMError(INVALID_CONVERSATION, f"you have no conversation {ref.conversation_id!r}")
+    return participant
+
+
 def check_delete_conversation(
     *, account: Account, conversation_id: str, origin_channel: str | None = None
 ) -> str:
-    """Hide a conversation from the list and mark it read, in a transaction of its own
-    (an entry point); its messages stay. Returns the conversationID."""
+    """Hide a conversation from the list, unpin it and mark it read, in a transaction of
+    its own (an entry point); its messages stay. Returns the conversationID."""
     ref = access_conversation(account, conversation_id)
     with transaction.atomic():
-        participant = _lock_participant(account, ref)
-        if participant is None or participant.is_hidden:
-            raise IMError(INVALID_CONVERSATION, f"you have no conversation {conversation_id!r}")
+        participant = _lock_listed_participant(account, ref)
         before = participant.read_seq
         participant.is_hidden = True
+        participant.is_pinned = False
         participant.read_seq = max(before, participant.conversation.last_seq)
-        participant.save(update_fields=["is_hidden", "read_seq"])
+        participant.save(update_fields=["is_hidden", "is_pinned", "read_seq"])
         # Deleting marks read, so the peer's messages are read as far as it is told.
         if participant.read_seq > before:
             _schedule_peer_read(account, participant.conversation, before)
@@ -202,3 +227,66 @@ def check_delete_conversation(
             )
         )
     return conversation_id
+
+
+def check_pin_conversation(
+    *, account: Account, conversation_id: str, is_pinned: bool, origin_channel: str | None = None
+) -> str:
+    """Pin a conversation of the account's list to its top, or unpin it, in a transaction
+    of its own (an entry point). The account's other connections get the conversation
+    (CONVERSATION_UPDATED, with its ``isPinned``); the peer or the group hears nothing.
+    Returns the conversationID."""
+    ref = access_conversation(account, conversation_id)
+    with transaction.atomic():
+        participant = _lock_listed_participant(account, ref)
+        if participant.is_pinned != is_pinned:
+            participant.is_pinned = is_pinned
+            participant.save(update_fields=["is_pinned"])
+            _schedule_conversation_update(account, participant.conversation, origin_channel)
+    return conversation_id
+
+
+def check_set_c2c_remind_type(
+    *, account: Account, user_ids: list[str], remind_type: str
+) -> RemindTypesSet:
+    """setMessageRemindType's C2C form: how the messages of each peer named reach this
+    account, in one transaction (an entry point). AcceptNotNotify delivers them as usual
+    but asks for no attention: no badge, no notification, not in the total unread.
+
+    A conversation not started yet is made (as a first message would make it), so a
+    peer can be muted before writing. Unknown userIDs fail one by one (20003); every
+    session of the account hears MESSAGE_REMIND_TYPE_UPDATED for each change.
+    """
+    if remind_type not in C2C_REMIND_TYPES:
+        raise IMError(INVALID_PARAMS, f"a C2C messageRemindType is one of {list(C2C_REMIND_TYPES)}")
+    if not 1 <= len(user_ids) <= MAX_REMIND_USERS:
+        raise IMError(INVALID_PARAMS, f"userIDList must name 1-{MAX_REMIND_USERS} users")
+    wanted = list(dict.fromkeys(user_ids))
+    found = accounts_by_user_id(account.app, wanted)
+    with transaction.atomic():
+        # Conversations are locked in one order, whoever calls.
+        for peer in sorted(found.values(), key=lambda a: a.pk):
+            conversation = lock_c2c_conversation(account, peer)
+            changed = (
+                Participant.objects.filter(conversation=conversation, account=account)
+                .exclude(message_remind_type=remind_type)
+                .update(message_remind_type=remind_type)
+            )
+            if changed:
+                send_event_on_commit(
+                    Event(
+                        "MESSAGE_REMIND_TYPE_UPDATED",
+                        RemindTypeChanged(
+                            group_id="", user_id=peer.user_id, remind_type=remind_type
+                        ),
+                        account_ids=frozenset({account.pk}),
+                    )
+                )
+    return RemindTypesSet(
+        succeeded=[u for u in wanted if u in found],
+        failed=[
+            (u, C2C_INVALID_RECEIVER, f"userID {u!r} does not exist in this app")
+            for u in wanted
+            if u not in found
+        ],
+    )

@@ -32,6 +32,8 @@ import {
   typingPayload,
   typingStatusOf,
 } from './readstate.js';
+import {ConversationListUI, isQuiet} from './convlist.js';
+import {Notifier} from './notify.js';
 
 const {gettext, ngettext, interpolate} = window;
 const i18n = {gettext, ngettext, interpolate};
@@ -153,6 +155,33 @@ const {people} = profiles;
 
 // Dates and times are said in the page's language (when.js).
 const LANG = document.documentElement.lang;
+
+// The list's search box and row menus (convlist.js), and notifications (notify.js).
+const convList = new ConversationListUI({
+  i18n,
+  list: el.conversationList,
+  searchBefore: el.noConversations,
+  tim: () => state.tim,
+  nameOf: displayName,
+  remindTypeOf,
+  render: renderConversations,
+  showError,
+  onDeleted: (conversationID) => {
+    if (conversationID !== state.activeID) return;
+    state.activeID = null;
+    renderActive('auto');
+  },
+});
+const notifier = new Notifier({
+  i18n,
+  after: el.conversationList, // at the sidebar's foot
+  me: () => state.me,
+  activeID: () => state.activeID,
+  quiet: (conversationID) => isQuiet(remindTypeOf(conversationOf(conversationID))),
+  nameOf: displayName,
+  textOf: notificationText,
+  open: (conversationID) => openConversation(conversationID),
+});
 
 // --- status and state ---
 
@@ -355,6 +384,14 @@ function summaryOf(type, payload, fallback = '', groupType = '') {
   }
 }
 
+/** A new message as a notification's line: its sender in a group, and what it says. */
+function notificationText(message) {
+  const groupType = groupOf(message.conversationID)?.type;
+  const text = summaryOf(message.type, message.payload, '', groupType);
+  if (message.conversationType !== TIM.TYPES.CONV_GROUP) return text;
+  return `${nameOf(message.from, message)}: ${text}`;
+}
+
 // --- rendering: the conversation list ---
 
 function renderConversations() {
@@ -366,8 +403,12 @@ function renderConversations() {
     const id = `${TIM.TYPES.CONV_GROUP}${group.groupID}`;
     if (!items.some((c) => c.conversationID === id)) items.push(conversationOf(id));
   }
-  el.conversationList.replaceChildren(...items.map(conversationItem));
+  const shown = convList.filter(items);
+  const focus = convList.focusInList(); // a redraw keeps the focus on its row
+  el.conversationList.replaceChildren(...shown.map(conversationItem));
+  convList.restoreFocus(focus);
   el.noConversations.hidden = items.length > 0;
+  convList.showResult(items.length, shown.length);
 }
 
 function conversationItem(conversation) {
@@ -406,6 +447,8 @@ function conversationItem(conversation) {
       remind === TIM.TYPES.MSG_REMIND_DISCARD ? gettext('not received') : gettext('muted');
     quiet.title = remindText(remind, i18n);
     quiet.setAttribute('aria-label', remindText(remind, i18n));
+    // Unread all the same: a dot, not a count.
+    quiet.dataset.unread = String(conversation.unreadCount > 0);
     button.append(quiet);
   } else if (conversation.unreadCount > 0) {
     const badge = document.createElement('span');
@@ -419,6 +462,7 @@ function conversationItem(conversation) {
 
   const item = document.createElement('li');
   item.append(button);
+  convList.decorate(item, button, conversation, listed(id));
   return item;
 }
 
@@ -1849,6 +1893,7 @@ function onMessageReceived({data: received}) {
   }
   const messages = received.filter(isShown);
   if (!messages.length) return;
+  notifier.onMessages(messages);
   addMessages(messages);
   // A first message into an empty page opens its conversation: nothing else is on screen.
   // Once the reader has had one open, a message only updates the list and the badges.

@@ -27,6 +27,7 @@
  *   browsermedia.js   the PUT (XMLHttpRequest, for its progress) and a video's poster
  *   conversations.js  the conversation list, its order and unread arithmetic
  *   readstate.js      C2C read marks (isPeerRead, MESSAGE_READ_BY_PEER), online-only messages
+ *   convprefs.js      pinConversation's and C2C setMessageRemindType's checks and shapes
  *   groups.js         the group list, what tips do to it, join applications
  *   profiles.js       TIM's Profile, updateMyProfile's own checks, our profile and
  *                     blacklist held between reads
@@ -88,6 +89,14 @@ import {AVATAR_RULE, MediaUploads, checkedFile, previewPayload} from './tim/uplo
 import {putFile, videoSnapshot} from './tim/browsermedia.js';
 import {ConversationList} from './tim/conversations.js';
 import {PeerReads, isOnlineOnly, peerReadSequenceOf} from './tim/readstate.js';
+import {
+  C2C_REMIND_TYPES,
+  c2cConversationID,
+  c2cRemindOptions,
+  c2cRemindResult,
+  isC2CRemind,
+  pinOptions,
+} from './tim/convprefs.js';
 import {
   MAX_USER_PROFILES,
   ProfileState,
@@ -596,8 +605,8 @@ class TIMInstance {
 
   /**
    * The conversation list, fetched from the server (its 100 most recent
-   * conversations), newest first. The SDK keeps it up to date from then on and
-   * announces it with `CONVERSATION_LIST_UPDATED`.
+   * conversations), pinned first, then newest first. The SDK keeps it up to date from
+   * then on and announces it with `CONVERSATION_LIST_UPDATED`.
    * @param {string[]|{type?: string}} [filter] only these conversationIDs, or this type
    * @returns {Promise<{code: 0, data: {conversationList: Object[], isSyncCompleted: boolean}}>}
    */
@@ -662,11 +671,31 @@ class TIMInstance {
   }
 
   /**
+   * Pin a conversation of the list to its top, or unpin it, on every connection of
+   * this account (the server keeps it). The list re-sorts (pinned first) and is
+   * announced with CONVERSATION_LIST_UPDATED.
+   * @param {{conversationID: string, isPinned: boolean}} options
+   * @returns {Promise<{code: 0, data: {conversationID: string}}>} rejects with 6004
+   *   when the conversation is not in the list
+   */
+  pinConversation(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    const {conversationID, isPinned} = pinOptions(this.#log, options);
+    return this.#request('pinConversation', {conversationID, isPinned}).then(() => {
+      if (this.#session) this.#conversations.setPinned(conversationID, isPinned);
+      return {code: 0, data: {conversationID}};
+    });
+  }
+
+  /**
    * How a group's messages reach this account, on every session of it: with
    * AcceptAndNotify as usual; with AcceptNotNotify as usual but not counted in the
    * total unread; with Discard not at all until it is set back (they are stored, so
-   * history has them). Hutong has no remind types for C2C conversations: TIM's
-   * `userIDList` form is refused as a bad parameter.
+   * history has them). TIM's C2C form, `{userIDList (first 30), messageRemindType}`,
+   * sets the conversations with those users (AcceptAndNotify or AcceptNotNotify; a
+   * conversation not started yet takes it too) and resolves with
+   * `{successUserIDList: [{userID}], failureUserIDList: [{userID, code, message}]}`.
    * @param {{groupID: string, messageRemindType: string}} options a
    *   TIM.TYPES.MSG_REMIND_* value
    * @returns {Promise<{code: 0, data: {group: Object}}>} rejects with 10007 (not a member)
@@ -674,8 +703,17 @@ class TIMInstance {
   setMessageRemindType(options) {
     const refusal = this.#notReady();
     if (refusal) return this.#refuse(refusal);
-    if (isPlainObject(options) && options.groupID === undefined && options.userIDList !== undefined) {
-      throw invalidParam(this.#log, 'groupID', 'a non-empty string (Hutong has no C2C remind types)');
+    if (isC2CRemind(options)) {
+      const data = c2cRemindOptions(this.#log, options);
+      return this.#request('setMessageRemindType', data).then((answer) => {
+        const result = c2cRemindResult(answer);
+        for (const {userID} of result.successUserIDList) {
+          if (this.#session) {
+            this.#conversations.setRemindType(c2cConversationID(userID), data.messageRemindType);
+          }
+        }
+        return {code: 0, data: result};
+      });
     }
     const groupID = this.#checkGroupID(options);
     const {messageRemindType} = options;
@@ -692,7 +730,7 @@ class TIMInstance {
 
   /**
    * The sum of the unread counts (synchronous, as TIM's), without the conversations
-   * of groups set to AcceptNotNotify or Discard (TIM's rule).
+   * set to AcceptNotNotify or Discard (TIM's rule).
    * @returns {number}
    */
   getTotalUnreadMessageCount() {
@@ -1641,6 +1679,10 @@ class TIMInstance {
       if (typeof data?.groupID === 'string') this.#leaveGroup(data.groupID);
     } else if (event === 'MESSAGE_REMIND_TYPE_UPDATED') {
       // Hutong's own: a session of this account (this one too) changed it.
+      if (typeof data?.userID === 'string' && C2C_REMIND_TYPES.includes(data.messageRemindType)) {
+        this.#conversations.setRemindType(c2cConversationID(data.userID), data.messageRemindType);
+        return;
+      }
       if (typeof data?.groupID !== 'string' || !REMIND_TYPES.includes(data.messageRemindType)) return;
       this.#applyRemindType(data.groupID, data.messageRemindType);
     }

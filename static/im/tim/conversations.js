@@ -58,9 +58,13 @@ export function notifies(conversation) {
   return !type || type === TYPES.MSG_REMIND_ACPT_AND_NOTE;
 }
 
-/** TIM's conversation-list order; `rank` breaks ties of messages sent in the same second. */
+/**
+ * TIM's conversation-list order: pinned conversations first, then the newest; `rank`
+ * breaks ties of messages sent in the same second.
+ */
 export function newestFirst(rank) {
   return (a, b) =>
+    Number(Boolean(b.isPinned)) - Number(Boolean(a.isPinned)) ||
     (b.lastMessage?.lastTime ?? 0) - (a.lastMessage?.lastTime ?? 0) ||
     (rank.get(b.conversationID) ?? 0) - (rank.get(a.conversationID) ?? 0);
 }
@@ -97,14 +101,14 @@ export class ConversationList {
     return this.#byID.has(id);
   }
 
-  /** Newest first, TIM's order. */
+  /** Pinned first, then newest first: TIM's order. */
   sorted() {
     return [...this.#byID.values()].sort(newestFirst(this.#ranks));
   }
 
   /**
    * The sum of the unread counts, TIM's rule: neither the system conversation's nor
-   * those of groups set to AcceptNotNotify or Discard count.
+   * those set to AcceptNotNotify or Discard count.
    */
   totalUnread() {
     let total = 0;
@@ -115,7 +119,7 @@ export class ConversationList {
   }
 
   /**
-   * This account changed how a group's messages reach it (an answer, or the push).
+   * This account changed how a conversation's messages reach it (an answer, or the push).
    * @returns {string|null} the type it had, or null if the conversation is not
    *   listed or already had this type
    */
@@ -126,6 +130,19 @@ export class ConversationList {
     conversation.messageRemindType = messageRemindType;
     this.#onChange();
     return before;
+  }
+
+  /**
+   * This account pinned or unpinned a listed conversation (this session's answer; other
+   * sessions hear it as the server's CONVERSATION_UPDATED).
+   * @returns {boolean} whether it changed
+   */
+  setPinned(id, isPinned) {
+    const conversation = this.#byID.get(id);
+    if (!conversation || conversation.isPinned === isPinned) return false;
+    conversation.isPinned = isPinned;
+    this.#onChange();
+    return true;
   }
 
   /** The total if it differs from the one last taken here, else null: announce only changes. */
