@@ -14,6 +14,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -35,13 +36,18 @@ from im.models import (
     Group,
     GroupApplication,
     GroupMember,
+    Mention,
     Message,
     Participant,
 )
+from im.results import AtInfo
 
 M = TypeVar("M")
 
 CONVERSATION_LIST_SIZE = 100
+# Unread @mentions listed per conversation, at most (the newest), and read in all.
+AT_INFO_PER_CONVERSATION = 20
+AT_INFO_ROWS = 2000
 
 
 def one_or_none(queryset: QuerySet[M]) -> M | None:
@@ -368,19 +374,60 @@ def _participant_select(queryset: QuerySet[Participant]) -> QuerySet[Participant
 
 
 def conversation_list(account: Account) -> list[Participant]:
-    """The account's 100 most recent visible conversations, each with ``unread`` annotated."""
+    """The account's 100 most recent visible conversations, each with ``unread``
+    annotated and its unread @mentions attached."""
     queryset = Participant.objects.filter(
         account=account, is_hidden=False, conversation__last_message__isnull=False
     ).annotate(unread=_unread_subquery(account), remind_type=_remind_subquery(account))
-    return list(
+    participants = list(
         _participant_select(queryset).order_by("-conversation__last_message_at")[
             :CONVERSATION_LIST_SIZE
         ]
     )
+    attach_group_at_info(account, participants)
+    return participants
 
 
 def participant_with_unread(account: Account, conversation: Conversation) -> Participant | None:
     queryset = Participant.objects.filter(account=account, conversation=conversation).annotate(
         unread=_unread_subquery(account), remind_type=_remind_subquery(account)
     )
-    return one_or_none(_participant_select(queryset))
+    participant = one_or_none(_participant_select(queryset))
+    if participant is not None:
+        attach_group_at_info(account, [participant])
+    return participant
+
+
+def attach_group_at_info(account: Account, participants: list[Participant]) -> None:
+    """Give each group participant its unread @mentions of ``account`` (by name or
+    @all, after its read mark, not recalled, not its own), in one query."""
+    by_conversation = {
+        p.conversation_id: p for p in participants if p.conversation.kind == Conversation.Kind.GROUP
+    }
+    if not by_conversation:
+        return
+    rows = (
+        Mention.objects.filter(
+            Q(account=account) | Q(account__isnull=True),
+            conversation_id__in=by_conversation,
+            conversation__participants__account=account,
+            seq__gt=F("conversation__participants__read_seq"),
+            message__is_revoked=False,
+        )
+        .exclude(message__sender=account)
+        .order_by("-seq")
+        .values_list("conversation_id", "seq", "account_id", "message__sender__user_id")
+    )[:AT_INFO_ROWS]
+    found: dict[int, dict[int, AtInfo]] = {}
+    for conversation_id, seq, account_id, sender in rows:
+        infos = found.setdefault(conversation_id, {})
+        before = infos.get(seq) or AtInfo(sender, seq, at_me=False, at_all=False)
+        if seq in infos or len(infos) < AT_INFO_PER_CONVERSATION:
+            infos[seq] = AtInfo(
+                sender,
+                seq,
+                at_me=before.at_me or account_id is not None,
+                at_all=before.at_all or account_id is None,
+            )
+    for conversation_id, infos in found.items():
+        by_conversation[conversation_id].group_at_info = tuple(infos[seq] for seq in sorted(infos))

@@ -1,0 +1,162 @@
+"""@mentions over /ws/im/: a group text's atUserList, checked, stored and delivered,
+and each mentioned member's groupAtInfoList until they read."""
+
+from __future__ import annotations
+
+import pytest
+
+from im.models import Message
+from tests.test_ws_groups import group_text, group_with_admin
+from tests.wsclient import IMClient, assert_all_silent, online, text_message
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cast")]
+
+AT_ALL = "__kImSDK_MesssageAtALL__"
+
+
+async def at_infos(client: IMClient, group_id: str) -> tuple[list, list]:
+    """The group conversation's groupAtInfoList in the list and in its profile."""
+    conversation_id = f"GROUP{group_id}"
+    listed = (await client.ok("getConversationList"))["conversationList"]
+    [entry] = [c for c in listed if c["conversationID"] == conversation_id]
+    profile = await client.ok("getConversationProfile", {"conversationID": conversation_id})
+    return entry["groupAtInfoList"], profile["conversation"]["groupAtInfoList"]
+
+
+async def close_all(*clients: IMClient) -> None:
+    for client in clients:
+        await client.close()
+
+
+async def test_a_mention_is_stored_delivered_and_listed_for_the_mentioned_member_until_read():
+    alice, bob, carol, group_id = await group_with_admin()
+    bob_tab = await online("bob")
+    sent = await alice.ok(
+        "sendMessage", group_text(group_id, "@bob tea?", random=7) | {"atUserList": ["bob"]}
+    )
+    assert sent["message"]["atUserList"] == ["bob"]
+    [pushed] = (await bob.push("MESSAGE_RECEIVED"))["data"]
+    assert pushed["atUserList"] == ["bob"]
+    assert (await Message.objects.aget(random=7)).at_user_list == ["bob"]
+
+    seq = sent["message"]["sequence"]
+    expected = [
+        {
+            "from": "alice",
+            "groupID": group_id,
+            "topicID": "",
+            "messageSequence": seq,
+            "atTypeArray": [1],
+        }
+    ]
+    assert await at_infos(bob, group_id) == (expected, expected)
+    assert await at_infos(carol, group_id) == ([], [])
+    assert await at_infos(alice, group_id) == ([], [])
+    # History keeps the list too.
+    history = await carol.ok("getMessageList", {"conversationID": f"GROUP{group_id}"})
+    assert history["messageList"][-1]["atUserList"] == ["bob"]
+
+    await bob.ok("setMessageRead", {"conversationID": f"GROUP{group_id}"})
+    update = (await bob_tab.push("CONVERSATION_UPDATED"))["data"]
+    assert update["conversationID"] == f"GROUP{group_id}"
+    assert update["groupAtInfoList"] == []
+    assert await at_infos(bob, group_id) == ([], [])
+    await close_all(alice, bob, carol, bob_tab)
+
+
+async def test_at_all_from_an_admin_reaches_everyone_but_the_sender_and_combines_with_at_me():
+    alice, bob, carol, group_id = await group_with_admin()
+    sent = await bob.ok(
+        "sendMessage",
+        group_text(group_id, "@all @carol meeting", random=8)
+        | {"atUserList": [AT_ALL, "carol", "carol"]},
+    )
+    assert sent["message"]["atUserList"] == [AT_ALL, "carol"]
+    for member in (alice, carol):
+        [pushed] = (await member.push("MESSAGE_RECEIVED"))["data"]
+        assert pushed["atUserList"] == [AT_ALL, "carol"]
+    seq = sent["message"]["sequence"]
+    [alice_info], _ = await at_infos(alice, group_id)
+    [carol_info], _ = await at_infos(carol, group_id)
+    assert (alice_info["atTypeArray"], alice_info["messageSequence"]) == ([2], seq)
+    assert (carol_info["atTypeArray"], carol_info["from"]) == ([3], "bob")
+    assert await at_infos(bob, group_id) == ([], [])
+    # The owner may too.
+    await alice.ok("sendMessage", group_text(group_id, "@all", random=9) | {"atUserList": [AT_ALL]})
+    infos, _ = await at_infos(carol, group_id)
+    assert [i["atTypeArray"] for i in infos] == [[3], [2]]
+    await close_all(alice, bob, carol)
+
+
+async def test_a_plain_member_cannot_mention_everyone_and_nothing_is_stored():
+    alice, bob, carol, group_id = await group_with_admin()
+    answer = await carol.request(
+        "sendMessage", group_text(group_id, "@all", random=10) | {"atUserList": [AT_ALL]}
+    )
+    assert answer["code"] == 10007
+    await assert_all_silent(alice, bob)
+    assert not await Message.objects.filter(random=10).aexists()
+    # The same member may mention one person; the refused @all left nothing behind.
+    await carol.ok("sendMessage", group_text(group_id, "@bob", random=11) | {"atUserList": ["bob"]})
+    assert await at_infos(alice, group_id) == ([], [])
+    assert [i["atTypeArray"] for i in (await at_infos(bob, group_id))[0]] == [[1]]
+    await close_all(alice, bob, carol)
+
+
+@pytest.mark.parametrize(
+    ("at_user_list", "code"),
+    [
+        (["dave"], 10004),  # not a member (an account that exists)
+        (["nobody-at-all"], 10004),
+        ("bob", 6017),
+        ([1], 6017),
+        ([""], 6017),
+        ([None], 6017),
+        ([f"user{i}" for i in range(31)], 6017),
+    ],
+)
+async def test_bad_at_user_lists_are_refused(at_user_list, code):
+    alice, bob, carol, group_id = await group_with_admin()
+    dave = await online("dave")
+    answer = await alice.request(
+        "sendMessage", group_text(group_id, "hi", random=12) | {"atUserList": at_user_list}
+    )
+    assert answer["code"] == code
+    assert not await Message.objects.filter(random=12).aexists()
+    await close_all(alice, bob, carol, dave)
+
+
+async def test_an_at_user_list_on_a_c2c_or_a_non_text_message_is_refused():
+    alice, bob = await online("alice"), await online("bob")
+    answer = await alice.request("sendMessage", text_message("@bob", atUserList=["bob"]))
+    assert answer["code"] == 6017
+    _, _, _, group_id = await group_with_admin_of(alice, bob)
+    custom = group_text(group_id, "x", random=13) | {
+        "type": "TIMCustomElem",
+        "payload": {"data": "x"},
+        "atUserList": ["bob"],
+    }
+    assert (await alice.request("sendMessage", custom))["code"] == 6017
+    assert not await Message.objects.filter(random__in=[42, 13]).aexists()
+    await close_all(alice, bob)
+
+
+async def group_with_admin_of(alice: IMClient, bob: IMClient) -> tuple:
+    group = await alice.ok(
+        "createGroup", {"name": "g", "type": "Public", "memberList": [{"userID": "bob"}]}
+    )
+    await bob.push("GROUP_JOINED")
+    return alice, bob, None, group["group"]["groupID"]
+
+
+async def test_a_recalled_mention_leaves_the_list():
+    alice, bob, carol, group_id = await group_with_admin()
+    sent = await alice.ok(
+        "sendMessage", group_text(group_id, "@carol", random=14) | {"atUserList": ["carol"]}
+    )
+    assert len((await at_infos(carol, group_id))[0]) == 1
+    await alice.ok(
+        "revokeMessage", {"conversationID": f"GROUP{group_id}", "ID": sent["message"]["ID"]}
+    )
+    assert await at_infos(carol, group_id) == ([], [])
+    await close_all(alice, bob, carol)
