@@ -86,6 +86,7 @@ import {Outbox} from './tim/outbox.js';
 import {AVATAR_RULE, MediaUploads, checkedFile, previewPayload} from './tim/upload.js';
 import {putFile, videoSnapshot} from './tim/browsermedia.js';
 import {ConversationList} from './tim/conversations.js';
+import {cleanAtUserList} from './tim/mentions.js';
 import {
   MAX_USER_PROFILES,
   ProfileState,
@@ -166,6 +167,7 @@ class TIMInstance {
   #conversations = new ConversationList({
     incomingAfter: (id, sequence) => this.#store.incomingAfter(id, sequence),
     onChange: () => this.#listThrottle.schedule(),
+    selfID: () => this.#session?.userID ?? '',
   });
   #syncing = null; // the conversation-list fetch in flight
   #changes = new ChangeTracker((id) =>
@@ -367,6 +369,35 @@ class TIMInstance {
       throw invalidParam(this.#log, 'payload.text', 'a non-empty string');
     }
     return this.#createMessage(options, TYPES.MSG_TEXT, {text});
+  }
+
+  /**
+   * Make a group text message that @-mentions members: their userIDs, or
+   * `TIM.TYPES.MSG_AT_ALL` for everyone (the group's owner and admins only; the
+   * server refuses others with 10007). The list becomes the message's `atUserList`.
+   * @param {{to: string, conversationType: string,
+   *   payload: {text: string, atUserList: string[]}, priority?: string|number,
+   *   cloudCustomData?: string}} options
+   * @returns {Message} a text message (`TIM.TYPES.MSG_TEXT`) with `status: 'unSend'`
+   */
+  createTextAtMessage(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    this.#checkMessageOptions(options);
+    if (options.conversationType !== TYPES.CONV_GROUP) {
+      throw invalidParam(this.#log, 'conversationType', 'TIM.TYPES.CONV_GROUP');
+    }
+    const {text} = options.payload;
+    if (typeof text !== 'string' || !text) {
+      throw invalidParam(this.#log, 'payload.text', 'a non-empty string');
+    }
+    const atUserList = cleanAtUserList(options.payload.atUserList);
+    if (typeof atUserList === 'string') {
+      throw invalidParam(this.#log, 'payload.atUserList', atUserList);
+    }
+    const message = this.#createMessage(options, TYPES.MSG_TEXT, {text});
+    message.atUserList = atUserList;
+    return message;
   }
 
   /**
@@ -1865,6 +1896,7 @@ class TIMInstance {
       clientSequence: message.clientSequence,
       priority: message.priority,
       cloudCustomData: message.cloudCustomData,
+      ...(message.atUserList.length ? {atUserList: message.atUserList} : {}),
     });
     Object.assign(message, data.message, {status: 'success', flow: 'out', isRead: true});
     this.#uploads.sent(message);
