@@ -26,6 +26,7 @@
  *                     createUpload → PUT → finishUpload, progress, cancel, resend
  *   browsermedia.js   the PUT (XMLHttpRequest, for its progress) and a video's poster
  *   conversations.js  the conversation list, its order and unread arithmetic
+ *   mentions.js       createTextAtMessage's list check, a conversation's groupAtInfoList
  *   groups.js         the group list, what tips do to it, join applications
  *   profiles.js       TIM's Profile, updateMyProfile's own checks, our profile and
  *                     blacklist held between reads
