@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from im.models import Message
+from im.errors import NO_PERMISSION, IMError
+from im.models import Account, Mention, Message
+from im.services import conversations, messages
+from tests.events import capture
+from tests.test_events import tea_house
 from tests.test_ws_groups import group_text, group_with_admin
 from tests.wsclient import IMClient, assert_all_silent, online, text_message
 
@@ -160,3 +164,70 @@ async def test_a_recalled_mention_leaves_the_list():
     )
     assert await at_infos(carol, group_id) == ([], [])
     await close_all(alice, bob, carol)
+
+
+# --- at the service layer: what is stored and who is told ---
+
+
+def at_draft(at_user_list: list[str], *, random: int) -> messages.Draft:
+    return messages.check_draft(
+        msg_type="TIMTextElem",
+        payload={"text": "@"},
+        random=random,
+        client_time=1764000000,
+        at_user_list=at_user_list,
+    )
+
+
+def send_at(sender: Account, group_id: str, at_user_list: list[str], *, random: int) -> Message:
+    return messages.check_send_message(
+        sender=sender,
+        to=group_id,
+        conversation_type="GROUP",
+        draft=at_draft(at_user_list, random=random),
+    )
+
+
+def test_a_mention_is_one_push_to_the_group_one_row_and_a_resend_adds_none(cast):
+    alice, bob = cast["alice"], cast["bob"]
+    group_id = tea_house(cast, bob="Member", carol="Member")
+    with capture() as told:
+        message = send_at(alice, group_id, ["bob", "alice"], random=1)
+    assert [(t.name, t.user_ids) for t in told] == [("MESSAGE_RECEIVED", {"alice", "bob", "carol"})]
+    # The sender's own name is kept in the list but is no mention of anyone.
+    assert message.at_user_list == ["bob", "alice"]
+    rows = list(Mention.objects.values_list("message_id", "seq", "account_id"))
+    assert rows == [(message.pk, message.seq, bob.pk)]
+    with capture() as told:
+        send_at(alice, group_id, ["bob", "alice"], random=1)
+    assert told == []
+    assert Mention.objects.count() == 1
+
+
+def test_a_refused_at_all_tells_nobody_and_stores_nothing(cast):
+    group_id = tea_house(cast, bob="Admin", carol="Member")
+    with capture() as told, pytest.raises(IMError) as refused:
+        send_at(cast["carol"], group_id, [AT_ALL], random=2)
+    assert refused.value.code == NO_PERMISSION
+    assert told == []
+    assert not Message.objects.filter(random=2).exists()
+    assert not Mention.objects.exists()
+    send_at(cast["bob"], group_id, [AT_ALL], random=3)  # an admin may
+    assert list(Mention.objects.values_list("account_id", flat=True)) == [None]
+
+
+def test_a_read_tells_only_the_reader_with_no_mentions_left(cast):
+    bob = cast["bob"]
+    group_id = tea_house(cast, bob="Member", carol="Member")
+    message = send_at(cast["alice"], group_id, ["bob"], random=4)
+    [listed] = conversations.get_conversation_list(account=bob)
+    assert [(i.sender_user_id, i.seq, i.at_me, i.at_all) for i in listed.group_at_info] == [
+        ("alice", message.seq, True, False)
+    ]
+    with capture() as told:
+        conversations.check_set_message_read(
+            account=bob, conversation_id=f"GROUP{group_id}", origin_channel="bob-tab-1"
+        )
+    [update] = told
+    assert (update.name, update.user_ids) == ("CONVERSATION_UPDATED", {"bob"})
+    assert update.payload.group_at_info == ()
