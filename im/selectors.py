@@ -5,6 +5,7 @@ Selectors only read; who may read what is decided in ``im.permissions``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TypeVar
 
 from django.db.models import (
@@ -420,14 +421,14 @@ def attach_group_at_info(account: Account, participants: list[Participant]) -> N
     )[:AT_INFO_ROWS]
     found: dict[int, dict[int, AtInfo]] = {}
     for conversation_id, seq, account_id, sender in rows:
+        # A message naming the account and everyone is two rows: one AtInfo.
         infos = found.setdefault(conversation_id, {})
-        before = infos.get(seq) or AtInfo(sender, seq, at_me=False, at_all=False)
-        if seq in infos or len(infos) < AT_INFO_PER_CONVERSATION:
-            infos[seq] = AtInfo(
-                sender,
-                seq,
-                at_me=before.at_me or account_id is not None,
-                at_all=before.at_all or account_id is None,
-            )
+        if seq not in infos and len(infos) >= AT_INFO_PER_CONVERSATION:
+            continue
+        info = infos.get(seq, AtInfo(sender, seq, at_me=False, at_all=False))
+        if account_id is None:
+            infos[seq] = replace(info, at_all=True)
+        else:
+            infos[seq] = replace(info, at_me=True)
     for conversation_id, infos in found.items():
         by_conversation[conversation_id].group_at_info = tuple(infos[seq] for seq in sorted(infos))

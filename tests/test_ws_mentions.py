@@ -231,3 +231,10 @@ def test_a_read_tells_only_the_reader_with_no_mentions_left(cast):
     [update] = told
     assert (update.name, update.user_ids) == ("CONVERSATION_UPDATED", {"bob"})
     assert update.payload.group_at_info == ()
+
+
+def test_a_conversation_lists_its_newest_twenty_mentions_oldest_first(cast):
+    group_id = tea_house(cast, bob="Member")
+    sent = [send_at(cast["alice"], group_id, ["bob"], random=10 + i).seq for i in range(22)]
+    [listed] = conversations.get_conversation_list(account=cast["bob"])
+    assert [i.seq for i in listed.group_at_info] == sent[2:]
