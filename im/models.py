@@ -373,6 +373,10 @@ class Participant(models.Model):
         ]
         indexes = [models.Index(fields=["account", "conversation"])]
 
+    # Unread @mentions of the account here (``im.results.AtInfo``, oldest first): not
+    # stored, attached by ``selectors.attach_group_at_info``, read by the serialiser.
+    group_at_info: tuple = ()
+
     def __str__(self) -> str:
         return f"{self.account_id} in {self.conversation_id}"
 
@@ -406,6 +410,9 @@ class Message(models.Model):
     )
     # The conversation's change_seq at this message's last change (creation or recall).
     change_seq = models.PositiveBigIntegerField(default=0)
+    # TIM's ``atUserList`` of a group text message, as sent (userIDs, maybe MSG_AT_ALL);
+    # the ``Mention`` rows are what is looked up.
+    at_user_list = models.JSONField(default=list, blank=True)
 
     # The sender's group name card when the message is shown (TIM's ``nameCard``): not
     # stored, attached by the selectors and the group send, read by the serialiser.
@@ -432,6 +439,27 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id}:{self.seq}"
+
+
+class Mention(models.Model):
+    """One @ in a stored group message: of one member (``account``), or of everyone
+    (``account`` null, TIM's MSG_AT_ALL). A member's conversation lists those after
+    their read mark in ``groupAtInfoList``; a separate table, because a JSON list
+    cannot be searched the same way on SQLite and PostgreSQL."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    # The message's sequence, copied so the lookup needs no join.
+    seq = models.PositiveBigIntegerField()
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "seq"])]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}:{self.seq} @{self.account_id or 'all'}"
 
 
 class Instance(models.Model):

@@ -79,6 +79,7 @@ def send_message(account: Account, data: dict, channel: str) -> dict[str, Any]:
         client_seq=params.get_int(data, "clientSequence", default=0),
         priority=params.get_str(data, "priority", default=Message.Priority.NORMAL),
         cloud_custom_data=params.get_str(data, "cloudCustomData", default=""),
+        at_user_list=data.get("atUserList"),
     )
     message = messages.check_send_message(
         sender=account,

@@ -34,6 +34,17 @@ class PeoplePage:
 
 
 @dataclass(frozen=True)
+class AtInfo:
+    """A message after the viewer's read mark that @-mentions them (``at_me``), everyone
+    (``at_all``), or both (TIM's groupAtInfoList items)."""
+
+    sender_user_id: str
+    seq: int
+    at_me: bool
+    at_all: bool
+
+
+@dataclass(frozen=True)
 class SyncPage:
     """Changes after a change number, in change order; ``change_seq`` is where the next
     page starts."""

@@ -5,6 +5,7 @@ Selectors only read; who may read what is decided in ``im.permissions``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -37,13 +38,18 @@ from im.models import (
     Group,
     GroupApplication,
     GroupMember,
+    Mention,
     Message,
     Participant,
 )
+from im.results import AtInfo
 
 M = TypeVar("M")
 
 CONVERSATION_LIST_SIZE = 100
+# Unread @mentions listed per conversation, at most (the newest), and read in all.
+AT_INFO_PER_CONVERSATION = 20
+AT_INFO_ROWS = 2000
 
 
 def one_or_none(queryset: QuerySet[M]) -> M | None:
@@ -432,7 +438,7 @@ def _participant_select(queryset: QuerySet[Participant]) -> QuerySet[Participant
 
 def conversation_list(account: Account) -> list[Participant]:
     """The account's visible conversations, pinned ones first, then the most recent: 100
-    of them, each with ``unread`` annotated."""
+    of them, each with ``unread`` annotated and its unread @mentions attached."""
     queryset = Participant.objects.filter(
         account=account, is_hidden=False, conversation__last_message__isnull=False
     ).annotate(
@@ -440,11 +446,13 @@ def conversation_list(account: Account) -> list[Participant]:
         remind_type=_remind_subquery(account),
         peer_read_seq=_peer_read_subquery(account),
     )
-    return list(
+    participants = list(
         _participant_select(queryset).order_by(
             "-is_pinned", "-conversation__last_message_at", "-conversation_id"
         )[:CONVERSATION_LIST_SIZE]
     )
+    attach_group_at_info(account, participants)
+    return participants
 
 
 def participant_with_unread(account: Account, conversation: Conversation) -> Participant | None:
@@ -453,7 +461,45 @@ def participant_with_unread(account: Account, conversation: Conversation) -> Par
         remind_type=_remind_subquery(account),
         peer_read_seq=_peer_read_subquery(account),
     )
-    return one_or_none(_participant_select(queryset))
+    participant = one_or_none(_participant_select(queryset))
+    if participant is not None:
+        attach_group_at_info(account, [participant])
+    return participant
+
+
+def attach_group_at_info(account: Account, participants: list[Participant]) -> None:
+    """Give each group participant its unread @mentions of ``account`` (by name or
+    @all, after its read mark, not recalled, not its own), in one query."""
+    by_conversation = {
+        p.conversation_id: p for p in participants if p.conversation.kind == Conversation.Kind.GROUP
+    }
+    if not by_conversation:
+        return
+    rows = (
+        Mention.objects.filter(
+            Q(account=account) | Q(account__isnull=True),
+            conversation_id__in=by_conversation,
+            conversation__participants__account=account,
+            seq__gt=F("conversation__participants__read_seq"),
+            message__is_revoked=False,
+        )
+        .exclude(message__sender=account)
+        .order_by("-seq")
+        .values_list("conversation_id", "seq", "account_id", "message__sender__user_id")
+    )[:AT_INFO_ROWS]
+    found: dict[int, dict[int, AtInfo]] = {}
+    for conversation_id, seq, account_id, sender in rows:
+        # A message naming the account and everyone is two rows: one AtInfo.
+        infos = found.setdefault(conversation_id, {})
+        if seq not in infos and len(infos) >= AT_INFO_PER_CONVERSATION:
+            continue
+        info = infos.get(seq, AtInfo(sender, seq, at_me=False, at_all=False))
+        if account_id is None:
+            infos[seq] = replace(info, at_all=True)
+        else:
+            infos[seq] = replace(info, at_me=True)
+    for conversation_id, infos in found.items():
+        by_conversation[conversation_id].group_at_info = tuple(infos[seq] for seq in sorted(infos))
 
 
 def message_at(conversation: Conversation, *, seq: int, random: int) -> Message | None:

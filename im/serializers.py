@@ -25,6 +25,7 @@ from im.models import (
     Upload,
 )
 from im.results import (
+    AtInfo,
     Blacklist,
     ConversationDeleted,
     ConversationView,
@@ -119,6 +120,7 @@ def message_to_dict(message: Message, *, viewer_id: int | None) -> dict[str, Any
         "clientSequence": message.client_seq,
         "clientTime": message.client_time,
         "cloudCustomData": message.cloud_custom_data,
+        "atUserList": message.at_user_list,
         "protocol": "JSON",
         "changeSequence": message.change_seq,
     }
@@ -252,6 +254,7 @@ def conversation_to_dict(participant: Participant) -> dict[str, Any]:
         "groupProfile": None,
         "userProfile": None,
         "changeSequence": conversation.change_seq,
+        "groupAtInfoList": [],
     }
     if conversation.kind == Conversation.Kind.C2C:
         low, high = conversation.account_low, conversation.account_high
@@ -266,7 +269,24 @@ def conversation_to_dict(participant: Participant) -> dict[str, Any]:
         group = conversation.group
         data["conversationID"] = f"GROUP{group.group_id}"
         data["groupProfile"] = group_brief(group)
+        data["groupAtInfoList"] = [
+            group_at_info_to_dict(info, group.group_id) for info in participant.group_at_info
+        ]
     return data
+
+
+# TIM.TYPES.CONV_AT_ME, CONV_AT_ALL, CONV_AT_ALL_AT_ME: (at_me, at_all) → atType.
+AT_TYPES = {(True, False): 1, (False, True): 2, (True, True): 3}
+
+
+def group_at_info_to_dict(info: AtInfo, group_id: str) -> dict[str, Any]:
+    return {
+        "from": info.sender_user_id,
+        "groupID": group_id,
+        "topicID": "",
+        "messageSequence": info.seq,
+        "atTypeArray": [AT_TYPES[info.at_me, info.at_all]],
+    }
 
 
 def group_brief(group: Group) -> dict[str, Any]:
@@ -337,6 +357,7 @@ def conversation_view_to_dict(view: ConversationView) -> dict[str, Any]:
         "isPinned": False,
         "messageRemindType": "",
         "changeSequence": 0,
+        "groupAtInfoList": [],
         "userProfile": profile_to_dict(view.peer) if view.peer else None,
         "groupProfile": group_brief(view.group) if view.group else None,
         **({"peerReadSequence": 0} if view.kind == Conversation.Kind.C2C else {}),

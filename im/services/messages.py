@@ -32,10 +32,17 @@ from im.permissions import (
     check_can_speak,
 )
 from im.selectors import get_account, get_message, group_conversation, message_select, one_or_none
-from im.services import uploads
+from im.services import mentions, uploads
 from im.services.accounts import do_ensure_console_operator
 from im.services.limits import check_group_rate, check_message_size, check_send_rate
-from im.services.payloads import GROUP_SYSTEM_NOTICE, GROUP_TIP, MAX_BODY_BYTES, check_payload
+from im.services.mentions import Mentions
+from im.services.payloads import (
+    GROUP_SYSTEM_NOTICE,
+    GROUP_TIP,
+    MAX_BODY_BYTES,
+    TEXT,
+    check_payload,
+)
 from im.transactions import in_callers_transaction
 
 MAX_RANDOM = 2**32 - 1
@@ -53,6 +60,8 @@ class Draft:
     client_seq: int
     priority: str
     cloud_custom_data: str
+    # Checked for shape only; who it names is checked against the group at the send.
+    at_user_list: tuple[str, ...] = ()
 
 
 def service_draft(msg_type: str, payload: dict) -> Draft:
@@ -78,8 +87,10 @@ def check_draft(
     client_seq: int = 0,
     priority: str = Message.Priority.NORMAL,
     cloud_custom_data: str = "",
+    at_user_list: object = None,
 ) -> Draft:
     clean = check_payload(msg_type, payload)
+    at = mentions.check_at_user_list(at_user_list, msg_type=msg_type)
     if priority not in PRIORITIES:
         raise IMError(INVALID_PARAMS, f"priority must be one of {sorted(PRIORITIES)}")
     if not 0 <= random <= MAX_RANDOM:
@@ -88,7 +99,7 @@ def check_draft(
         raise IMError(INVALID_PARAMS, "clientTime and clientSequence must not be negative")
     if len(cloud_custom_data.encode()) > MAX_BODY_BYTES:
         raise IMError(MESSAGE_TOO_LONG, f"cloudCustomData is over {MAX_BODY_BYTES} bytes")
-    return Draft(msg_type, clean, random, client_time, client_seq, priority, cloud_custom_data)
+    return Draft(msg_type, clean, random, client_time, client_seq, priority, cloud_custom_data, at)
 
 
 def check_send_message(
@@ -126,6 +137,7 @@ def check_send_message(
     if draft.type in media.MEDIA_TYPES:
         draft = replace(draft, payload=uploads.check_media_draft(sender, draft.type, draft.payload))
     if conversation_type == Conversation.Kind.C2C:
+        mentions.check_not_in_c2c(draft.at_user_list)
         receiver = get_account(sender.app, to)
         if hooks.is_enabled(sender.app, hooks.C2C_BEFORE_SEND):
             check_can_send_c2c(sender, receiver)  # the back end is asked about sends only
@@ -156,6 +168,7 @@ def check_send_message(
     if conversation_type == Conversation.Kind.GROUP:
         group, member = access_speaker(sender, to)
         check_can_speak(group, member)
+        named = mentions.check_mentions(group, member, draft.at_user_list)
         try:
             check_group_rate(sender.app, group, draft.priority)
         except IMError:
@@ -177,6 +190,7 @@ def check_send_message(
                 draft=draft,
                 origin_channel=origin_channel,
                 after_send=hooks.GROUP_AFTER_SEND,
+                named=named,
             )
             # Read by the push, encoded on commit: the name card is the sender's now.
             message.sender_name_card = member.name_card
@@ -356,6 +370,7 @@ def message_row(
         priority=draft.priority,
         cloud_custom_data=draft.cloud_custom_data,
         change_seq=change_seq,
+        at_user_list=list(draft.at_user_list),
     )
 
 
@@ -367,14 +382,17 @@ def do_send_message(
     draft: Draft,
     origin_channel: str | None,
     after_send: str | None = None,
+    named: Mentions = mentions.NONE,
 ) -> Message:
     """Store a message (once, however many group members) and schedule MESSAGE_RECEIVED
     for everyone who can see it: both sides of a C2C conversation, every member of a
     group. The sending connection (``origin_channel``) has its answer instead.
     ``after_send`` names the app back end's after-callback for a member's message (not
-    for a resend, nor for tips)."""
+    for a resend, nor for tips).
+    ``named`` (``mentions.check_mentions``) is stored with a new message."""
     message, created = do_store_message(conversation=conversation, sender=sender, draft=draft)
     if created:
+        mentions.do_store_mentions(message, named)
         schedule_message_event("MESSAGE_RECEIVED", message, origin_channel)
         if after_send:
             hooks.tell_on_commit(sender.app, after_send, hooks.Sent(message))
@@ -401,6 +419,8 @@ def _as_the_back_end_says(draft: Draft, sending: hooks.Sending) -> Draft:
             cloud_custom_data=draft.cloud_custom_data
             if cloud_custom_data is None
             else cloud_custom_data,
+            # The mentions stay with a text that is still a text.
+            at_user_list=list(draft.at_user_list) if msg_type == draft.type == TEXT else None,
         )
         check_message_size(sending.sender.app, changed.payload, changed.cloud_custom_data)
     except IMError:

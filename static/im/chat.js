@@ -7,7 +7,9 @@
  * (the gettext/interpolate globals).
  */
 import TIM from './tim.js';
-import {EMOJI, appendText, emojiElement, faceAt} from './emoji.js';
+import {appendText, emojiElement, faceAt} from './emoji.js';
+import {EmojiPicker} from './emojipicker.js';
+import {MentionPicker, appendMentionText, mentionFlag} from './mentions.js';
 import {
   NOTICE_JOIN_APPLICATION,
   durationText,
@@ -19,7 +21,6 @@ import {
 import {MAX_TEXT_BYTES, fitHeight, sizeText, textSize} from './composer.js';
 import {fillMediaBubble, imageVersion, setUploadProgress, uploadStrip, clockText} from './mediaui.js';
 import {errorText, groupTypeText, remindText, roleText} from './pagetext.js';
-import {appendMessageText} from './links.js';
 import {dayLabel, fullDateTime, listTime, startsNewDay, timeOfDay, untilNextDay} from './when.js';
 import {ProfileUI, avatarElement} from './profileui.js';
 import {FindPeople} from './findpeople.js';
@@ -70,6 +71,7 @@ const el = {
   composer: $('composer'),
   emojiButton: $('emoji-button'),
   emojiPicker: $('emoji-picker'),
+  mentionPicker: $('mention-picker'),
   messageInput: $('message-input'),
   messageSize: $('message-size'),
   send: $('send'),
@@ -483,6 +485,8 @@ function fillPreview(preview, conversation) {
   if (conversation.type === TIM.TYPES.CONV_GROUP && spoken && last.fromAccount !== state.me) {
     preview.append(`${nameOf(last.fromAccount, last)}: `);
   }
+  const flag = mentionFlag(conversation.groupAtInfoList, i18n);
+  if (flag) preview.prepend(flag);
   const groupType = groupOf(conversation.conversationID)?.type;
   appendText(preview, summaryOf(last.type, last.payload, last.messageForShow, groupType));
 }
@@ -670,7 +674,7 @@ function fillBubble(bubble, message) {
   const {payload} = message;
   switch (message.type) {
     case TIM.TYPES.MSG_TEXT:
-      appendMessageText(bubble, payload.text);
+      appendMentionText(bubble, payload.text, message.atUserList);
       break;
     case TIM.TYPES.MSG_FACE: {
       const face = faceAt(payload.index);
@@ -812,6 +816,7 @@ function openConversation(conversationID, {focus = true} = {}) {
   if (conversationID !== state.activeID) typingSender.stop();
   state.activeID = conversationID;
   state.opened = true;
+  mentionPicker?.reset();
   renderActive('bottom');
   if (state.ready) {
     if (state.panelOpen && groupOf(conversationID)) loadMembers(groupOf(conversationID).groupID);
@@ -951,14 +956,19 @@ async function sendText() {
   }
   if (el.status.dataset.kind === 'error') setStatus('');
   let message;
+  const atUserList = isGroupID(state.activeID) ? mentionPicker.atUserList() : [];
   try {
-    message = state.tim.createTextMessage({...targetOf(state.activeID), payload: {text}});
+    const target = targetOf(state.activeID);
+    message = atUserList.length
+      ? state.tim.createTextAtMessage({...target, payload: {text, atUserList}})
+      : state.tim.createTextMessage({...target, payload: {text}});
   } catch (error) {
     showError(error);
     return;
   }
   typingSender.stop();
   el.messageInput.value = '';
+  mentionPicker.reset();
   onComposerInput();
   closeEmojiPicker();
   addMessages([message]);
@@ -1708,6 +1718,7 @@ async function groupAction(run, {members = false} = {}) {
 function onGroupListUpdated({data: groups}) {
   const before = groupOf(state.activeID);
   state.groups = new Map(groups.map((g) => [g.groupID, g]));
+  mentionPicker?.refresh(); // a group just made, or a role changed: what "@" offers
   if (before && !groupOf(state.activeID)) {
     // Left, removed or dismissed: the SDK dropped the group and its conversation.
     state.members.delete(before.groupID);
@@ -1722,22 +1733,41 @@ function onGroupListUpdated({data: groups}) {
   renderPanel();
 }
 
-// --- emoji picker ---
+// --- emoji picker (emojipicker.js) and @mentions (mentions.js) ---
 
-function buildEmojiPicker() {
-  const options = EMOJI.map((face) => {
-    const option = document.createElement('button');
-    option.type = 'button';
-    option.className = 'emoji-option';
-    option.dataset.testid = 'emoji-option';
-    option.dataset.token = face.token;
-    option.title = face.token;
-    option.setAttribute('aria-label', face.token);
-    option.textContent = face.emoji;
-    option.addEventListener('click', () => insertToken(face.token));
-    return option;
+let emojiPicker = null;
+let mentionPicker = null;
+const membersLoading = new Set();
+
+function startPickers() {
+  emojiPicker = new EmojiPicker({
+    container: el.emojiPicker,
+    button: el.emojiButton,
+    composer: el.messageInput,
+    onPick: insertToken,
+    i18n,
   });
-  el.emojiPicker.replaceChildren(...options);
+  const managers = [TIM.TYPES.GRP_MBR_ROLE_OWNER, TIM.TYPES.GRP_MBR_ROLE_ADMIN];
+  mentionPicker = new MentionPicker({
+    input: el.messageInput,
+    list: el.mentionPicker,
+    group: () => {
+      const group = groupOf(state.activeID);
+      if (!group || !state.ready) return null;
+      return {groupID: group.groupID, canAtAll: managers.includes(group.selfInfo?.role)};
+    },
+    members: (groupID) => state.members.get(groupID) ?? null,
+    load: (groupID) => {
+      if (membersLoading.has(groupID)) return;
+      membersLoading.add(groupID);
+      loadMembers(groupID).finally(() => {
+        membersLoading.delete(groupID);
+        mentionPicker.refresh();
+      });
+    },
+    self: () => state.me,
+    i18n,
+  });
 }
 
 /** Put a token where the cursor is (replacing a selection), the cursor after it. */
@@ -1751,15 +1781,8 @@ function insertToken(token) {
   input.focus();
 }
 
-function toggleEmojiPicker() {
-  const open = el.emojiPicker.hidden;
-  el.emojiPicker.hidden = !open;
-  el.emojiButton.setAttribute('aria-expanded', String(open));
-}
-
 function closeEmojiPicker() {
-  el.emojiPicker.hidden = true;
-  el.emojiButton.setAttribute('aria-expanded', 'false');
+  emojiPicker?.close();
 }
 
 // --- SDK events ---
@@ -2069,6 +2092,7 @@ function start() {
   const showPeer = () => profiles.openProfile(targetOf(state.activeID).to);
   el.peerProfile.addEventListener('click', showPeer);
   el.headAvatar.addEventListener('click', () => (groupOf(state.activeID) ? togglePanel() : showPeer()));
+  startPickers(); // before the composer's keydown: an open mention picker takes Enter
   el.composer.addEventListener('submit', (event) => {
     event.preventDefault();
     sendText();
@@ -2083,7 +2107,7 @@ function start() {
   });
   el.signInAgain.addEventListener('click', signInAgain);
   el.messageList.addEventListener('scroll', onScroll, {passive: true});
-  el.emojiButton.addEventListener('click', toggleEmojiPicker);
+  el.emojiButton.addEventListener('click', () => emojiPicker.toggle());
   el.attach.addEventListener('click', () => el.attachInput.click());
   el.attachInput.addEventListener('change', () => {
     sendFiles([...el.attachInput.files]);
@@ -2139,7 +2163,6 @@ function start() {
     }
   });
 
-  buildEmojiPicker();
   redrawAtMidnight();
   renderTotal();
   renderActive();

@@ -28,6 +28,7 @@
  *   conversations.js  the conversation list, its order and unread arithmetic
  *   readstate.js      C2C read marks (isPeerRead, MESSAGE_READ_BY_PEER), online-only messages
  *   convprefs.js      pinConversation's and C2C setMessageRemindType's checks and shapes
+ *   mentions.js       createTextAtMessage's list check, a conversation's groupAtInfoList
  *   groups.js         the group list, what tips do to it, join applications
  *   profiles.js       TIM's Profile, updateMyProfile's own checks, our profile and
  *                     blacklist held between reads
@@ -97,6 +98,7 @@ import {
   isC2CRemind,
   pinOptions,
 } from './tim/convprefs.js';
+import {cleanAtUserList} from './tim/mentions.js';
 import {
   MAX_USER_PROFILES,
   ProfileState,
@@ -178,6 +180,7 @@ class TIMInstance {
   #conversations = new ConversationList({
     incomingAfter: (id, sequence) => this.#store.incomingAfter(id, sequence),
     onChange: () => this.#listThrottle.schedule(),
+    selfID: () => this.#session?.userID ?? '',
   });
   #syncing = null; // the conversation-list fetch in flight
   #changes = new ChangeTracker((id) =>
@@ -379,6 +382,35 @@ class TIMInstance {
       throw invalidParam(this.#log, 'payload.text', 'a non-empty string');
     }
     return this.#createMessage(options, TYPES.MSG_TEXT, {text});
+  }
+
+  /**
+   * Make a group text message that @-mentions members: their userIDs, or
+   * `TIM.TYPES.MSG_AT_ALL` for everyone (the group's owner and admins only; the
+   * server refuses others with 10007). The list becomes the message's `atUserList`.
+   * @param {{to: string, conversationType: string,
+   *   payload: {text: string, atUserList: string[]}, priority?: string|number,
+   *   cloudCustomData?: string}} options
+   * @returns {Message} a text message (`TIM.TYPES.MSG_TEXT`) with `status: 'unSend'`
+   */
+  createTextAtMessage(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    this.#checkMessageOptions(options);
+    if (options.conversationType !== TYPES.CONV_GROUP) {
+      throw invalidParam(this.#log, 'conversationType', 'TIM.TYPES.CONV_GROUP');
+    }
+    const {text} = options.payload;
+    if (typeof text !== 'string' || !text) {
+      throw invalidParam(this.#log, 'payload.text', 'a non-empty string');
+    }
+    const atUserList = cleanAtUserList(options.payload.atUserList);
+    if (typeof atUserList === 'string') {
+      throw invalidParam(this.#log, 'payload.atUserList', atUserList);
+    }
+    const message = this.#createMessage(options, TYPES.MSG_TEXT, {text});
+    message.atUserList = atUserList;
+    return message;
   }
 
   /**
@@ -1954,6 +1986,7 @@ class TIMInstance {
       priority: message.priority,
       cloudCustomData: message.cloudCustomData,
       ...(onlineOnly ? {onlineUserOnly: true} : {}),
+      ...(message.atUserList.length ? {atUserList: message.atUserList} : {}),
     });
     Object.assign(message, data.message, {status: 'success', flow: 'out', isRead: true});
     if (onlineOnly) return;

@@ -1,5 +1,6 @@
 import {TYPES} from './constants.js';
 import {lastMessageOf} from './message.js';
+import {atInfoOf, mergeAtInfo, withAtInfo} from './mentions.js';
 
 /**
  * The conversation list this instance keeps between server snapshots: TIM's
@@ -72,6 +73,7 @@ export function newestFirst(rank) {
 export class ConversationList {
   #incomingAfter;
   #onChange;
+  #selfID;
   #byID = new Map(); // conversationID → Conversation
   // conversationID → a number that grows each time the conversation gets a newer last
   // message here: orders conversations whose last messages carry the same second.
@@ -86,11 +88,13 @@ export class ConversationList {
   /**
    * @param {{incomingAfter: function(string, number): number, onChange: function(): void}} deps
    *   `incomingAfter(id, sequence)`: how many messages from others are held after
-   *   `sequence`; `onChange()`: the list changed and wants announcing
+   *   `sequence`; `onChange()`: the list changed and wants announcing; `selfID()`:
+   *   this account's userID (whose @mentions the list keeps)
    */
-  constructor({incomingAfter, onChange}) {
+  constructor({incomingAfter, onChange, selfID = () => ''}) {
     this.#incomingAfter = incomingAfter;
     this.#onChange = onChange;
+    this.#selfID = selfID;
   }
 
   get(id) {
@@ -187,6 +191,8 @@ export class ConversationList {
       if (message.flow === 'in') {
         // An AVChatRoom's messages are never stored (changeSequence 0): nothing unread.
         if (message.changeSequence !== 0) conversation.unreadCount += 1;
+        const atInfo = atInfoOf(message, this.#selfID());
+        if (atInfo) conversation.groupAtInfoList = withAtInfo(conversation.groupAtInfoList, atInfo);
         if (conversation.userProfile) {
           const {nick, avatar} = message;
           conversation.userProfile = {...conversation.userProfile, nick, avatar};
@@ -238,6 +244,13 @@ export class ConversationList {
   noteRevoked(messages) {
     let changed = false;
     for (const message of messages) {
+      const conversation = this.#byID.get(message.conversationID);
+      const atInfoList = conversation?.groupAtInfoList ?? [];
+      const kept = atInfoList.filter((i) => i.messageSequence !== message.sequence);
+      if (kept.length !== atInfoList.length) {
+        conversation.groupAtInfoList = kept;
+        changed = true;
+      }
       const last = this.#byID.get(message.conversationID)?.lastMessage;
       if (last && last.lastSequence === message.sequence && last.fromAccount === message.from) {
         this.#byID.get(message.conversationID).lastMessage = {
@@ -260,8 +273,9 @@ export class ConversationList {
     const read = {stamp: this.stamp(), answered: false};
     this.#reads.set(id, read);
     const conversation = this.#byID.get(id);
-    if (conversation?.unreadCount) {
+    if (conversation?.unreadCount || conversation?.groupAtInfoList.length) {
       conversation.unreadCount = 0;
+      conversation.groupAtInfoList = [];
       this.#onChange();
     }
     return read;
@@ -338,8 +352,16 @@ export class ConversationList {
       // Messages that reached this instance after the snapshot: count them on top.
       conversation.lastMessage = local.lastMessage;
       conversation.unreadCount += this.#incomingAfter(conversation.conversationID, serverSequence);
+      conversation.groupAtInfoList = mergeAtInfo(
+        conversation.groupAtInfoList,
+        local.groupAtInfoList,
+        serverSequence,
+      );
     }
-    if (keepCount) conversation.unreadCount = local.unreadCount;
+    if (keepCount) {
+      conversation.unreadCount = local.unreadCount;
+      conversation.groupAtInfoList = local.groupAtInfoList;
+    }
     return conversation;
   }
 
