@@ -32,6 +32,7 @@ from im.models import (
     App,
     BlacklistEntry,
     Conversation,
+    DeletedMessage,
     Group,
     GroupApplication,
     GroupMember,
@@ -310,15 +311,33 @@ def message_seq(conversation: Conversation, message_id: object) -> int:
     return seq
 
 
+def deleted_by(account: Account) -> QuerySet[DeletedMessage]:
+    """The pks of the messages ``account`` deleted for itself, as a subquery."""
+    return DeletedMessage.objects.filter(account=account).values("message_id")
+
+
+def visible_messages(conversation: Conversation, viewer: Account | None) -> QuerySet[Message]:
+    """The conversation's messages but those ``viewer`` deleted for itself."""
+    queryset = Message.objects.filter(conversation=conversation)
+    if viewer is not None:
+        queryset = queryset.exclude(pk__in=deleted_by(viewer))
+    return queryset
+
+
 def messages_before(
-    conversation: Conversation, *, before_seq: int | None, limit: int, after_seq: int = 0
+    conversation: Conversation,
+    *,
+    before_seq: int | None,
+    limit: int,
+    after_seq: int = 0,
+    viewer: Account | None = None,
 ) -> list[Message]:
     """Up to ``limit`` messages older than ``before_seq`` and newer than ``after_seq``
-    (newest first); keyset, no OFFSET.
+    (newest first), but those ``viewer`` deleted; keyset, no OFFSET.
 
     ``conversation`` must come with what serialising needs (see permissions.access_conversation).
     """
-    queryset = Message.objects.filter(conversation=conversation)
+    queryset = visible_messages(conversation, viewer)
     if before_seq is not None:
         queryset = queryset.filter(seq__lt=before_seq)
     if after_seq:
@@ -327,11 +346,16 @@ def messages_before(
 
 
 def messages_changed_after(
-    conversation: Conversation, *, after_change_seq: int, limit: int, after_seq: int = 0
+    conversation: Conversation,
+    *,
+    after_change_seq: int,
+    limit: int,
+    after_seq: int = 0,
+    viewer: Account | None = None,
 ) -> list[Message]:
     """Messages created or recalled after ``after_change_seq`` (and numbered after
-    ``after_seq``), in change order."""
-    queryset = Message.objects.filter(conversation=conversation, change_seq__gt=after_change_seq)
+    ``after_seq``), in change order, but those ``viewer`` deleted."""
+    queryset = visible_messages(conversation, viewer).filter(change_seq__gt=after_change_seq)
     if after_seq:
         queryset = queryset.filter(seq__gt=after_seq)
     return _in_conversation(conversation, queryset.order_by("change_seq")[:limit])
@@ -341,6 +365,7 @@ def _unread_subquery(account: Account) -> Coalesce:
     unread = (
         Message.objects.filter(conversation=OuterRef("conversation"), seq__gt=OuterRef("read_seq"))
         .exclude(sender=account)
+        .exclude(pk__in=deleted_by(account))
         .order_by()
         .values("conversation")
         .annotate(n=Count("pk"))
@@ -372,15 +397,39 @@ def conversation_list(account: Account) -> list[Participant]:
     queryset = Participant.objects.filter(
         account=account, is_hidden=False, conversation__last_message__isnull=False
     ).annotate(unread=_unread_subquery(account), remind_type=_remind_subquery(account))
-    return list(
+    participants = list(
         _participant_select(queryset).order_by("-conversation__last_message_at")[
             :CONVERSATION_LIST_SIZE
         ]
     )
+    attach_own_last_messages(account, participants)
+    return participants
+
+
+def attach_own_last_messages(account: Account, participants: list[Participant]) -> None:
+    """Where ``account`` deleted a conversation's last message for itself, show it the
+    newest one it kept instead (none: no last message). One query when it deleted
+    none of them, one more per conversation where it did."""
+    last_ids = [p.conversation.last_message_id for p in participants]
+    deleted = set(
+        DeletedMessage.objects.filter(account=account, message_id__in=last_ids).values_list(
+            "message_id", flat=True
+        )
+    )
+    for participant in participants:
+        conversation = participant.conversation
+        if conversation.last_message_id not in deleted:
+            continue
+        kept = one_or_none(message_select(visible_messages(conversation, account)).order_by("-seq"))
+        conversation.last_message = kept
+        conversation.last_message_id = kept.pk if kept else None
 
 
 def participant_with_unread(account: Account, conversation: Conversation) -> Participant | None:
     queryset = Participant.objects.filter(account=account, conversation=conversation).annotate(
         unread=_unread_subquery(account), remind_type=_remind_subquery(account)
     )
-    return one_or_none(_participant_select(queryset))
+    participant = one_or_none(_participant_select(queryset))
+    if participant is not None:
+        attach_own_last_messages(account, [participant])
+    return participant

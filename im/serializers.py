@@ -32,6 +32,7 @@ from im.results import (
     GroupLeft,
     GroupView,
     HistoryPage,
+    MessagesDeleted,
     RemindTypeChanged,
     SyncPage,
 )
@@ -364,6 +365,13 @@ def _deleted_push(deleted: ConversationDeleted, viewer_id: int | None) -> Any:
     return {"conversationID": deleted.conversation_id}
 
 
+def _messages_deleted_push(deleted: MessagesDeleted, viewer_id: int | None) -> Any:
+    return {
+        "conversationID": deleted.conversation_id,
+        "messageIDList": [message_id(m) for m in deleted.messages],
+    }
+
+
 def _joined_push(joined: GroupJoined, viewer_id: int | None) -> Any:
     # changeSequence: where the joiner's catch-up (syncMessages) starts.
     view = joined.group
@@ -403,6 +411,7 @@ PUSH_DATA: dict[str, Callable[[Any, int | None], Any]] = {
     "MESSAGE_REVOKED": _message_push,
     "CONVERSATION_UPDATED": _conversation_push,
     "CONVERSATION_DELETED": _deleted_push,
+    "MESSAGE_DELETED": _messages_deleted_push,
     "GROUP_JOINED": _joined_push,
     "GROUP_LEFT": _left_push,
     "MESSAGE_REMIND_TYPE_UPDATED": _remind_push,

@@ -32,7 +32,7 @@ from im.permissions import (
     check_can_speak,
 )
 from im.selectors import get_account, get_message, message_select, one_or_none
-from im.services import uploads
+from im.services import message_actions, uploads
 from im.services.accounts import do_ensure_console_operator
 from im.services.limits import check_message_size, check_send_rate
 from im.services.payloads import GROUP_SYSTEM_NOTICE, GROUP_TIP, MAX_BODY_BYTES, check_payload
@@ -80,6 +80,26 @@ def check_draft(
     cloud_custom_data: str = "",
 ) -> Draft:
     clean = check_payload(msg_type, payload)
+    envelope = check_envelope(
+        random=random,
+        client_time=client_time,
+        client_seq=client_seq,
+        priority=priority,
+        cloud_custom_data=cloud_custom_data,
+    )
+    return replace(envelope, type=msg_type, payload=clean)
+
+
+def check_envelope(
+    *,
+    random: int,
+    client_time: int,
+    client_seq: int = 0,
+    priority: str = Message.Priority.NORMAL,
+    cloud_custom_data: str = "",
+) -> Draft:
+    """A draft's fields but its content (type and payload empty): what a forward
+    takes from the client, the content coming from the message forwarded."""
     if priority not in PRIORITIES:
         raise IMError(INVALID_PARAMS, f"priority must be one of {sorted(PRIORITIES)}")
     if not 0 <= random <= MAX_RANDOM:
@@ -88,7 +108,7 @@ def check_draft(
         raise IMError(INVALID_PARAMS, "clientTime and clientSequence must not be negative")
     if len(cloud_custom_data.encode()) > MAX_BODY_BYTES:
         raise IMError(MESSAGE_TOO_LONG, f"cloudCustomData is over {MAX_BODY_BYTES} bytes")
-    return Draft(msg_type, clean, random, client_time, client_seq, priority, cloud_custom_data)
+    return Draft("", {}, random, client_time, client_seq, priority, cloud_custom_data)
 
 
 def check_send_message(
@@ -106,9 +126,63 @@ def check_send_message(
     comes from the uploads, not from the client. Every attempt takes one of the
     sender's send-rate tokens (``limits``), a resend too: it is a frame to answer."""
     check_send_rate(sender)
+    return _send(
+        sender=sender,
+        to=to,
+        conversation_type=conversation_type,
+        draft=draft,
+        origin_channel=origin_channel,
+    )
+
+
+def check_forward_message(
+    *,
+    sender: Account,
+    to: str,
+    conversation_type: str,
+    draft: Draft,
+    forward_conversation_id: str,
+    forward_message_id: str,
+    origin_channel: str | None = None,
+) -> Message:
+    """Send a copy of a message ``sender`` sees (``message_actions.check_forward_source``)
+    to ``to``, as ``check_send_message`` sends; ``draft`` gives the client's random,
+    time and cloudCustomData, the original its type and payload. A media message
+    shares the original's files, whoever uploaded them."""
+    check_send_rate(sender)
+    forwarded = message_actions.check_forward_source(
+        sender=sender, conversation_id=forward_conversation_id, message_id=forward_message_id
+    )
+    return _send(
+        sender=sender,
+        to=to,
+        conversation_type=conversation_type,
+        draft=message_actions.forwarded_draft(draft, forwarded),
+        origin_channel=origin_channel,
+        forwarded=True,
+    )
+
+
+def _send(
+    *,
+    sender: Account,
+    to: str,
+    conversation_type: str,
+    draft: Draft,
+    origin_channel: str | None,
+    forwarded: bool = False,
+) -> Message:
     check_message_size(sender.app, draft.payload, draft.cloud_custom_data)
-    if draft.type in media.MEDIA_TYPES:
+    prefix = {Conversation.Kind.C2C: "C2C", Conversation.Kind.GROUP: "GROUP"}
+    if conversation_type in prefix:
+        message_actions.check_reply(
+            sender=sender,
+            conversation_id=prefix[conversation_type] + to,
+            cloud_custom_data=draft.cloud_custom_data,
+        )
+    if draft.type in media.MEDIA_TYPES and not forwarded:
         draft = replace(draft, payload=uploads.check_media_draft(sender, draft.type, draft.payload))
+    attach = message_actions.do_carry_forwarded_uploads if forwarded else uploads.do_attach_uploads
     if conversation_type == Conversation.Kind.C2C:
         receiver = get_account(sender.app, to)
         with transaction.atomic():
@@ -126,7 +200,7 @@ def check_send_message(
             message = do_send_message(
                 conversation=conversation, sender=sender, draft=draft, origin_channel=origin_channel
             )
-            uploads.do_attach_uploads(message)
+            attach(message)
             return message
     if conversation_type == Conversation.Kind.GROUP:
         group, member = access_member(sender, to)
@@ -138,7 +212,7 @@ def check_send_message(
             )
             # Read by the push, encoded on commit: the name card is the sender's now.
             message.sender_name_card = member.name_card
-            uploads.do_attach_uploads(message)
+            attach(message)
             return message
     raise IMError(INVALID_CONVERSATION, f"conversationType {conversation_type!r} is not supported")
 
