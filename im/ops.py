@@ -69,11 +69,7 @@ def send_message(account: Account, data: dict, channel: str) -> dict[str, Any]:
     draft = messages.check_draft(
         msg_type=params.get_str(data, "type"),
         payload=params.get_dict(data, "payload"),
-        random=params.get_int(data, "random"),
-        client_time=params.get_int(data, "clientTime"),
-        client_seq=params.get_int(data, "clientSequence", default=0),
-        priority=params.get_str(data, "priority", default=Message.Priority.NORMAL),
-        cloud_custom_data=params.get_str(data, "cloudCustomData", default=""),
+        **_envelope(data),
     )
     message = messages.check_send_message(
         sender=account,
@@ -85,16 +81,21 @@ def send_message(account: Account, data: dict, channel: str) -> dict[str, Any]:
     return {"message": message_to_dict(message, viewer_id=account.pk)}
 
 
+def _envelope(data: dict) -> dict[str, Any]:
+    """sendMessage's fields besides the content (``messages.check_envelope``)."""
+    return {
+        "random": params.get_int(data, "random"),
+        "client_time": params.get_int(data, "clientTime"),
+        "client_seq": params.get_int(data, "clientSequence", default=0),
+        "priority": params.get_str(data, "priority", default=Message.Priority.NORMAL),
+        "cloud_custom_data": params.get_str(data, "cloudCustomData", default=""),
+    }
+
+
 def _forward_message(account: Account, data: dict, channel: str) -> dict[str, Any]:
     """sendMessage with ``forwardFrom``: the content is the original's, not the frame's."""
     source = params.get_dict(data, "forwardFrom")
-    draft = messages.check_envelope(
-        random=params.get_int(data, "random"),
-        client_time=params.get_int(data, "clientTime"),
-        client_seq=params.get_int(data, "clientSequence", default=0),
-        priority=params.get_str(data, "priority", default=Message.Priority.NORMAL),
-        cloud_custom_data=params.get_str(data, "cloudCustomData", default=""),
-    )
+    draft = messages.check_envelope(**_envelope(data))
     message = messages.check_forward_message(
         sender=account,
         to=params.get_str(data, "to"),

@@ -69,25 +69,11 @@ def service_draft(msg_type: str, payload: dict) -> Draft:
     )
 
 
-def check_draft(
-    *,
-    msg_type: str,
-    payload: dict,
-    random: int,
-    client_time: int,
-    client_seq: int = 0,
-    priority: str = Message.Priority.NORMAL,
-    cloud_custom_data: str = "",
-) -> Draft:
+def check_draft(*, msg_type: str, payload: dict, **envelope: Any) -> Draft:
+    """A message to send: its content checked (``payloads.check_payload``) and the
+    rest as ``check_envelope`` takes it."""
     clean = check_payload(msg_type, payload)
-    envelope = check_envelope(
-        random=random,
-        client_time=client_time,
-        client_seq=client_seq,
-        priority=priority,
-        cloud_custom_data=cloud_custom_data,
-    )
-    return replace(envelope, type=msg_type, payload=clean)
+    return replace(check_envelope(**envelope), type=msg_type, payload=clean)
 
 
 def check_envelope(
