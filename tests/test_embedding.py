@@ -58,7 +58,9 @@ def sites(transactional_db) -> Iterator[tuple[LiveServer, Shop, Shop]]:
             server.stop()
 
 
-def test_a_page_on_an_allowed_origin_chats_and_another_origin_is_refused(sites, browser: Browser):
+def test_a_page_on_an_allowed_origin_chats_and_another_origin_is_refused(
+    sites, browser: Browser
+):
     hutong, shop, stranger = sites
     bob = sign_in(browser, hutong, "bob")
 
