@@ -59,6 +59,7 @@ class MessagesDeleted:
 
     conversation_id: str
     messages: tuple[Message, ...]
+    participant: Participant | None  # the conversation as the account now sees it
 
 
 @dataclass(frozen=True)

@@ -369,6 +369,7 @@ def _messages_deleted_push(deleted: MessagesDeleted, viewer_id: int | None) -> A
     return {
         "conversationID": deleted.conversation_id,
         "messageIDList": [message_id(m) for m in deleted.messages],
+        "conversation": conversation_to_dict(deleted.participant) if deleted.participant else None,
     }
 
 

@@ -72,10 +72,13 @@ async def test_delete_hides_messages_from_the_deleter_only(cast):
     assert answer["conversation"]["unreadCount"] == 0
 
     # Alice's other tab drops them, and hears the conversation's new state.
-    deleted = await alice2.push("MESSAGE_DELETED")
-    assert deleted["data"] == {"conversationID": "C2Cbob", "messageIDList": [two["ID"], mine["ID"]]}
-    updated = await alice2.push("CONVERSATION_UPDATED")
-    assert updated["data"]["lastMessage"]["messageForShow"] == "three"
+    deleted = (await alice2.push("MESSAGE_DELETED"))["data"]
+    assert (deleted["conversationID"], deleted["messageIDList"]) == (
+        "C2Cbob",
+        [two["ID"], mine["ID"]],
+    )
+    assert deleted["conversation"]["lastMessage"]["messageForShow"] == "three"
+    assert deleted["conversation"]["unreadCount"] == 0
     await assert_all_silent(alice1, alice2, bob)
 
     assert await history(alice1, "C2Cbob") == ["one", "three"]

@@ -80,31 +80,21 @@ def do_delete_messages(
     *, account: Account, conversation_id: str, messages: list[Message], origin_channel: str | None
 ) -> None:
     """Hide ``messages`` (of the conversation ``conversation_id`` names for
-    ``account``) from ``account``, and tell its other connections:
-    MESSAGE_DELETED, then CONVERSATION_UPDATED (its last message and unread count
-    may have changed)."""
+    ``account``) from ``account``, and tell its other connections with
+    MESSAGE_DELETED, which carries the conversation as it now sees it (its last
+    message and unread count may have changed)."""
     DeletedMessage.objects.bulk_create(
         [DeletedMessage(account=account, message=m) for m in messages], ignore_conflicts=True
     )
-    only_account = frozenset({account.pk})
+    participant = participant_with_unread(account, messages[0].conversation)
     send_event_on_commit(
         Event(
             "MESSAGE_DELETED",
-            MessagesDeleted(conversation_id, tuple(messages)),
-            account_ids=only_account,
+            MessagesDeleted(conversation_id, tuple(messages), participant),
+            account_ids=frozenset({account.pk}),
             exclude_channel=origin_channel,
         )
     )
-    participant = participant_with_unread(account, messages[0].conversation)
-    if participant is not None:
-        send_event_on_commit(
-            Event(
-                "CONVERSATION_UPDATED",
-                participant,
-                account_ids=only_account,
-                exclude_channel=origin_channel,
-            )
-        )
 
 
 # --- reply with a quote ---
