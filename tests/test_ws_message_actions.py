@@ -231,6 +231,21 @@ async def test_a_quote_from_another_conversation_or_hidden_is_refused(cast):
         await client.close()
 
 
+async def test_in_an_avchatroom_only_the_quotes_shape_is_checked(cast):
+    alice = await online("alice")
+    room = (await alice.ok("createGroup", {"name": "直播", "type": "AVChatRoom"}))["group"]
+    gid = room["groupID"]
+    await alice.ok("joinGroup", {"groupID": gid})
+    unstored = reply_data({"payload": {"text": "live"}, "from": "bob", "ID": "1-2-3"})
+    await alice.ok("sendMessage", {**group_text(gid, "re", random=3), "cloudCustomData": unstored})
+    bad = reply_data({"payload": {}, "from": "bob", "ID": "1-2-3"}, messageSender=7)
+    refused = await alice.request(
+        "sendMessage", {**group_text(gid, "re", random=4), "cloudCustomData": bad}
+    )
+    assert refused["code"] == 6017
+    await alice.close()
+
+
 # --- forwarding ---
 
 

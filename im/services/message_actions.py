@@ -17,7 +17,15 @@ from im.errors import (
     IMError,
 )
 from im.events import Event, send_event_on_commit
-from im.models import Account, Conversation, DeletedMessage, Message, Participant, Upload
+from im.models import (
+    Account,
+    Conversation,
+    DeletedMessage,
+    Group,
+    Message,
+    Participant,
+    Upload,
+)
 from im.permissions import ConversationRef, access_conversation, history_floor
 from im.results import MessagesDeleted
 from im.selectors import get_message, participant_with_unread
@@ -104,7 +112,8 @@ def check_reply(*, sender: Account, conversation_id: str, cloud_custom_data: str
     """A reply's quote, where ``cloudCustomData`` claims one (TUIKit's convention: a
     JSON object whose ``messageReply`` is ``{messageAbstract, messageSender,
     messageID, messageType, version}``), must be well formed (6017) and name a
-    message of the same conversation that ``sender`` sees (10030). cloudCustomData
+    message of the same conversation that ``sender`` sees (10030; in an AVChatRoom,
+    which stores none, only the shape is checked). cloudCustomData
     that is not JSON, or JSON without ``messageReply``, is the app's and not read."""
     if REPLY_KEY not in cloud_custom_data:
         return
@@ -127,6 +136,8 @@ def check_reply(*, sender: Account, conversation_id: str, cloud_custom_data: str
                 INVALID_PARAMS, f"cloudCustomData.messageReply.{name} must be a number or string"
             )
     ref = access_conversation(sender, conversation_id)
+    if ref.group is not None and ref.group.type == Group.Type.AVCHATROOM:
+        return  # an AVChatRoom stores no message to find: the shape is all there is to check
     visible_message(sender, ref, reply["messageID"])
 
 
