@@ -6,9 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import transaction
 
+from im.errors import IMError
 from im.models import DeletedMessage, Message
+from im.serializers import message_id
+from im.services import message_actions
+from tests.events import capture
 from tests.media import fetch, image_bytes
+from tests.test_events import send
 from tests.test_uploads import media_message, upload
 from tests.test_ws_groups import create_group, group_text
 from tests.wsclient import IMClient, assert_all_silent, online, text_message
@@ -335,3 +341,36 @@ async def test_group_tips_are_not_forwarded(cast):
     assert (await alice.request("sendMessage", forward(tips[0], to="bob")))["code"] == 2453
     for client in (alice, bob):
         await client.close()
+
+
+# --- who is told, at the service layer ---
+
+
+def test_delete_tells_only_the_deleters_other_connections(cast):
+    alice = cast["alice"]
+    message = send(cast["bob"], "alice", channel="bob-tab")
+    with capture() as told:
+        message_actions.check_delete_messages(
+            account=alice,
+            conversation_id="C2Cbob",
+            message_ids=[message_id(message)],
+            origin_channel="alice-tab-1",
+        )
+    assert [(t.name, t.user_ids) for t in told] == [("MESSAGE_DELETED", {"alice"})]
+    assert told[0].event.exclude_channel == "alice-tab-1"
+    # Refused: nothing is told, nothing is written.
+    with capture() as told, pytest.raises(IMError):
+        message_actions.check_delete_messages(
+            account=alice, conversation_id="C2Cbob", message_ids=["9-9-9"]
+        )
+    assert told == []
+    # A rolled-back delete tells no one.
+    other = send(cast["bob"], "alice", random=2)
+    with capture() as told:
+        with transaction.atomic():
+            message_actions.check_delete_messages(
+                account=alice, conversation_id="C2Cbob", message_ids=[message_id(other)]
+            )
+            transaction.set_rollback(True)
+    assert told == []
+    assert not DeletedMessage.objects.filter(message=other).exists()
