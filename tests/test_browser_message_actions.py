@@ -19,6 +19,7 @@ from tests.test_browser_messaging import (
     sign_in,
     start_chat,
 )
+from tests.test_browser_sessions import another_page
 
 ACTIONS = ("copy", "reply", "forward", "delete", "recall")
 LABELS = {
@@ -154,13 +155,21 @@ def test_forward_reaches_another_conversation(site_users, live, browser):
         page.context.close()
 
 
-def test_delete_for_me_removes_it_for_alice_only_and_after_reload(site_users, live, browser):
+def test_delete_for_me_removes_it_for_alice_only_and_after_reload(
+    site_users, site_app, live, browser
+):
     alice, bob = chat_between(browser, live)
     send(alice, "keep this one")
     expect(row_of(bob, "keep this one")).to_be_visible()
+    other_tab = another_page(alice, live)
+    conversation(other_tab, "C2Cbob").click()
+    expect(row_of(other_tab, "hello from bob")).to_be_visible()
     pick(alice, "hello from bob", "delete")
     expect(row_of(alice, "hello from bob")).to_have_count(0)
     expect(bubbles(alice)).to_have_count(2)
+    # Her other tab drops it too (the server's MESSAGE_DELETED), and keeps the rest.
+    expect(row_of(other_tab, "hello from bob")).to_have_count(0)
+    expect(bubbles(other_tab)).to_have_count(2)
     reload(alice)
     conversation(alice, "C2Cbob").click()
     expect(row_of(alice, "keep this one")).to_be_visible()
