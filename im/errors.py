@@ -74,6 +74,8 @@ PROFILE_VALUE_TYPE = 40604  # a value of the wrong type (a number where text is 
 MESSAGE_TOO_LONG = 80002  # message body over 12 KB
 C2C_INVALID_RECEIVER = 20003  # invalid userID in a C2C send
 C2C_IN_PEER_BLACKLIST = 20007  # the receiver has the sender on its blacklist
+MESSAGE_DELETE_REFUSED = 2116  # deleteMessage of system notices (the web SDK's code)
+FORWARD_REFUSED = 2453  # createForwardMessage of a group tip or notice (the web SDK's code)
 
 # --- relationship chain: the blacklist (TIM's ERR_SVR_FRIENDSHIP_*, 30001-31804) ---
 FRIENDSHIP_INVALID_PARAMS = 30001  # e.g. an empty userIDList, or over 1,000 in one call

@@ -462,6 +462,24 @@ class Mention(models.Model):
         return f"{self.conversation_id}:{self.seq} @{self.account_id or 'all'}"
 
 
+class DeletedMessage(models.Model):
+    """A message one account deleted for itself (TIM's ``deleteMessage``): gone from
+    that account's history, catch-up, last message and unread count, and from no one
+    else's. The message itself stays for the other side."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "message"], name="deleted_message_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} deleted by {self.account_id}"
+
+
 class Instance(models.Model):
     """One logged-in connection of an account, on whichever server process holds it.
 

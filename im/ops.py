@@ -25,13 +25,23 @@ from im.serializers import (
     group_view_to_dict,
     history_page_to_dict,
     member_to_dict,
+    message_id,
     message_to_dict,
     profile_to_dict,
     remind_types_to_dict,
     sync_page_to_dict,
     upload_to_dict,
 )
-from im.services import blacklist, conversations, groups, members, messages, profiles, uploads
+from im.services import (
+    blacklist,
+    conversations,
+    groups,
+    members,
+    message_actions,
+    messages,
+    profiles,
+    uploads,
+)
 
 # An answer's data is an object, or an array where TIM's is one (the blacklist ops).
 Op = Callable[[Account, dict, str], dict[str, Any] | list[Any]]
@@ -71,14 +81,12 @@ def op(name: str, *, apart: bool = False) -> Callable[[Op], Op]:
 
 @op("sendMessage")
 def send_message(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    if "forwardFrom" in data:
+        return _forward_message(account, data, channel)
     draft = messages.check_draft(
         msg_type=params.get_str(data, "type"),
         payload=params.get_dict(data, "payload"),
-        random=params.get_int(data, "random"),
-        client_time=params.get_int(data, "clientTime"),
-        client_seq=params.get_int(data, "clientSequence", default=0),
-        priority=params.get_str(data, "priority", default=Message.Priority.NORMAL),
-        cloud_custom_data=params.get_str(data, "cloudCustomData", default=""),
+        **_envelope(data),
         at_user_list=data.get("atUserList"),
     )
     message = messages.check_send_message(
@@ -90,6 +98,47 @@ def send_message(account: Account, data: dict, channel: str) -> dict[str, Any]:
         online_only=params.get_bool(data, "onlineUserOnly", default=False),
     )
     return {"message": message_to_dict(message, viewer_id=account.pk)}
+
+
+def _envelope(data: dict) -> dict[str, Any]:
+    """sendMessage's fields besides the content (``messages.check_envelope``)."""
+    return {
+        "random": params.get_int(data, "random"),
+        "client_time": params.get_int(data, "clientTime"),
+        "client_seq": params.get_int(data, "clientSequence", default=0),
+        "priority": params.get_str(data, "priority", default=Message.Priority.NORMAL),
+        "cloud_custom_data": params.get_str(data, "cloudCustomData", default=""),
+    }
+
+
+def _forward_message(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    """sendMessage with ``forwardFrom``: the content is the original's, not the frame's."""
+    source = params.get_dict(data, "forwardFrom")
+    draft = messages.check_envelope(**_envelope(data))
+    message = messages.check_forward_message(
+        sender=account,
+        to=params.get_str(data, "to"),
+        conversation_type=params.get_str(data, "conversationType"),
+        draft=draft,
+        forward_conversation_id=params.get_str(source, "conversationID"),
+        forward_message_id=params.get_str(source, "ID"),
+        origin_channel=channel,
+    )
+    return {"message": message_to_dict(message, viewer_id=account.pk)}
+
+
+@op("deleteMessage")
+def delete_message(account: Account, data: dict, channel: str) -> dict[str, Any]:
+    deleted, participant = message_actions.check_delete_messages(
+        account=account,
+        conversation_id=params.get_str(data, "conversationID"),
+        message_ids=params.get_str_list(data, "messageIDList"),
+        origin_channel=channel,
+    )
+    return {
+        "messageIDList": [message_id(m) for m in deleted],
+        "conversation": conversation_to_dict(participant) if participant else None,
+    }
 
 
 @op("revokeMessage")

@@ -83,6 +83,16 @@ class ConversationDeleted:
 
 
 @dataclass(frozen=True)
+class MessagesDeleted:
+    """Messages one account deleted for itself, in the conversation it calls
+    ``conversation_id``."""
+
+    conversation_id: str
+    messages: tuple[Message, ...]
+    participant: Participant | None  # the conversation as the account now sees it
+
+
+@dataclass(frozen=True)
 class GroupView:
     """A group as ``member`` sees it (``member`` None: someone outside it)."""
 

@@ -35,6 +35,7 @@ from im.models import (
     App,
     BlacklistEntry,
     Conversation,
+    DeletedMessage,
     Group,
     GroupApplication,
     GroupMember,
@@ -365,15 +366,33 @@ def message_seq(conversation: Conversation, message_id: object) -> int:
     return seq
 
 
+def deleted_by(account: Account) -> QuerySet[DeletedMessage]:
+    """The pks of the messages ``account`` deleted for itself, as a subquery."""
+    return DeletedMessage.objects.filter(account=account).values("message_id")
+
+
+def visible_messages(conversation: Conversation, viewer: Account | None) -> QuerySet[Message]:
+    """The conversation's messages but those ``viewer`` deleted for itself."""
+    queryset = Message.objects.filter(conversation=conversation)
+    if viewer is not None:
+        queryset = queryset.exclude(pk__in=deleted_by(viewer))
+    return queryset
+
+
 def messages_before(
-    conversation: Conversation, *, before_seq: int | None, limit: int, after_seq: int = 0
+    conversation: Conversation,
+    *,
+    before_seq: int | None,
+    limit: int,
+    after_seq: int = 0,
+    viewer: Account | None = None,
 ) -> list[Message]:
     """Up to ``limit`` messages older than ``before_seq`` and newer than ``after_seq``
-    (newest first); keyset, no OFFSET.
+    (newest first), but those ``viewer`` deleted; keyset, no OFFSET.
 
     ``conversation`` must come with what serialising needs (see permissions.access_conversation).
     """
-    queryset = Message.objects.filter(conversation=conversation)
+    queryset = visible_messages(conversation, viewer)
     if before_seq is not None:
         queryset = queryset.filter(seq__lt=before_seq)
     if after_seq:
@@ -382,11 +401,16 @@ def messages_before(
 
 
 def messages_changed_after(
-    conversation: Conversation, *, after_change_seq: int, limit: int, after_seq: int = 0
+    conversation: Conversation,
+    *,
+    after_change_seq: int,
+    limit: int,
+    after_seq: int = 0,
+    viewer: Account | None = None,
 ) -> list[Message]:
     """Messages created or recalled after ``after_change_seq`` (and numbered after
-    ``after_seq``), in change order."""
-    queryset = Message.objects.filter(conversation=conversation, change_seq__gt=after_change_seq)
+    ``after_seq``), in change order, but those ``viewer`` deleted."""
+    queryset = visible_messages(conversation, viewer).filter(change_seq__gt=after_change_seq)
     if after_seq:
         queryset = queryset.filter(seq__gt=after_seq)
     return _in_conversation(conversation, queryset.order_by("change_seq")[:limit])
@@ -396,6 +420,7 @@ def _unread_subquery(account: Account) -> Coalesce:
     unread = (
         Message.objects.filter(conversation=OuterRef("conversation"), seq__gt=OuterRef("read_seq"))
         .exclude(sender=account)
+        .exclude(pk__in=deleted_by(account))
         .order_by()
         .values("conversation")
         .annotate(n=Count("pk"))
@@ -452,7 +477,27 @@ def conversation_list(account: Account) -> list[Participant]:
         )[:CONVERSATION_LIST_SIZE]
     )
     attach_group_at_info(account, participants)
+    attach_own_last_messages(account, participants)
     return participants
+
+
+def attach_own_last_messages(account: Account, participants: list[Participant]) -> None:
+    """Where ``account`` deleted a conversation's last message for itself, show it the
+    newest one it kept instead (none: no last message). One query when it deleted
+    none of them, one more per conversation where it did."""
+    last_ids = [p.conversation.last_message_id for p in participants]
+    deleted = set(
+        DeletedMessage.objects.filter(account=account, message_id__in=last_ids).values_list(
+            "message_id", flat=True
+        )
+    )
+    for participant in participants:
+        conversation = participant.conversation
+        if conversation.last_message_id not in deleted:
+            continue
+        kept = one_or_none(message_select(visible_messages(conversation, account)).order_by("-seq"))
+        conversation.last_message = kept
+        conversation.last_message_id = kept.pk if kept else None
 
 
 def participant_with_unread(account: Account, conversation: Conversation) -> Participant | None:
@@ -464,6 +509,7 @@ def participant_with_unread(account: Account, conversation: Conversation) -> Par
     participant = one_or_none(_participant_select(queryset))
     if participant is not None:
         attach_group_at_info(account, [participant])
+        attach_own_last_messages(account, [participant])
     return participant
 
 

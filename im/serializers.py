@@ -33,6 +33,7 @@ from im.results import (
     GroupLeft,
     GroupView,
     HistoryPage,
+    MessagesDeleted,
     PeerRead,
     PeoplePage,
     RemindTypeChanged,
@@ -433,6 +434,14 @@ def _deleted_push(deleted: ConversationDeleted, viewer_id: int | None) -> Any:
     return {"conversationID": deleted.conversation_id}
 
 
+def _messages_deleted_push(deleted: MessagesDeleted, viewer_id: int | None) -> Any:
+    return {
+        "conversationID": deleted.conversation_id,
+        "messageIDList": [message_id(m) for m in deleted.messages],
+        "conversation": conversation_to_dict(deleted.participant) if deleted.participant else None,
+    }
+
+
 def _joined_push(joined: GroupJoined, viewer_id: int | None) -> Any:
     # changeSequence: where the joiner's catch-up (syncMessages) starts.
     view = joined.group
@@ -475,6 +484,7 @@ PUSH_DATA: dict[str, Callable[[Any, int | None], Any]] = {
     "CONVERSATION_UPDATED": _conversation_push,
     "MESSAGE_READ_BY_PEER": _peer_read_push,
     "CONVERSATION_DELETED": _deleted_push,
+    "MESSAGE_DELETED": _messages_deleted_push,
     "GROUP_JOINED": _joined_push,
     "GROUP_LEFT": _left_push,
     "MESSAGE_REMIND_TYPE_UPDATED": _remind_push,

@@ -56,7 +56,11 @@ def check_get_message_list(
     if next_req_message_id:
         before_seq = message_seq(ref.conversation, next_req_message_id)
     page = messages_before(
-        ref.conversation, before_seq=before_seq, limit=count + 1, after_seq=history_floor(ref)
+        ref.conversation,
+        before_seq=before_seq,
+        limit=count + 1,
+        after_seq=history_floor(ref),
+        viewer=account,
     )
     is_completed = len(page) <= count
     page = page[:count]
@@ -85,6 +89,7 @@ def check_sync_messages(
         after_change_seq=after_change_seq,
         limit=count + 1,
         after_seq=history_floor(ref),
+        viewer=account,
     )
     is_completed = len(page) <= count
     page = page[:count]

@@ -32,7 +32,7 @@ from im.permissions import (
     check_can_speak,
 )
 from im.selectors import get_account, get_message, group_conversation, message_select, one_or_none
-from im.services import mentions, uploads
+from im.services import mentions, message_actions, uploads
 from im.services.accounts import do_ensure_console_operator
 from im.services.limits import check_group_rate, check_message_size, check_send_rate
 from im.services.mentions import Mentions
@@ -79,18 +79,26 @@ def service_draft(msg_type: str, payload: dict) -> Draft:
 
 
 def check_draft(
+    *, msg_type: str, payload: dict, at_user_list: object = None, **envelope: Any
+) -> Draft:
+    """A message to send: its content checked (``payloads.check_payload``), its
+    @mentions' shape (``mentions.check_at_user_list``) and the rest as
+    ``check_envelope`` takes it."""
+    clean = check_payload(msg_type, payload)
+    at = mentions.check_at_user_list(at_user_list, msg_type=msg_type)
+    return replace(check_envelope(**envelope), type=msg_type, payload=clean, at_user_list=at)
+
+
+def check_envelope(
     *,
-    msg_type: str,
-    payload: dict,
     random: int,
     client_time: int,
     client_seq: int = 0,
     priority: str = Message.Priority.NORMAL,
     cloud_custom_data: str = "",
-    at_user_list: object = None,
 ) -> Draft:
-    clean = check_payload(msg_type, payload)
-    at = mentions.check_at_user_list(at_user_list, msg_type=msg_type)
+    """A draft's fields but its content (type and payload empty): what a forward
+    takes from the client, the content coming from the message forwarded."""
     if priority not in PRIORITIES:
         raise IMError(INVALID_PARAMS, f"priority must be one of {sorted(PRIORITIES)}")
     if not 0 <= random <= MAX_RANDOM:
@@ -99,7 +107,7 @@ def check_draft(
         raise IMError(INVALID_PARAMS, "clientTime and clientSequence must not be negative")
     if len(cloud_custom_data.encode()) > MAX_BODY_BYTES:
         raise IMError(MESSAGE_TOO_LONG, f"cloudCustomData is over {MAX_BODY_BYTES} bytes")
-    return Draft(msg_type, clean, random, client_time, client_seq, priority, cloud_custom_data, at)
+    return Draft("", {}, random, client_time, client_seq, priority, cloud_custom_data)
 
 
 def check_send_message(
@@ -125,8 +133,8 @@ def check_send_message(
     messages of this second, whoever sends it (``limits.check_group_rate``)."""
     if limit_rate:
         check_send_rate(sender)
-    check_message_size(sender.app, draft.payload, draft.cloud_custom_data)
     if online_only:
+        check_message_size(sender.app, draft.payload, draft.cloud_custom_data)
         return check_send_online_only(
             sender=sender,
             to=to,
@@ -134,10 +142,64 @@ def check_send_message(
             draft=draft,
             origin_channel=origin_channel,
         )
-    if draft.type in media.MEDIA_TYPES:
+    return _send(
+        sender=sender,
+        to=to,
+        conversation_type=conversation_type,
+        draft=draft,
+        origin_channel=origin_channel,
+    )
+
+
+def check_forward_message(
+    *,
+    sender: Account,
+    to: str,
+    conversation_type: str,
+    draft: Draft,
+    forward_conversation_id: str,
+    forward_message_id: str,
+    origin_channel: str | None = None,
+) -> Message:
+    """Send a copy of a message ``sender`` sees (``message_actions.check_forward_source``)
+    to ``to``, as ``check_send_message`` sends; ``draft`` gives the client's random,
+    time and cloudCustomData, the original its type and payload. A media message
+    shares the original's files, whoever uploaded them."""
+    check_send_rate(sender)
+    forwarded = message_actions.check_forward_source(
+        sender=sender, conversation_id=forward_conversation_id, message_id=forward_message_id
+    )
+    return _send(
+        sender=sender,
+        to=to,
+        conversation_type=conversation_type,
+        draft=message_actions.forwarded_draft(draft, forwarded),
+        origin_channel=origin_channel,
+        forwarded=True,
+    )
+
+
+def _send(
+    *,
+    sender: Account,
+    to: str,
+    conversation_type: str,
+    draft: Draft,
+    origin_channel: str | None,
+    forwarded: bool = False,
+) -> Message:
+    check_message_size(sender.app, draft.payload, draft.cloud_custom_data)
+    prefix = {Conversation.Kind.C2C: "C2C", Conversation.Kind.GROUP: "GROUP"}
+    if conversation_type in prefix:
+        message_actions.check_reply(
+            sender=sender,
+            conversation_id=prefix[conversation_type] + to,
+            cloud_custom_data=draft.cloud_custom_data,
+        )
+    if draft.type in media.MEDIA_TYPES and not forwarded:
         draft = replace(draft, payload=uploads.check_media_draft(sender, draft.type, draft.payload))
+    attach = message_actions.do_carry_forwarded_uploads if forwarded else uploads.do_attach_uploads
     if conversation_type == Conversation.Kind.C2C:
-        mentions.check_not_in_c2c(draft.at_user_list)
         receiver = get_account(sender.app, to)
         if hooks.is_enabled(sender.app, hooks.C2C_BEFORE_SEND):
             check_can_send_c2c(sender, receiver)  # the back end is asked about sends only
@@ -163,7 +225,7 @@ def check_send_message(
                 origin_channel=origin_channel,
                 after_send=hooks.C2C_AFTER_SEND,
             )
-            uploads.do_attach_uploads(message)
+            attach(message)
             return message
     if conversation_type == Conversation.Kind.GROUP:
         group, member = access_speaker(sender, to)
@@ -194,7 +256,7 @@ def check_send_message(
             )
             # Read by the push, encoded on commit: the name card is the sender's now.
             message.sender_name_card = member.name_card
-            uploads.do_attach_uploads(message)
+            attach(message)
             return message
     raise IMError(INVALID_CONVERSATION, f"conversationType {conversation_type!r} is not supported")
 

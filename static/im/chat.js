@@ -35,6 +35,7 @@ import {
 } from './readstate.js';
 import {ConversationListUI, isQuiet} from './convlist.js';
 import {Notifier} from './notify.js';
+import {MessageActions} from './msgactions.js';
 
 const {gettext, ngettext, interpolate} = window;
 const i18n = {gettext, ngettext, interpolate};
@@ -154,6 +155,29 @@ const profiles = new ProfileUI({
   openChat: (userID) => openConversation(`${TIM.TYPES.CONV_C2C}${userID}`),
 });
 const {people} = profiles;
+
+// The menu on each message: copy, reply, forward, delete for me, recall (msgactions.js).
+const actions = new MessageActions({
+  root,
+  composer: el.composer,
+  input: el.messageInput,
+  i18n,
+  tim: () => state.tim,
+  activeID: () => state.activeID,
+  canRecall,
+  recall: (message) => revokeMessage(message),
+  nameOf: (message) => nameOf(message.from || state.me, message),
+  summaryOf: (message) => summaryOf(message.type, message.payload),
+  conversations: () => state.conversations.map(({conversationID}) => ({conversationID, name: displayName(conversationID)})),
+  sent: (message, sending) => {
+    addMessages([message]);
+    if (message.conversationID === state.activeID) renderMessages('bottom');
+    settleSend(message, sending);
+  },
+  deleted: onMessagesDeleted,
+  showError,
+  showStatus: (text) => setStatus(text),
+});
 
 // Dates and times are said in the page's language (when.js).
 const LANG = document.documentElement.lang;
@@ -663,6 +687,7 @@ function messageRow(message, group) {
   fillBubble(bubble, message);
 
   row.append(bubble);
+  actions.decorate(row, bubble, message);
   if (message.status === 'unSend' && state.uploads.has(message.ID)) {
     row.append(uploadStrip(state.uploads.get(message.ID), () => cancelUpload(message), i18n));
   }
@@ -817,6 +842,8 @@ function openConversation(conversationID, {focus = true} = {}) {
   state.activeID = conversationID;
   state.opened = true;
   mentionPicker?.reset();
+  actions.closeMenu({focus: false});
+  actions.showBar();
   renderActive('bottom');
   if (state.ready) {
     if (state.panelOpen && groupOf(conversationID)) loadMembers(groupOf(conversationID).groupID);
@@ -959,9 +986,10 @@ async function sendText() {
   const atUserList = isGroupID(state.activeID) ? mentionPicker.atUserList() : [];
   try {
     const target = targetOf(state.activeID);
+    const cloudCustomData = actions.takeReply(state.activeID);
     message = atUserList.length
-      ? state.tim.createTextAtMessage({...target, payload: {text, atUserList}})
-      : state.tim.createTextMessage({...target, payload: {text}});
+      ? state.tim.createTextAtMessage({...target, payload: {text, atUserList}, cloudCustomData})
+      : state.tim.createTextMessage({...target, payload: {text}, cloudCustomData});
   } catch (error) {
     showError(error);
     return;
@@ -1129,13 +1157,13 @@ function endRecording() {
   el.record.setAttribute('aria-label', gettext('Record a voice message'));
 }
 
-async function revokeMessage(message, button) {
-  button.disabled = true;
+async function revokeMessage(message, button = null) {
+  if (button) button.disabled = true;
   try {
     await state.tim.revokeMessage(message);
   } catch (error) {
     showError(error);
-    button.disabled = false;
+    if (button) button.disabled = false;
     return;
   }
   if (message.conversationID === state.activeID) renderMessages('auto');
@@ -1953,6 +1981,26 @@ function onMessageReadByPeer({data: messages}) {
   if (messages.some((m) => m.conversationID === state.activeID)) renderMessages('auto');
 }
 
+/** Whether the menu offers to recall `message`: one's own, or as a group's owner or admin, within the window. */
+function canRecall(message) {
+  const group = groupOf(message.conversationID);
+  if (group?.type === TIM.TYPES.GRP_AVCHATROOM) return false;
+  const role = group?.selfInfo?.role;
+  const manager = role === TIM.TYPES.GRP_MBR_ROLE_OWNER || role === TIM.TYPES.GRP_MBR_ROLE_ADMIN;
+  const inWindow = serverNow() < message.time * 1000 + REVOKE_WINDOW_MS;
+  return !message.isRevoked && inWindow && (message.flow === 'out' || manager);
+}
+
+/** Messages deleted for this account, here or on another page of it: off the page. */
+function onMessagesDeleted(messages) {
+  const list = Array.isArray(messages) ? messages : messages.data;
+  for (const message of list) {
+    const store = state.stores.get(message.conversationID);
+    if (store) store.messages = store.messages.filter((m) => m.ID !== message.ID);
+  }
+  if (list.some((m) => m.conversationID === state.activeID)) renderMessages('keep');
+}
+
 function onConversationListUpdated({data: conversations}) {
   state.conversations = conversations;
   renderConversations();
@@ -2052,6 +2100,7 @@ function start() {
   tim.on(TIM.EVENT.MESSAGE_RECEIVED, onMessageReceived);
   tim.on(TIM.EVENT.MESSAGE_REVOKED, onMessageRevoked);
   tim.on(TIM.EVENT.MESSAGE_READ_BY_PEER, onMessageReadByPeer);
+  tim.on(TIM.HUTONG_EVENT.MESSAGE_DELETED, onMessagesDeleted);
   tim.on(TIM.EVENT.CONVERSATION_LIST_UPDATED, onConversationListUpdated);
   tim.on(TIM.EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, onTotalUnreadUpdated);
   tim.on(TIM.EVENT.NET_STATE_CHANGE, onNetStateChange);

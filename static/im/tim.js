@@ -83,6 +83,7 @@ import {
   newInstanceID,
 } from './tim/session.js';
 import {Message, bySequence, priorityOf} from './tim/message.js';
+import {HUTONG_EVENT, deleteBatch, forwardSource, forwardedPayload} from './tim/actions.js';
 import {MessageStore} from './tim/store.js';
 import {ChangeTracker} from './tim/changes.js';
 import {Outbox} from './tim/outbox.js';
@@ -188,6 +189,7 @@ class TIMInstance {
   );
   #catchingUp = new Map(); // conversationID → the syncMessages run in flight
   #outbox = new Outbox();
+  #forwards = new WeakMap(); // a forward made here → the message it copies {conversationID, ID}
   #uploads;
 
   #groupThrottle = new Throttle(LIST_THROTTLE_MS, () => this.#announceGroups());
@@ -493,6 +495,26 @@ class TIMInstance {
     return this.#createMediaMessage(options, TYPES.MSG_AUDIO);
   }
 
+  /**
+   * Make a copy of a message to send to another conversation (or the same one):
+   * the same type and content, from this account. The server copies the content
+   * from the original, which this account must see (10030 otherwise); a media
+   * message shares the original's files.
+   * @param {{to: string, conversationType: string, payload: Message,
+   *   priority?: string|number, cloudCustomData?: string}} options
+   * @returns {Message} throws IMError 2453 for a group tip or system notice
+   */
+  createForwardMessage(options) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    if (!isPlainObject(options)) throw invalidParam(this.#log, 'options', 'an object');
+    this.#checkMessageOptions({...options, payload: {}});
+    const source = forwardSource(options.payload);
+    const message = this.#createMessage(options, source.type, forwardedPayload(source));
+    this.#forwards.set(message, {conversationID: source.conversationID, ID: source.ID});
+    return message;
+  }
+
   // --- sending and recalling ---
 
   /**
@@ -577,6 +599,28 @@ class TIMInstance {
     if (refusal) return this.#refuse(refusal);
     if (!(message instanceof Message)) throw invalidParam(this.#log, 'message', 'a Message');
     return this.#revokeMessage(message);
+  }
+
+  /**
+   * Delete messages for this account only: they leave its history, its catch-up,
+   * its conversation's last message and unread count, here and on its other
+   * connections (Hutong's `onMessageDeleted`, TIM.HUTONG_EVENT), and stay for
+   * everyone else. One conversation at a time; the first 30 are used.
+   * @param {Message[]} messageList
+   * @returns {Promise<{code: 0, data: {messageList: Message[]}}>} each `isDeleted:
+   *   true`; rejects 6017 (not one conversation's Messages), 2116 (system notices),
+   *   10030 (a message the server does not show this account)
+   */
+  deleteMessage(messageList) {
+    const refusal = this.#notReady();
+    if (refusal) return this.#refuse(refusal);
+    let batch;
+    try {
+      batch = deleteBatch(messageList);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#deleteMessages(batch);
   }
 
   /**
@@ -1623,6 +1667,7 @@ class TIMInstance {
       case 'MESSAGE_REVOKED':
       case 'CONVERSATION_UPDATED':
       case 'CONVERSATION_DELETED':
+      case 'MESSAGE_DELETED':
       case 'GROUP_JOINED':
       case 'GROUP_LEFT':
       case 'MESSAGE_REMIND_TYPE_UPDATED':
@@ -1684,6 +1729,12 @@ class TIMInstance {
       if (!isPlainObject(data) || typeof data.conversationID !== 'string') return;
       this.#conversations.applyPush(data);
       this.#notePeerReads([data]);
+    } else if (event === 'MESSAGE_DELETED') {
+      // Hutong's own: another connection of this account deleted them for it.
+      const {conversationID, messageIDList} = data ?? {};
+      if (typeof conversationID !== 'string' || !Array.isArray(messageIDList)) return;
+      const gone = this.#dropDeleted(conversationID, messageIDList, data.conversation);
+      if (gone.length) this.#emit(HUTONG_EVENT.MESSAGE_DELETED, gone);
     } else if (event === 'CONVERSATION_DELETED') {
       if (typeof data?.conversationID === 'string') this.#conversations.forget(data.conversationID);
     } else if (event === 'GROUP_JOINED') {
@@ -1987,6 +2038,7 @@ class TIMInstance {
       cloudCustomData: message.cloudCustomData,
       ...(onlineOnly ? {onlineUserOnly: true} : {}),
       ...(message.atUserList.length ? {atUserList: message.atUserList} : {}),
+      ...(this.#forwards.has(message) && {forwardFrom: this.#forwards.get(message)}),
     });
     Object.assign(message, data.message, {status: 'success', flow: 'out', isRead: true});
     if (onlineOnly) return;
@@ -2050,6 +2102,29 @@ class TIMInstance {
       this.#conversations.noteRevoked([message]);
     }
     return {code: 0, data: {message}};
+  }
+
+  async #deleteMessages({conversationID, messages}) {
+    // A message never sent (failed, or waiting) is this page's alone.
+    const sent = messages.filter((message) => message.status === 'success');
+    if (sent.length) {
+      const data = await this.#request('deleteMessage', {
+        conversationID,
+        messageIDList: sent.map((message) => message.ID),
+      });
+      this.#dropDeleted(conversationID, sent.map((message) => message.ID), data.conversation);
+    }
+    for (const message of messages) message.isDeleted = true;
+    return {code: 0, data: {messageList: messages}};
+  }
+
+  /** Messages deleted for this account: out of the store, the conversation as the server sees it. */
+  #dropDeleted(conversationID, ids, conversation) {
+    const gone = this.#store.forget(conversationID, ids);
+    if (isPlainObject(conversation) && conversation.conversationID === conversationID) {
+      this.#conversations.applyDeleted(conversation);
+    }
+    return gone;
   }
 
   async #getMessageList(conversationID, nextReqMessageID, count) {
@@ -2319,6 +2394,6 @@ function create(options) {
   return instance;
 }
 
-const TIM = {create, TYPES, EVENT, VERSION, ERROR};
+const TIM = {create, TYPES, EVENT, VERSION, ERROR, HUTONG_EVENT};
 
 export default TIM;

@@ -306,6 +306,20 @@ export class ConversationList {
   }
 
   /**
+   * The server's view of a conversation after messages were deleted in it for this
+   * account: taken as it is, since its last message may be older than the one held.
+   */
+  applyDeleted(fields) {
+    const local = this.#byID.get(fields.conversationID);
+    if (!local) return;
+    const conversation = makeConversation(fields);
+    const read = this.#reads.get(fields.conversationID);
+    if (read && !read.answered) conversation.unreadCount = local.unreadCount;
+    this.#byID.set(fields.conversationID, conversation);
+    this.#onChange();
+  }
+
+  /**
    * Replace the list with the server's (newest first), asked for at `stamp`. Its
    * order ranks below anything that becomes newer here afterwards.
    */

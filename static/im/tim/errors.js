@@ -55,6 +55,8 @@ export const ERROR = Object.freeze({
   BLACKLIST_LIMIT: 30013,
   BLACKLIST_SELF: 2742,
   MESSAGE_TOO_LONG: 80002,
+  MESSAGE_DELETE_REFUSED: 2116, // deleteMessage of system notices
+  FORWARD_REFUSED: 2453, // createForwardMessage of a group tip or notice
   // Uploads: the web SDK's own numbers per kind of file, which TIM pages already test
   // (the native SDK has one 7005 for every "too large").
   FILE_EMPTY: 2108,

@@ -20,6 +20,24 @@ export class MessageStore {
     return message;
   }
 
+  /**
+   * Let go of messages deleted for this account: each is marked `isDeleted` and
+   * is no longer found, counted or handed out.
+   * @returns {Message[]} the ones that were held
+   */
+  forget(conversationID, messageIDs) {
+    const byID = this.#byConversation.get(conversationID);
+    const gone = [];
+    for (const id of messageIDs) {
+      const message = byID?.get(id);
+      if (!message) continue;
+      byID.delete(id);
+      message.isDeleted = true;
+      gone.push(message);
+    }
+    return gone;
+  }
+
   /** The held message for server `fields` (their conversationID and ID), if any. */
   get(fields) {
     return this.#byConversation.get(fields.conversationID)?.get(fields.ID);
