@@ -113,7 +113,7 @@ def seed_history(*, sdkappid: int, sender: str, receiver: str, rows: int) -> dic
         for name in (
             "conversation", "seq", "sender", "type", "payload", "created_at", "random",
             "client_time", "client_seq", "priority", "cloud_custom_data", "is_revoked",
-            "change_seq",
+            "change_seq", "at_user_list",
         )
     ]  # fmt: skip
     table = Message._meta.db_table
@@ -122,7 +122,7 @@ def seed_history(*, sdkappid: int, sender: str, receiver: str, rows: int) -> dic
         payload = json.dumps({"text": f"history message {seq}"})
         return (
             conversation.pk, seq, a.pk, "TIMTextElem", payload, created, seq,
-            HISTORY_CLIENT_TIME, seq, "Normal", "", False, seq,
+            HISTORY_CLIENT_TIME, seq, "Normal", "", False, seq, "[]",
         )  # fmt: skip
 
     if connection.vendor == "postgresql":

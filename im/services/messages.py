@@ -200,6 +200,7 @@ def _send(
         draft = replace(draft, payload=uploads.check_media_draft(sender, draft.type, draft.payload))
     attach = message_actions.do_carry_forwarded_uploads if forwarded else uploads.do_attach_uploads
     if conversation_type == Conversation.Kind.C2C:
+        mentions.check_not_in_c2c(draft.at_user_list)
         receiver = get_account(sender.app, to)
         if hooks.is_enabled(sender.app, hooks.C2C_BEFORE_SEND):
             check_can_send_c2c(sender, receiver)  # the back end is asked about sends only

@@ -20,6 +20,8 @@ const page = `<!doctype html>
   tim.on(TIM.EVENT.SDK_READY, () => { state.textContent = 'ready'; });
   tim.on(TIM.EVENT.MESSAGE_RECEIVED, ({data}) => {
     for (const message of data) {
+      // Text messages only: the chat page's typing indicators are custom messages too.
+      if (message.type !== TIM.TYPES.MSG_TEXT) continue;
       const item = document.createElement('li');
       item.textContent = message.from + ': ' + message.payload.text;
       document.getElementById('received').append(item);
