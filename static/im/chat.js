@@ -23,6 +23,7 @@ import {appendMessageText} from './links.js';
 import {dayLabel, fullDateTime, listTime, startsNewDay, timeOfDay, untilNextDay} from './when.js';
 import {ProfileUI, avatarElement} from './profileui.js';
 import {VoiceRecorder} from './recorder.js';
+import {Panes} from './panes.js';
 
 const {gettext, ngettext, interpolate} = window;
 const i18n = {gettext, ngettext, interpolate};
@@ -78,6 +79,7 @@ const el = {
   signedOutReason: $('signed-out-reason'),
   signedOutHint: $('signed-out-hint'),
   signInAgain: $('sign-in-again'),
+  back: $('back-to-list'),
 };
 
 const PAGE_SIZE = 15; // getMessageList's largest page
@@ -140,6 +142,13 @@ const profiles = new ProfileUI({
   openChat: (userID) => openConversation(`${TIM.TYPES.CONV_C2C}${userID}`),
 });
 const {people} = profiles;
+// On a phone, the list or the open conversation (panes.js).
+const panes = new Panes(root, {
+  back: el.back,
+  title: el.title,
+  composer: el.messageInput,
+  openRow: () => (state.activeID ? conversationButton(state.activeID) : null),
+});
 
 // Dates and times are said in the page's language (when.js).
 const LANG = document.documentElement.lang;
@@ -320,6 +329,12 @@ function renderConversations() {
   }
   el.conversationList.replaceChildren(...items.map(conversationItem));
   el.noConversations.hidden = items.length > 0;
+}
+
+function conversationButton(conversationID) {
+  return el.conversationList.querySelector(
+    `[data-testid=conversation][data-conversation-id="${CSS.escape(conversationID)}"]`,
+  );
 }
 
 function conversationItem(conversation) {
@@ -673,6 +688,7 @@ function expireRevokeButtons() {
 }
 
 function renderActive(mode = 'bottom') {
+  if (!state.activeID) panes.closed();
   renderHead();
   renderMessages(mode);
   renderConversations();
@@ -726,7 +742,7 @@ function openConversation(conversationID, {focus = true} = {}) {
       fetchProfile(conversationID);
     }
   }
-  if (focus) el.messageInput.focus();
+  if (focus) panes.showChat();
 }
 
 function markRead(conversationID) {
@@ -1801,7 +1817,7 @@ function onMessageReceived({data: messages}) {
     );
     if (tipped && state.panelOpen) loadMembers(groupOf(state.activeID)?.groupID);
     // Read means seen: a page in a background tab leaves the count for later.
-    if (document.visibilityState === 'visible') markRead(state.activeID);
+    if (document.visibilityState === 'visible' && panes.chatShown) markRead(state.activeID);
   }
 }
 
@@ -2014,7 +2030,7 @@ function start() {
     }
   });
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && state.ready && state.activeID) {
+    if (document.visibilityState === 'visible' && state.ready && state.activeID && panes.chatShown) {
       markRead(state.activeID);
     }
   });
