@@ -24,6 +24,7 @@ import {dayLabel, fullDateTime, listTime, startsNewDay, timeOfDay, untilNextDay}
 import {ProfileUI, avatarElement} from './profileui.js';
 import {VoiceRecorder} from './recorder.js';
 import {Panes} from './panes.js';
+import {updateRows} from './rows.js';
 
 const {gettext, ngettext, interpolate} = window;
 const i18n = {gettext, ngettext, interpolate};
@@ -456,7 +457,9 @@ function renderMessages(mode = 'auto') {
     rows.push(row);
   }
   if (store?.loading) rows.unshift(historyRow());
-  list.replaceChildren(...rows);
+  // In place, so the live region reads only what is new; a conversation opened, nothing.
+  updateRows(list, rows, {quiet: list.dataset.shows !== (state.activeID ?? '')});
+  list.dataset.shows = state.activeID ?? '';
   el.noMessages.hidden = rows.length > 0;
   el.noMessages.textContent = state.activeID
     ? gettext('No messages yet. Say hello!')

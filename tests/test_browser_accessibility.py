@@ -1,0 +1,261 @@
+"""The pages against axe-core, in real headless Chromium (issue 15): no serious or critical
+violation on the sign-in page, the chat (a conversation open, its panels and dialogs, on a
+desktop and on a phone) and the admin; the chat's message list and dialogs say what they are,
+and the keyboard's focus goes where the eye does.
+
+A new part of the chat page gets checked by adding a step to CHAT_STATES (it gets the page with
+alice and bob's conversation open) or by calling tests.axe.assert_accessible in its own test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.axe import assert_accessible, axe_violations
+from tests.test_browser_admin import admin_signed_in
+from tests.test_browser_groups import create_group, open_panel
+from tests.test_browser_messaging import send, sign_in, site_users, start_chat
+
+__all__ = ["site_users"]  # the fixture, for the tests below
+
+DESKTOP = {"width": 1280, "height": 720}
+PHONE = {"width": 390, "height": 844}
+
+
+def _chinese(live) -> Callable:
+    def prepare(context) -> None:
+        context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live.url}])
+
+    return prepare
+
+
+# --- the sign-in page ---
+
+
+@pytest.mark.once  # the page alone: the same on every configuration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_sign_in_page_has_no_serious_violations(site_users, live, browser, language):
+    context = browser.new_context(locale="en-US", viewport=DESKTOP)
+    if language == "zh":
+        _chinese(live)(context)
+    page = context.new_page()
+    page.goto(f"{live.url}/accounts/login/?next=/")
+    assert_accessible(page)
+    # With the form's error showing.
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "not the password")
+    page.click("[data-testid=login-submit]")
+    expect(page.locator("[data-testid=login-error]")).to_be_visible()
+    assert_accessible(page)
+
+
+# --- the chat page, in the states people see it in ---
+
+
+def _conversation(page: Page) -> None:
+    """As the test leaves it: alice and bob's conversation open, messages both ways."""
+
+
+def _to_list(page: Page) -> None:
+    """On a phone, back to the conversation list (on a desktop it is always there)."""
+    back = page.locator("[data-testid=back-to-list]")
+    if back.is_visible():
+        back.click()
+        expect(page.locator("[data-testid=new-chat]")).to_be_visible()
+
+
+def _group_panel(page: Page) -> None:
+    _to_list(page)
+    create_group(page, "Hikers", type_="Private", members="bob")
+    send(page, "who is coming?")
+    open_panel(page)
+
+
+def _profile_dialog(page: Page) -> None:
+    page.click("[data-testid=peer-profile-toggle]")
+    expect(page.locator("[data-testid=profile-card]")).to_contain_text("bob")
+
+
+def _settings_dialog(page: Page) -> None:
+    page.click("[data-testid=settings-open]")
+    expect(page.locator("[data-testid=settings]")).to_be_visible()
+
+
+def _emoji_picker(page: Page) -> None:
+    page.click("[data-testid=emoji-button]")
+    expect(page.locator("[data-testid=emoji-picker]")).to_be_visible()
+
+
+def _new_group_form(page: Page) -> None:
+    _to_list(page)
+    page.click("[data-testid=new-group-toggle]")
+    expect(page.locator("[data-testid=new-group]")).to_be_visible()
+
+
+CHAT_STATES: dict[str, Callable[[Page], None]] = {
+    "conversation": _conversation,
+    "conversation list": _to_list,
+    "new group form": _new_group_form,
+    "group panel": _group_panel,
+    "profile dialog": _profile_dialog,
+    "settings dialog": _settings_dialog,
+    "emoji picker": _emoji_picker,
+}
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("state", list(CHAT_STATES))
+def test_the_chat_page_has_no_serious_violations(site_users, live, browser, viewport, state):
+    bob = sign_in(browser, live, "bob")
+    alice = sign_in(browser, live, "alice", viewport=viewport)
+    start_chat(alice, "bob")
+    send(alice, "hello bob, see https://example.com/a")
+    start_chat(bob, "alice")
+    send(bob, "hi alice")
+    expect(alice.locator("[data-testid=message]")).to_have_count(2)
+    CHAT_STATES[state](alice)
+    assert_accessible(alice)
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+def test_the_chat_page_in_chinese_has_no_serious_violations(site_users, live, browser):
+    alice = sign_in(browser, live, "alice", prepare=_chinese(live))
+    start_chat(alice, "bob")
+    send(alice, "你好")
+    assert_accessible(alice)
+
+
+# --- the admin ---
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/admin/", "/admin/im/account/", "/admin/im/message/"])
+def test_the_admin_has_no_serious_violations(site_users, app_admin, live, browser, path):
+    page = admin_signed_in(browser, live)
+    page.goto(f"{live.url}{path}")
+    assert_accessible(page)
+
+
+# --- the helper itself ---
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+def test_the_helper_reports_what_axe_finds(live, browser):
+    """A page with a known problem: the helper finds it (so a clean result means something)."""
+    page = browser.new_page()
+    page.goto(f"{live.url}/accounts/login/")
+    page.evaluate("document.querySelector('label[for=id_username]').remove()")
+    found = axe_violations(page)
+    assert [v["id"] for v in found] == ["label"]
+    assert found[0]["impact"] == "critical"
+    assert "#id_username" in found[0]["nodes"][0]["target"]
+    assert axe_violations(page, exclude=["#id_username"]) == []
+
+
+# --- what axe cannot see: roles that describe behaviour, the keyboard, the focus ---
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+def test_the_message_list_is_a_log_that_gains_only_the_new_message(site_users, live, browser):
+    bob = sign_in(browser, live, "bob")
+    alice = sign_in(browser, live, "alice")
+    start_chat(alice, "bob")
+    send(alice, "first")
+    send(alice, "second")
+    log = alice.get_by_role("log", name="bob")
+    expect(log).to_have_attribute("aria-live", "polite")
+    expect(log.locator("[data-testid=message]")).to_have_text(["first", "second"])
+    expect(alice.locator("[data-testid=message-row][data-status=success]")).to_have_count(2)
+
+    # A screen reader reads what is added to a log: a new message must be the only row added,
+    # the ones on screen stay the same nodes (marked here, to be found again).
+    alice.evaluate(
+        "document.querySelectorAll('[data-testid=message-row]').forEach((r) => r.keptNode = true)"
+    )
+    start_chat(bob, "alice")
+    send(bob, "third")
+    expect(log.locator("[data-testid=message]")).to_have_text(["first", "second", "third"])
+    kept = alice.evaluate(
+        "[...document.querySelectorAll('[data-testid=message-row]')].map((r) => !!r.keptNode)"
+    )
+    assert kept == [True, True, False]
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_dialogs_are_modal_labelled_take_the_focus_and_give_it_back(
+    site_users, live, browser, language
+):
+    alice = sign_in(browser, live, "alice", prepare=_chinese(live) if language == "zh" else None)
+    start_chat(alice, "bob")
+    names = {
+        "en": ("Profile & settings", "Profile"),
+        "zh": ("个人资料与设置", "资料"),
+    }[language]
+
+    for opener, name in (("settings-open", names[0]), ("peer-profile-toggle", names[1])):
+        button = alice.locator(f"[data-testid={opener}]")
+        button.focus()
+        alice.keyboard.press("Enter")
+        dialog = alice.get_by_role("dialog", name=name, exact=True)
+        expect(dialog).to_be_visible()
+        assert dialog.evaluate("(d) => d.matches(':modal')")  # the rest of the page is inert
+        assert dialog.evaluate("(d) => d.contains(document.activeElement)")
+        alice.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+        expect(button).to_be_focused()
+
+
+# Every control the page shows, each marked with its place in the page (data-control).
+_MARK_CONTROLS_JS = """() => {
+  const controls = [...document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])'
+  )].filter((c) => !c.disabled && c.tabIndex >= 0 && c.checkVisibility()
+    && !c.closest('dialog:not([open]), [inert]'));
+  controls.forEach((c, i) => { c.dataset.control = String(i); });
+  return controls.map((c) => c.dataset.testid || c.id || c.name || c.localName);
+}"""
+
+
+def reached_by_tab(page: Page, presses: int) -> set[str]:
+    seen = set()
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        seen.add(page.evaluate("document.activeElement?.dataset.control ?? ''"))
+    return seen - {""}
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_control_shown_is_reached_with_tab(site_users, live, browser, viewport):
+    """Tab, from the top of the page, goes through every visible control (a control that only
+    a pointer reaches fails this); on a phone, those of the pane shown. A control taken out of
+    the tab order on purpose (tabindex=-1, like a message's avatar, whose profile the head
+    opens too) is left out."""
+    alice = sign_in(browser, live, "alice", viewport=viewport)
+    start_chat(alice, "bob")
+    send(alice, "hello https://example.com/")
+    expect(alice.locator("[data-testid=message-row][data-status=success]")).to_have_count(1)
+    alice.fill("[data-testid=message-input]", "a draft")  # so Send is enabled
+    panes = ["chat", "list"] if viewport is PHONE else ["both"]
+    for pane in panes:
+        if pane == "list":
+            alice.locator("[data-testid=back-to-list]").click()
+        names = alice.evaluate(_MARK_CONTROLS_JS)
+        assert len(names) > 5
+        alice.evaluate("document.activeElement?.blur()")
+        reached = reached_by_tab(alice, len(names) + 5)
+        missed = [name for i, name in enumerate(names) if str(i) not in reached]
+        assert not missed, f"{pane}: not reached with Tab: {missed}"
