@@ -17,7 +17,14 @@ from playwright.sync_api import Page, expect
 from tests.axe import assert_accessible, axe_violations
 from tests.test_browser_admin import admin_signed_in
 from tests.test_browser_groups import create_group, open_panel
-from tests.test_browser_messaging import send, sign_in, site_users, start_chat
+from tests.test_browser_messaging import (
+    conversation,
+    reload,
+    send,
+    sign_in,
+    site_users,
+    start_chat,
+)
 
 __all__ = ["site_users"]  # the fixture, for the tests below
 
@@ -164,6 +171,17 @@ def test_the_helper_reports_what_axe_finds(live, browser):
 # --- what axe cannot see: roles that describe behaviour, the keyboard, the focus ---
 
 
+# From now on, the message log's aria-live each time rows go into it (window.liveAdds): what a
+# screen reader is told to read out ("polite") or not ("off").
+WATCH_LIVE_JS = """() => {
+  window.liveAdds = [];
+  const log = document.querySelector('[role=log]');
+  new MutationObserver((changes) => {
+    if (changes.some((c) => c.addedNodes.length)) liveAdds.push(log.getAttribute('aria-live'));
+  }).observe(log.querySelector('ol'), {childList: true});
+}"""
+
+
 @pytest.mark.once
 @pytest.mark.django_db(transaction=True)
 def test_the_message_list_is_a_log_that_gains_only_the_new_message(site_users, live, browser):
@@ -182,6 +200,7 @@ def test_the_message_list_is_a_log_that_gains_only_the_new_message(site_users, l
     alice.evaluate(
         "document.querySelectorAll('[data-testid=message-row]').forEach((r) => r.keptNode = true)"
     )
+    alice.evaluate(WATCH_LIVE_JS)
     start_chat(bob, "alice")
     send(bob, "third")
     expect(log.locator("[data-testid=message]")).to_have_text(["first", "second", "third"])
@@ -189,6 +208,16 @@ def test_the_message_list_is_a_log_that_gains_only_the_new_message(site_users, l
         "[...document.querySelectorAll('[data-testid=message-row]')].map((r) => !!r.keptNode)"
     )
     assert kept == [True, True, False]
+    assert alice.evaluate("liveAdds") == ["polite"]  # read out, as it came
+
+    # Opening a conversation and loading its history is no news: the log is silenced for it.
+    reload(alice)
+    alice.evaluate(WATCH_LIVE_JS)
+    conversation(alice, "C2Cbob").click()
+    expect(log.locator("[data-testid=message]")).to_have_text(["first", "second", "third"])
+    expect(log).to_have_attribute("aria-live", "polite")
+    adds = alice.evaluate("liveAdds")
+    assert adds and set(adds) == {"off"}, adds
 
 
 @pytest.mark.once

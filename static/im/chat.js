@@ -457,8 +457,10 @@ function renderMessages(mode = 'auto') {
     rows.push(row);
   }
   if (store?.loading) rows.unshift(historyRow());
-  // In place, so the live region reads only what is new; a conversation opened, nothing.
-  updateRows(list, rows, {quiet: list.dataset.shows !== (state.activeID ?? '')});
+  // In place, so the live region reads only what arrived ('auto'); not a conversation
+  // opened, its history loaded, nor the reader's own message sent ('bottom', 'keep').
+  const opened = list.dataset.shows !== (state.activeID ?? '');
+  updateRows(list, rows, {quiet: opened || mode !== 'auto'});
   list.dataset.shows = state.activeID ?? '';
   el.noMessages.hidden = rows.length > 0;
   el.noMessages.textContent = state.activeID
