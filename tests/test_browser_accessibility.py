@@ -258,7 +258,10 @@ _MARK_CONTROLS_JS = """() => {
 
 
 def reached_by_tab(page: Page, presses: int) -> set[str]:
-    seen = set()
+    """The controls (data-control) that have the focus from the first control on, through
+    ``presses`` presses of Tab."""
+    page.locator("[data-control='0']").focus()
+    seen = {"0"}
     for _ in range(presses):
         page.keyboard.press("Tab")
         seen.add(page.evaluate("document.activeElement?.dataset.control ?? ''"))
@@ -284,7 +287,32 @@ def test_every_control_shown_is_reached_with_tab(site_users, live, browser, view
             alice.locator("[data-testid=back-to-list]").click()
         names = alice.evaluate(_MARK_CONTROLS_JS)
         assert len(names) > 5
-        alice.evaluate("document.activeElement?.blur()")
         reached = reached_by_tab(alice, len(names) + 5)
         missed = [name for i, name in enumerate(names) if str(i) not in reached]
         assert not missed, f"{pane}: not reached with Tab: {missed}"
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("one_instance_app")
+def test_the_signed_out_screen_is_modal_and_gives_the_focus_back(site_users, live, browser):
+    alice = sign_in(browser, live, "alice")
+    start_chat(alice, "bob")
+    box = alice.locator("[data-testid=message-input]")
+    expect(box).to_be_focused()
+
+    second = alice.context.new_page()  # another tab: with one instance allowed, alice is out
+    second.goto(f"{live.url}/")
+    screen = alice.get_by_role("alertdialog", name="You signed in on another page")
+    expect(screen).to_be_visible()
+    expect(alice.locator("[data-testid=sign-in-again]")).to_be_focused()
+    # The chat behind it is inert: nothing there takes the focus or is read out.
+    for testid in ("conversation-list", "message-list", "composer", "peer-input"):
+        assert alice.locator(f"[data-testid={testid}]").evaluate("(e) => !!e.closest('[inert]')")
+    alice.locator("[data-testid=conversation-title]").focus()
+    expect(alice.locator("[data-testid=sign-in-again]")).to_be_focused()
+
+    alice.keyboard.press("Enter")  # sign in again
+    expect(screen).to_be_hidden()
+    expect(box).to_be_focused()
+    assert alice.locator("[data-testid=composer]").evaluate("(e) => !e.closest('[inert]')")

@@ -49,6 +49,7 @@ def expect_chat_pane(page: Page, title: str) -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_one_pane_at_a_time_with_back_and_the_browsers_back(site_users, live, browser, language):
+    bob = sign_in(browser, live, "bob")
     alice = phone_page(browser, live, "alice", language)
     expect_list_pane(alice)
 
@@ -61,6 +62,7 @@ def test_one_pane_at_a_time_with_back_and_the_browsers_back(site_users, live, br
     expect(back).to_have_attribute("title", BACK_LABEL[language])
     send(alice, "hello from a phone")
     expect(alice.locator("[data-testid=message]")).to_have_text(["hello from a phone"])
+    expect(alice.locator("[data-testid=message-row][data-status=success]")).to_have_count(1)
 
     # The back button, from the keyboard: the list again, the row that was open focused.
     back.focus()
@@ -69,6 +71,11 @@ def test_one_pane_at_a_time_with_back_and_the_browsers_back(site_users, live, br
     row = conversation(alice, "C2Cbob")
     expect(row).to_be_focused()
     expect(row).to_have_attribute("aria-current", "true")
+    # A message that redraws the list leaves the focus on the row.
+    start_chat(bob, "alice")
+    send(bob, "are you there?")
+    expect(row.locator(".preview")).to_have_text("are you there?")
+    expect(row).to_be_focused()
 
     # Enter on the focused row opens it again; the browser's Back returns to the list.
     alice.keyboard.press("Enter")

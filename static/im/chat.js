@@ -23,7 +23,7 @@ import {appendMessageText} from './links.js';
 import {dayLabel, fullDateTime, listTime, startsNewDay, timeOfDay, untilNextDay} from './when.js';
 import {ProfileUI, avatarElement} from './profileui.js';
 import {VoiceRecorder} from './recorder.js';
-import {Panes} from './panes.js';
+import {Panes, showOverlay} from './panes.js';
 import {updateRows} from './rows.js';
 
 const {gettext, ngettext, interpolate} = window;
@@ -328,7 +328,12 @@ function renderConversations() {
     const id = `${TIM.TYPES.CONV_GROUP}${group.groupID}`;
     if (!items.some((c) => c.conversationID === id)) items.push(conversationOf(id));
   }
+  // A redraw keeps the keyboard's place: on the same conversation's new row.
+  const focused = el.conversationList.contains(document.activeElement)
+    ? document.activeElement.closest('[data-conversation-id]')?.dataset.conversationId
+    : null;
   el.conversationList.replaceChildren(...items.map(conversationItem));
+  if (focused) conversationButton(focused)?.focus();
   el.noConversations.hidden = items.length > 0;
 }
 
@@ -1753,7 +1758,9 @@ function signedOutReason(type) {
 }
 
 function showSignedOut(show, failure = '') {
-  el.signedOut.hidden = !show;
+  // Back from it: the composer of the conversation on screen, or starting one.
+  const resume = () => (state.activeID && panes.chatShown ? el.messageInput : el.peerInput);
+  showOverlay(root, el.signedOut, show, resume);
   el.signedOut.dataset.reason = state.kickedOutType ?? '';
   if (!show) return;
   el.signedOutReason.textContent = signedOutReason(state.kickedOutType);

@@ -101,3 +101,31 @@ function followViewport() {
   viewport.addEventListener('resize', fit);
   fit();
 }
+
+const focusBehind = new WeakMap();
+
+/**
+ * Show or hide `overlay`, a modal laid over the rest of `root` (aria-modal): behind it, root's
+ * other parts are inert (no focus, no click, not read out). Once it goes, the focus returns to
+ * what had it before, or to `fallback()` when nothing had (a control disabled as the overlay
+ * came, say), unless the user has moved it meanwhile; after the current task, so that what
+ * hid the overlay has enabled the page again.
+ */
+export function showOverlay(root, overlay, show, fallback = () => null) {
+  overlay.hidden = !show;
+  for (const part of root.children) if (part !== overlay) part.inert = show;
+  if (show) {
+    const active = document.activeElement;
+    if (!focusBehind.has(overlay)) focusBehind.set(overlay, active === document.body ? null : active);
+    return;
+  }
+  if (!focusBehind.has(overlay)) return;
+  const behind = focusBehind.get(overlay);
+  focusBehind.delete(overlay);
+  setTimeout(() => {
+    const lost = document.activeElement === document.body || overlay.contains(document.activeElement);
+    if (!lost) return;
+    const target = behind?.isConnected && !behind.disabled ? behind : fallback();
+    target?.focus();
+  });
+}
