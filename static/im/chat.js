@@ -36,6 +36,8 @@ import {
 import {ConversationListUI, isQuiet} from './convlist.js';
 import {Notifier} from './notify.js';
 import {MessageActions} from './msgactions.js';
+import {Panes, showOverlay} from './panes.js';
+import {updateRows} from './rows.js';
 
 const {gettext, ngettext, interpolate} = window;
 const i18n = {gettext, ngettext, interpolate};
@@ -93,6 +95,7 @@ const el = {
   signedOutReason: $('signed-out-reason'),
   signedOutHint: $('signed-out-hint'),
   signInAgain: $('sign-in-again'),
+  back: $('back-to-list'),
 };
 
 const PAGE_SIZE = 15; // getMessageList's largest page
@@ -155,6 +158,13 @@ const profiles = new ProfileUI({
   openChat: (userID) => openConversation(`${TIM.TYPES.CONV_C2C}${userID}`),
 });
 const {people} = profiles;
+// On a phone, the list or the open conversation (panes.js).
+const panes = new Panes(root, {
+  back: el.back,
+  title: el.title,
+  composer: el.messageInput,
+  openRow: () => (state.activeID ? conversationButton(state.activeID) : null),
+});
 
 // The menu on each message: copy, reply, forward, delete for me, recall (msgactions.js).
 const actions = new MessageActions({
@@ -437,6 +447,12 @@ function renderConversations() {
   convList.showResult(items.length, shown.length);
 }
 
+function conversationButton(conversationID) {
+  return el.conversationList.querySelector(
+    `[data-testid=conversation][data-conversation-id="${CSS.escape(conversationID)}"]`,
+  );
+}
+
 function conversationItem(conversation) {
   const id = conversation.conversationID;
   const button = document.createElement('button');
@@ -561,7 +577,11 @@ function renderMessages(mode = 'auto') {
     rows.push(row);
   }
   if (store?.loading) rows.unshift(historyRow());
-  list.replaceChildren(...rows);
+  // In place, so the live region reads only what arrived ('auto'); not a conversation
+  // opened, its history loaded, nor the reader's own message sent ('bottom', 'keep').
+  const opened = list.dataset.shows !== (state.activeID ?? '');
+  updateRows(list, rows, {quiet: opened || mode !== 'auto'});
+  list.dataset.shows = state.activeID ?? '';
   el.noMessages.hidden = rows.length > 0;
   el.noMessages.textContent = state.activeID
     ? gettext('No messages yet. Say hello!')
@@ -796,6 +816,7 @@ function expireRevokeButtons() {
 }
 
 function renderActive(mode = 'bottom') {
+  if (!state.activeID) panes.closed();
   renderHead();
   renderMessages(mode);
   renderConversations();
@@ -854,7 +875,7 @@ function openConversation(conversationID, {focus = true} = {}) {
       fetchProfile(conversationID);
     }
   }
-  if (focus) el.messageInput.focus();
+  if (focus) panes.showChat();
 }
 
 function markRead(conversationID) {
@@ -1880,7 +1901,9 @@ function signedOutReason(type) {
 }
 
 function showSignedOut(show, failure = '') {
-  el.signedOut.hidden = !show;
+  // Back from it: the composer of the conversation on screen, or starting one.
+  const resume = () => (state.activeID && panes.chatShown ? el.messageInput : el.peerInput);
+  showOverlay(root, el.signedOut, show, resume);
   el.signedOut.dataset.reason = state.kickedOutType ?? '';
   if (!show) return;
   el.signedOutReason.textContent = signedOutReason(state.kickedOutType);
@@ -1959,7 +1982,7 @@ function onMessageReceived({data: received}) {
     );
     if (tipped && state.panelOpen) loadMembers(groupOf(state.activeID)?.groupID);
     // Read means seen: a page in a background tab leaves the count for later.
-    if (document.visibilityState === 'visible') markRead(state.activeID);
+    if (document.visibilityState === 'visible' && panes.chatShown) markRead(state.activeID);
   }
 }
 
@@ -2207,7 +2230,7 @@ function start() {
     }
   });
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && state.ready && state.activeID) {
+    if (document.visibilityState === 'visible' && state.ready && state.activeID && panes.chatShown) {
       markRead(state.activeID);
     }
   });
