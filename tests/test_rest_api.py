@@ -207,6 +207,66 @@ async def test_sendmsg_reaches_the_receiver_and_the_senders_sessions(rest_admin)
         await client.close()
 
 
+async def texts(client, conversation_id: str) -> list[str]:
+    page = await client.ok("getMessageList", {"conversationID": conversation_id})
+    return [m["payload"]["text"] for m in page["messageList"]]
+
+
+async def listed(client) -> dict[str, str | None]:
+    """The conversation list: each conversation's ID and last message's text."""
+    answer = await client.ok("getConversationList", {})
+    return {
+        c["conversationID"]: (c["lastMessage"] or {}).get("payload", {}).get("text")
+        for c in answer["conversationList"]
+    }
+
+
+@live
+async def test_sync_other_machine_2_keeps_the_message_from_the_sender(rest_admin):
+    alice1, alice2, bob = await online("alice"), await online("alice"), await online("bob")
+    answer = await apost("openim/sendmsg", {**send_body("for bob only"), "SyncOtherMachine": 2})
+    assert answer["ActionStatus"] == "OK", answer
+    [received] = (await bob.push("MESSAGE_RECEIVED"))["data"]
+    assert received["payload"] == {"text": "for bob only"}
+    await assert_all_silent(alice1, alice2, bob)
+    assert await texts(alice1, "C2Cbob") == []
+    assert await texts(bob, "C2Calice") == ["for bob only"]
+    assert "C2Cbob" not in await listed(alice1)
+    assert (await listed(bob))["C2Calice"] == "for bob only"
+    synced = await alice2.ok("syncMessages", {"conversationID": "C2Cbob", "changeSequence": 0})
+    assert synced["messageList"] == []
+
+    # 1: the sender's sessions hear it and list it; then 2 again leaves that as it was.
+    await apost("openim/sendmsg", send_body("for both", random=8))
+    for client in (alice1, alice2, bob):
+        [message] = (await client.push("MESSAGE_RECEIVED"))["data"]
+        assert message["payload"] == {"text": "for both"}
+    await apost("openim/sendmsg", {**send_body("bob again", random=9), "SyncOtherMachine": 2})
+    await bob.push("MESSAGE_RECEIVED")
+    await assert_all_silent(alice1, alice2, bob)
+    assert await texts(alice1, "C2Cbob") == ["for both"]
+    assert (await listed(alice1))["C2Cbob"] == "for both"
+    assert await texts(bob, "C2Calice") == ["for bob only", "for both", "bob again"]
+
+    # batchsendmsg: each receiver gets it, the sender hears nothing.
+    carol = await online("carol")
+    body = {**send_body("news", random=10), "SyncOtherMachine": 2, "To_Account": ["bob", "carol"]}
+    assert (await apost("openim/batchsendmsg", body))["ErrorList"] == []
+    for client in (bob, carol):
+        [message] = (await client.push("MESSAGE_RECEIVED"))["data"]
+        assert message["payload"] == {"text": "news"}
+    await assert_all_silent(alice1, alice2, bob, carol)
+    assert "C2Ccarol" not in await listed(alice1)
+    assert await texts(carol, "C2Calice") == ["news"]
+    # A reply brings the conversation back to the sender's list, with what it sees.
+    await carol.ok("sendMessage", text_message("thanks", to="alice", random=11))
+    await alice1.push("MESSAGE_RECEIVED")
+    assert await texts(alice1, "C2Ccarol") == ["thanks"]
+    assert (await listed(alice1))["C2Ccarol"] == "thanks"
+    for client in (alice1, alice2, bob, carol):
+        await client.close()
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [

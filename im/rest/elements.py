@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from im.errors import IMError
+from im import media
+from im.errors import INVALID_PARAMS, IMError
 from im.models import Message
 from im.rest.codes import OPENIM_INVALID
 from im.services.payloads import CUSTOM, FACE, TEXT
@@ -16,45 +17,90 @@ FIELDS = {
     FACE: {"Index": "index", "Data": "data"},
     CUSTOM: {"Data": "data", "Desc": "description", "Ext": "extension"},
 }
+# Images and files the app's back end hosts, named by URL: what a request's MsgBody
+# may carry besides (im.services.payloads.check_external_media checks them).
+MEDIA_FIELDS = {
+    media.IMAGE: {"UUID": "uuid", "ImageFormat": "imageFormat", "ImageInfoArray": "imageInfoArray"},
+    media.FILE: {
+        "Url": media.URL,
+        "UUID": "uuid",
+        "FileSize": "fileSize",
+        "FileName": "fileName",
+        "Download_Flag": "downloadFlag",
+    },
+}
+IMAGE_INFO_FIELDS = {
+    "Type": "sizeType",
+    "Size": "size",
+    "Width": "width",
+    "Height": "height",
+    "URL": media.URL,
+}
 # TIMCustomElem's Sound is for mobile offline pushes, which Hutong does not send.
 IGNORED = {CUSTOM: {"Sound"}}
 
 
-def element_to_payload(element: object) -> tuple[str, dict[str, Any]]:
-    """The type and the (unchecked) Hutong payload of one ``MsgBody`` element."""
+def _renamed(content: dict[str, Any], fields: dict[str, str], what: str, ignored=()) -> dict:
+    unknown = set(content) - set(fields) - set(ignored)
+    if unknown:
+        raise IMError(INVALID_PARAMS, f"{what} has no field {sorted(unknown)[0]}")
+    return {ours: content[theirs] for theirs, ours in fields.items() if theirs in content}
+
+
+def element_to_payload(
+    element: object, fields_by_type: dict[str, dict[str, str]] = FIELDS
+) -> tuple[str, dict[str, Any]]:
+    """The type and the (unchecked) Hutong payload of one ``MsgBody`` element; of the
+    types ``fields_by_type`` names (by default those a before-send callback's reply may
+    put instead: no media)."""
     if not isinstance(element, dict):
-        raise IMError(OPENIM_INVALID, 'a MsgBody element is {"MsgType", "MsgContent"}')
+        raise IMError(INVALID_PARAMS, 'a MsgBody element is {"MsgType", "MsgContent"}')
     msg_type, content = element.get("MsgType"), element.get("MsgContent")
     if not isinstance(content, dict):
-        raise IMError(OPENIM_INVALID, "MsgContent must be an object")
-    fields = FIELDS.get(msg_type) if isinstance(msg_type, str) else None
+        raise IMError(INVALID_PARAMS, "MsgContent must be an object")
+    fields = fields_by_type.get(msg_type) if isinstance(msg_type, str) else None
     if fields is None:
         raise IMError(
-            OPENIM_INVALID,
-            f"MsgType {msg_type!r}: the REST API sends {', '.join(sorted(FIELDS))}",
+            INVALID_PARAMS,
+            f"MsgType {msg_type!r}: this takes {', '.join(sorted(fields_by_type))}",
         )
-    unknown = set(content) - set(fields) - IGNORED.get(msg_type, set())
-    if unknown:
-        raise IMError(OPENIM_INVALID, f"{msg_type} has no field {sorted(unknown)[0]}")
-    return msg_type, {ours: content[theirs] for theirs, ours in fields.items() if theirs in content}
+    payload = _renamed(content, fields, msg_type, IGNORED.get(msg_type, ()))
+    versions = payload.get("imageInfoArray") if msg_type == media.IMAGE else None
+    if isinstance(versions, list):
+        payload["imageInfoArray"] = [
+            _renamed(v, IMAGE_INFO_FIELDS, "an ImageInfoArray entry") if isinstance(v, dict) else v
+            for v in versions
+        ]
+    return msg_type, payload
 
 
 def message_body(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The one element of a request's ``MsgBody`` (a Hutong message holds one)."""
+    """The one element of a request's ``MsgBody`` (a Hutong message holds one). Its
+    faults are INVALID_PARAMS: each service answers with its own code (im.rest.api)."""
     elements = body.get("MsgBody")
     if not isinstance(elements, list) or not elements:
-        raise IMError(OPENIM_INVALID, "MsgBody must be a non-empty array of elements")
+        raise IMError(INVALID_PARAMS, "MsgBody must be a non-empty array of elements")
     if len(elements) > 1:
-        raise IMError(OPENIM_INVALID, "MsgBody holds one element: Hutong stores one per message")
-    return element_to_payload(elements[0])
+        raise IMError(INVALID_PARAMS, "MsgBody holds one element: Hutong stores one per message")
+    return element_to_payload(elements[0], {**FIELDS, **MEDIA_FIELDS})
 
 
 def payload_to_content(message: Message) -> dict[str, Any]:
-    fields = FIELDS.get(message.type)
-    if fields is None:  # media, tips, notices: Hutong's own payload, as the SDK sees it
-        return dict(message.payload)
+    """A stored message's (or a draft's) content as TIM's element's MsgContent."""
     payload = message.payload
-    return {theirs: payload[ours] for theirs, ours in fields.items() if ours in payload}
+    if media.is_external(message.type, payload):
+        fields = MEDIA_FIELDS[message.type]
+    else:
+        fields = FIELDS.get(message.type)
+    if fields is None:  # uploads, tips, notices: Hutong's own payload, as the SDK sees it
+        return dict(payload)
+    content = {theirs: payload[ours] for theirs, ours in fields.items() if ours in payload}
+    if message.type == media.IMAGE:
+        content["ImageInfoArray"] = [
+            {theirs: v[ours] for theirs, ours in IMAGE_INFO_FIELDS.items()}
+            for v in payload["imageInfoArray"]
+        ]
+    return content
 
 
 def msg_key(message: Message) -> str:

@@ -28,7 +28,7 @@ from im.models import (
 )
 from im.permissions import ConversationRef, access_conversation, history_floor
 from im.results import MessagesDeleted
-from im.selectors import get_message, participant_with_unread
+from im.selectors import get_message, participant_with_unread, visible_messages
 from im.services.payloads import GROUP_SYSTEM_NOTICE, GROUP_TIP
 from im.transactions import in_callers_transaction
 
@@ -103,6 +103,18 @@ def do_delete_messages(
             exclude_channel=origin_channel,
         )
     )
+
+
+@in_callers_transaction
+def do_hide_from_sender(message: Message) -> None:
+    """Delete a new message for its sender, who is told nothing (TIM's SyncOtherMachine
+    2: not synced to the sender). A conversation in which the sender now sees no
+    message stays out of its list until the next one it sees."""
+    DeletedMessage.objects.create(account_id=message.sender_id, message=message)
+    if not visible_messages(message.conversation, message.sender).exists():
+        Participant.objects.filter(
+            conversation=message.conversation, account_id=message.sender_id
+        ).update(is_hidden=True)
 
 
 # --- reply with a quote ---

@@ -41,6 +41,7 @@ from im.services.payloads import (
     GROUP_TIP,
     MAX_BODY_BYTES,
     TEXT,
+    check_external_media,
     check_payload,
 )
 from im.transactions import in_callers_transaction
@@ -79,12 +80,22 @@ def service_draft(msg_type: str, payload: dict) -> Draft:
 
 
 def check_draft(
-    *, msg_type: str, payload: dict, at_user_list: object = None, **envelope: Any
+    *,
+    msg_type: str,
+    payload: dict,
+    at_user_list: object = None,
+    by_back_end: bool = False,
+    **envelope: Any,
 ) -> Draft:
     """A message to send: its content checked (``payloads.check_payload``), its
     @mentions' shape (``mentions.check_at_user_list``) and the rest as
-    ``check_envelope`` takes it."""
-    clean = check_payload(msg_type, payload)
+    ``check_envelope`` takes it. ``by_back_end`` (the REST API only): an image or file
+    is one the app's back end hosts, named by URL (``payloads.check_external_media``);
+    a client's names its uploads."""
+    if by_back_end and msg_type in media.EXTERNAL_TYPES:
+        clean = check_external_media(msg_type, payload)
+    else:
+        clean = check_payload(msg_type, payload)
     at = mentions.check_at_user_list(at_user_list, msg_type=msg_type)
     return replace(check_envelope(**envelope), type=msg_type, payload=clean, at_user_list=at)
 
@@ -119,6 +130,7 @@ def check_send_message(
     origin_channel: str | None = None,
     limit_rate: bool = True,
     online_only: bool = False,
+    sync_to_sender: bool = True,
 ) -> Message:
     """Authorise a send from ``sender`` to ``to`` and store it, in one transaction of its
     own (an entry point). A resend returns the message stored the first time.
@@ -130,7 +142,9 @@ def check_send_message(
     sender's send-rate tokens (``limits``), a resend too: it is a frame to answer;
     ``limit_rate`` False is the app's back end sending for the account (the REST API,
     limited per command instead). A group message also takes a place in the group's
-    messages of this second, whoever sends it (``limits.check_group_rate``)."""
+    messages of this second, whoever sends it (``limits.check_group_rate``).
+    ``sync_to_sender`` False (TIM's SyncOtherMachine 2, C2C only): the message is the
+    receiver's alone, hidden from the sender (``do_send_message``)."""
     if limit_rate:
         check_send_rate(sender)
     if online_only:
@@ -148,6 +162,7 @@ def check_send_message(
         conversation_type=conversation_type,
         draft=draft,
         origin_channel=origin_channel,
+        sync_to_sender=sync_to_sender,
     )
 
 
@@ -187,6 +202,7 @@ def _send(
     draft: Draft,
     origin_channel: str | None,
     forwarded: bool = False,
+    sync_to_sender: bool = True,
 ) -> Message:
     check_message_size(sender.app, draft.payload, draft.cloud_custom_data)
     prefix = {Conversation.Kind.C2C: "C2C", Conversation.Kind.GROUP: "GROUP"}
@@ -196,7 +212,12 @@ def _send(
             conversation_id=prefix[conversation_type] + to,
             cloud_custom_data=draft.cloud_custom_data,
         )
-    if draft.type in media.MEDIA_TYPES and not forwarded:
+    # External media (the back end's, checked whole by check_draft) names no upload.
+    if (
+        draft.type in media.MEDIA_TYPES
+        and not forwarded
+        and not media.is_external(draft.type, draft.payload)
+    ):
         draft = replace(draft, payload=uploads.check_media_draft(sender, draft.type, draft.payload))
     attach = message_actions.do_carry_forwarded_uploads if forwarded else uploads.do_attach_uploads
     if conversation_type == Conversation.Kind.C2C:
@@ -225,6 +246,8 @@ def _send(
                 draft=draft,
                 origin_channel=origin_channel,
                 after_send=hooks.C2C_AFTER_SEND,
+                # Sent to oneself, it is the receiver's too: there is no one to hide it from.
+                hide_from_sender=not sync_to_sender and receiver.pk != sender.pk,
             )
             attach(message)
             return message
@@ -446,17 +469,27 @@ def do_send_message(
     origin_channel: str | None,
     after_send: str | None = None,
     named: Mentions = mentions.NONE,
+    hide_from_sender: bool = False,
 ) -> Message:
     """Store a message (once, however many group members) and schedule MESSAGE_RECEIVED
     for everyone who can see it: both sides of a C2C conversation, every member of a
     group. The sending connection (``origin_channel``) has its answer instead.
     ``after_send`` names the app back end's after-callback for a member's message (not
     for a resend, nor for tips).
-    ``named`` (``mentions.check_mentions``) is stored with a new message."""
+    ``named`` (``mentions.check_mentions``) is stored with a new message.
+    ``hide_from_sender`` (a C2C message the back end sends with SyncOtherMachine 2): a
+    new message is deleted for its sender at once (``message_actions.do_hide_from_sender``)
+    and pushed to the receiver only."""
     message, created = do_store_message(conversation=conversation, sender=sender, draft=draft)
     if created:
         mentions.do_store_mentions(message, named)
-        schedule_message_event("MESSAGE_RECEIVED", message, origin_channel)
+        recipients = message_recipients(message)
+        if hide_from_sender:
+            message_actions.do_hide_from_sender(message)
+            recipients["account_ids"] = recipients["account_ids"] - {sender.pk}
+        send_event_on_commit(
+            Event("MESSAGE_RECEIVED", message, exclude_channel=origin_channel, **recipients)
+        )
         if after_send:
             hooks.tell_on_commit(sender.app, after_send, hooks.Sent(message))
     return message

@@ -106,7 +106,7 @@ CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&
 UNSENT_GRACE = timedelta(hours=24)
 
 
-def _file_name(name: str) -> str:
+def check_file_name(name: str) -> str:
     """A name to show: any text, but no path (it is never used as one, and a name with
     separators is a client trying something)."""
     if not 1 <= len(name) <= MAX_FILE_NAME:
@@ -134,7 +134,7 @@ def check_create_upload(
     if kind not in LIMITS:
         raise IMError(INVALID_PARAMS, f"kind must be one of {sorted(LIMITS)}")
     limit = LIMITS[kind]
-    name = _file_name(file_name)
+    name = check_file_name(file_name)
     content_type = _content_type(content_type)
     if limit.content_types is not None and content_type not in limit.content_types:
         raise IMError(limit.bad_type, f"a {kind} cannot be of type {content_type}")

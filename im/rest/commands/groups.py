@@ -354,6 +354,7 @@ def send_group_msg(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     draft = check_draft(
         msg_type=msg_type,
         payload=payload,
+        by_back_end=True,
         random=params.get_int(body, "Random"),
         client_time=int(timezone.now().timestamp()),
         priority=params.get_str(body, "MsgPriority", default=Message.Priority.NORMAL),
@@ -454,6 +455,7 @@ def import_group_msg(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         draft = check_draft(
             msg_type=msg_type,
             payload=payload,
+            by_back_end=True,
             random=params.get_int(entry, "Random"),
             client_time=sent_at,
             cloud_custom_data=params.get_str(entry, "CloudCustomData", default=""),

@@ -41,14 +41,20 @@ def _sender(caller: Caller, body: dict[str, Any]) -> Account:
     return _account(caller, user_id, "From_Account") if user_id else caller.admin
 
 
-def _draft(body: dict[str, Any]) -> Draft:
+def _sync_to_sender(body: dict[str, Any]) -> bool:
+    """TIM's SyncOtherMachine: 1 the sender sees the message too, 2 only the receiver."""
     sync = params.get_int(body, "SyncOtherMachine", default=SYNC_TO_SENDER)
     if sync not in (SYNC_TO_SENDER, NO_SYNC_TO_SENDER):
         raise IMError(OPENIM_INVALID, "SyncOtherMachine is 1 or 2")
+    return sync == SYNC_TO_SENDER
+
+
+def _draft(body: dict[str, Any]) -> Draft:
     msg_type, payload = message_body(body)
     return check_draft(
         msg_type=msg_type,
         payload=payload,
+        by_back_end=True,
         random=params.get_int(body, "MsgRandom"),
         client_time=params.get_int(body, "MsgTimeStamp", default=0)
         or int(datetime.now(UTC).timestamp()),
@@ -61,12 +67,14 @@ def _draft(body: dict[str, Any]) -> Draft:
 def sendmsg(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     sender = _sender(caller, body)
     receiver = _account(caller, params.get_str(body, "To_Account"), "To_Account")
+    sync_to_sender = _sync_to_sender(body)
     message = check_send_message(
         sender=sender,
         to=receiver.user_id,
         conversation_type=Conversation.Kind.C2C,
         draft=_draft(body),
         limit_rate=False,
+        sync_to_sender=sync_to_sender,
     )
     return {"MsgTime": int(message.created_at.timestamp()), "MsgKey": msg_key(message)}
 
@@ -80,6 +88,7 @@ def batchsendmsg(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     if not all(isinstance(r, str) for r in receivers):
         raise IMError(OPENIM_INVALID, "To_Account is an array of userIDs")
     sender = _sender(caller, body)
+    sync_to_sender = _sync_to_sender(body)
     draft = _draft(body)  # one message content for all: refused whole if it is bad
     errors, key = [], ""
     for user_id in dict.fromkeys(receivers):
@@ -91,6 +100,7 @@ def batchsendmsg(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
                 conversation_type=Conversation.Kind.C2C,
                 draft=draft,
                 limit_rate=False,
+                sync_to_sender=sync_to_sender,
             )
             key = key or msg_key(message)
         except IMError as error:
