@@ -252,12 +252,13 @@ def test_with_no_conversation_the_sidebar_says_what_to_do_at_its_top(
     expect(empty).to_be_visible()
     expect(empty).to_contain_text(title)
     expect(empty).to_contain_text(hint)
-    # Right under the sidebar's forms, above where the list goes, not at the bottom.
+    # Right under the sidebar's forms, where the list goes, not at the bottom.
     sidebar = alice.locator(".sidebar").bounding_box()
     found = alice.locator("[data-testid=find-group]").bounding_box()
     box = empty.bounding_box()
     assert found["y"] + found["height"] <= box["y"] + 1
-    assert box["y"] + box["height"] < sidebar["y"] + sidebar["height"] / 2
+    assert box["y"] - (found["y"] + found["height"]) < 60
+    assert box["y"] + box["height"] < sidebar["y"] + sidebar["height"] * 0.75
 
     start_chat(alice, "bob")
     expect(empty).to_be_hidden()

@@ -136,6 +136,7 @@ def test_forward_reaches_another_conversation(site_users, live, browser):
     start_chat(alice, "carol")
     send(alice, "hi carol")
     expect(conversation(carol, "C2Calice")).to_be_visible()
+    expect(conversation(alice, "C2Ccarol")).to_be_visible()  # in alice's list too
     conversation(alice, "C2Cbob").click()
 
     pick(alice, "hello from bob", "forward")

@@ -117,7 +117,10 @@ RECORD_RECEIVED_JS = f"""
 async () => {{
   {PAGE_TIM}
   window.__received = [];
-  tim.on(TIM.EVENT.MESSAGE_RECEIVED, (e) => window.__received.push(...e.data.map((m) => m.ID)));
+  // Messages, not the typing indicators the other page sends online only.
+  tim.on(TIM.EVENT.MESSAGE_RECEIVED, (e) =>
+    window.__received.push(...e.data.filter((m) => !m.onlineOnlyFlag).map((m) => m.ID)),
+  );
 }}
 """
 

@@ -2001,7 +2001,14 @@ function onMessageRevoked({data: messages}) {
 
 /** The peer read our messages: their ticks, if they are on screen. */
 function onMessageReadByPeer({data: messages}) {
-  if (messages.some((m) => m.conversationID === state.activeID)) renderMessages('auto');
+  // In place: the rows stay the same nodes, so the log does not read them out again.
+  for (const message of messages) {
+    if (message.conversationID !== state.activeID) continue;
+    const row = el.messageList.querySelector(`[data-message-id="${CSS.escape(message.ID)}"]`);
+    const old = row?.querySelector('[data-testid=read-tick]');
+    const tick = tickElement(message, i18n);
+    if (old && tick) old.replaceWith(tick);
+  }
 }
 
 /** Whether the menu offers to recall `message`: one's own, or as a group's owner or admin, within the window. */
