@@ -531,3 +531,55 @@ def test_emoji_then_a_reply_by_keyboard_alone(site_users, live, browser, viewpor
     expect(box).to_be_focused()
     assert box.get_attribute("aria-describedby") == "message-size"
     assert box.input_value().startswith("ok ")  # the draft is kept
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_forward_row_menu_and_new_chat_give_the_focus_back(site_users, live, browser, viewport):
+    """The forward dialog, a conversation's menu and the New chat dialog, by keyboard: each
+    says what it opens, takes the focus and gives it back to its opener on Escape."""
+    alice = alice_and_bob(browser, live, viewport, "hello bob")
+
+    # Forward, from the last message's menu: a modal dialog with its filter focused.
+    last = alice.locator("[data-testid=message]").filter(has_text="hi alice")
+    last.focus()
+    alice.keyboard.press("ContextMenu")
+    alice.get_by_role("menuitem", name="Forward").focus()
+    alice.keyboard.press("Enter")
+    dialog = alice.get_by_role("dialog", name="Forward to")
+    expect(dialog).to_be_visible()
+    assert dialog.evaluate("(d) => d.matches(':modal')")
+    expect(alice.locator("[data-testid=forward-filter]")).to_be_focused()
+    alice.keyboard.press("Tab")  # the targets are reached by Tab
+    expect(alice.locator("[data-testid=forward-target]").first).to_be_focused()
+    alice.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(last).to_be_focused()
+
+    # A conversation's menu: its toggle names the menu it opens.
+    _to_list(alice)
+    row = alice.locator('li[data-conversation-id="C2Cbob"]')
+    toggle = row.locator("[data-testid=conversation-menu-toggle]")
+    toggle.focus()
+    alice.keyboard.press("Enter")
+    menu = alice.get_by_role("menu", name="Actions for bob")
+    expect(menu).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_have_attribute("aria-controls", menu.get_attribute("id"))
+    assert menu.evaluate("(m) => m.contains(document.activeElement)")
+    alice.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+
+    # New chat: the dialog takes the focus; Escape gives it back to the button.
+    opener = alice.locator("[data-testid=find-people-open]")
+    opener.focus()
+    alice.keyboard.press("Enter")
+    people = alice.get_by_role("dialog", name="New chat")
+    expect(people).to_be_visible()
+    expect(alice.locator("[data-testid=people-search]")).to_be_focused()
+    alice.keyboard.press("Escape")
+    expect(people).to_be_hidden()
+    expect(opener).to_be_focused()
