@@ -231,11 +231,11 @@ CHAT_STATES: dict[str, Callable[[Page], None]] = {
 }
 
 
-def alice_and_bob(browser, live, viewport: dict, first: str) -> Page:
-    """alice's page (at ``viewport``) with her conversation with bob open: ``first`` from
-    her, then "hi alice" from bob."""
+def alice_and_bob(browser, live, viewport: dict, first: str, prepare=None) -> Page:
+    """alice's page (at ``viewport``; ``prepare`` as for sign_in) with her conversation with
+    bob open: ``first`` from her, then "hi alice" from bob."""
     bob = sign_in(browser, live, "bob")
-    alice = sign_in(browser, live, "alice", viewport=viewport)
+    alice = sign_in(browser, live, "alice", viewport=viewport, prepare=prepare)
     start_chat(alice, "bob")
     send(alice, first)
     start_chat(bob, "alice")
@@ -260,6 +260,31 @@ def test_the_chat_page_in_chinese_has_no_serious_violations(site_users, live, br
     alice = sign_in(browser, live, "alice", prepare=_chinese(live))
     start_chat(alice, "bob")
     send(alice, "你好")
+    assert_accessible(alice)
+
+
+# The new parts whose labels are text of their own, in Chinese.
+CHINESE_STATES = [
+    "message menu",
+    "reply bar",
+    "forward dialog",
+    "conversation menu",
+    "conversation search, no match",
+    "mention picker",
+    "new chat search",
+    "notification settings",
+]
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("state", CHINESE_STATES)
+def test_the_new_parts_in_chinese_have_no_serious_violations(site_users, live, browser, state):
+    alice = alice_and_bob(browser, live, DESKTOP, "你好", prepare=_chinese(live))
+    expect(alice.locator("[data-testid=message-input]")).to_have_attribute(
+        "placeholder", "输入消息"
+    )
+    CHAT_STATES[state](alice)
     assert_accessible(alice)
 
 
