@@ -9,6 +9,7 @@ alice and bob's conversation open) or by calling tests.axe.assert_accessible in 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -16,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from tests.axe import assert_accessible, axe_violations
 from tests.test_browser_admin import admin_signed_in
+from tests.test_browser_find_people import signup_live
 from tests.test_browser_groups import create_group, open_panel
 from tests.test_browser_messaging import (
     conversation,
@@ -26,7 +28,7 @@ from tests.test_browser_messaging import (
     start_chat,
 )
 
-__all__ = ["site_users"]  # the fixture, for the tests below
+__all__ = ["signup_live", "site_users"]  # the fixtures, for the tests below
 
 DESKTOP = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}
@@ -58,6 +60,52 @@ def test_the_sign_in_page_has_no_serious_violations(site_users, live, browser, l
     page.click("[data-testid=login-submit]")
     expect(page.locator("[data-testid=login-error]")).to_be_visible()
     assert_accessible(page)
+
+
+# --- the account pages ---
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_account_pages_have_no_serious_violations(
+    site_users, signup_live, browser, viewport, language
+):
+    """The password change (and its form's errors), the reset form, "reset sent" and the
+    sign-up page (open on this server: HUTONG_SIGNUP)."""
+    live = signup_live
+    prepare = _chinese(live) if language == "zh" else None
+    context = browser.new_context(locale="en-US", viewport=viewport)
+    if prepare:
+        prepare(context)
+    page = context.new_page()
+    page.goto(f"{live.url}/accounts/password/reset/")
+    expect(page.locator("input[name=email]")).to_be_visible()
+    assert_accessible(page)
+    page.fill("input[name=email]", "alice@example.com")
+    page.click("[data-testid=account-submit]")
+    page.wait_for_url("**/accounts/password/reset/sent/")
+    assert_accessible(page)
+    page.goto(f"{live.url}/accounts/signup/")
+    expect(page.locator("input[name=password2]")).to_be_visible()
+    assert_accessible(page)
+    page.fill("input[name=username]", "mei")
+    page.fill("input[name=password1]", "short")
+    page.fill("input[name=password2]", "short")
+    page.click("[data-testid=account-submit]")
+    expect(page.locator("[data-testid=field-error]").first).to_be_visible()
+    assert_accessible(page)
+    context.close()
+
+    alice = sign_in(browser, live, "alice", viewport=viewport, prepare=prepare)
+    alice.goto(f"{live.url}/accounts/password/change/")
+    expect(alice.locator("input[name=old_password]")).to_be_visible()
+    assert_accessible(alice)
+    alice.fill("input[name=old_password]", "not the password")
+    alice.click("[data-testid=account-submit]")
+    expect(alice.locator("[data-testid=field-error]").first).to_be_visible()
+    assert_accessible(alice)
 
 
 # --- the chat page, in the states people see it in ---
@@ -103,6 +151,66 @@ def _new_group_form(page: Page) -> None:
     expect(page.locator("[data-testid=new-group]")).to_be_visible()
 
 
+def _message_menu(page: Page) -> None:
+    page.locator("[data-testid=message]").filter(has_text="hi alice").click(button="right")
+    expect(page.locator("[data-testid=message-menu]")).to_be_visible()
+
+
+def _message_action(page: Page, action: str) -> None:
+    _message_menu(page)
+    page.click(f"[data-testid=message-menu] [data-testid=action-{action}]")
+    expect(page.locator("[data-testid=message-menu]")).to_have_count(0)
+
+
+def _reply_bar(page: Page) -> None:
+    _message_action(page, "reply")
+    expect(page.locator("[data-testid=reply-bar]")).to_be_visible()
+
+
+def _forward_dialog(page: Page) -> None:
+    _message_action(page, "forward")
+    expect(page.locator("[data-testid=forward-target]")).to_have_count(1)
+
+
+def _conversation_menu(page: Page) -> None:
+    _to_list(page)
+    row = page.locator('li[data-conversation-id="C2Cbob"]')
+    row.locator("[data-testid=conversation-menu-toggle]").click()
+    expect(page.locator("[data-testid=conversation-menu]")).to_be_visible()
+
+
+def _conversation_search(page: Page) -> None:
+    _to_list(page)
+    page.fill("[data-testid=conversation-search]", "bo")
+    expect(page.locator("[data-testid=conversation]")).to_have_count(1)
+
+
+def _conversation_search_no_match(page: Page) -> None:
+    _to_list(page)
+    page.fill("[data-testid=conversation-search]", "zzz")
+    expect(page.locator("[data-testid=no-matches]")).to_be_visible()
+
+
+def _mention_picker(page: Page) -> None:
+    _to_list(page)
+    create_group(page, "Hikers", type_="Private", members="bob")
+    page.locator("[data-testid=message-input]").press_sequentially("hi @")
+    expect(page.locator("[data-testid=mention-option]")).to_have_count(2)
+
+
+def _find_people(page: Page) -> None:
+    _to_list(page)
+    page.click("[data-testid=find-people-open]")
+    page.fill("[data-testid=people-search]", "bo")
+    expect(page.locator("[data-testid=people-list] [data-testid=person]")).to_have_count(1)
+
+
+def _notification_settings(page: Page) -> None:
+    _to_list(page)
+    page.locator("[data-testid=notify-settings]").scroll_into_view_if_needed()
+    expect(page.locator("[data-testid=notify-sound]")).to_be_visible()
+
+
 CHAT_STATES: dict[str, Callable[[Page], None]] = {
     "conversation": _conversation,
     "conversation list": _to_list,
@@ -111,7 +219,29 @@ CHAT_STATES: dict[str, Callable[[Page], None]] = {
     "profile dialog": _profile_dialog,
     "settings dialog": _settings_dialog,
     "emoji picker": _emoji_picker,
+    "message menu": _message_menu,
+    "reply bar": _reply_bar,
+    "forward dialog": _forward_dialog,
+    "conversation menu": _conversation_menu,
+    "conversation search": _conversation_search,
+    "conversation search, no match": _conversation_search_no_match,
+    "mention picker": _mention_picker,
+    "new chat search": _find_people,
+    "notification settings": _notification_settings,
 }
+
+
+def alice_and_bob(browser, live, viewport: dict, first: str, prepare=None) -> Page:
+    """alice's page (at ``viewport``; ``prepare`` as for sign_in) with her conversation with
+    bob open: ``first`` from her, then "hi alice" from bob."""
+    bob = sign_in(browser, live, "bob")
+    alice = sign_in(browser, live, "alice", viewport=viewport, prepare=prepare)
+    start_chat(alice, "bob")
+    send(alice, first)
+    start_chat(bob, "alice")
+    send(bob, "hi alice")
+    expect(alice.locator("[data-testid=message]")).to_have_count(2)
+    return alice
 
 
 @pytest.mark.once
@@ -119,13 +249,7 @@ CHAT_STATES: dict[str, Callable[[Page], None]] = {
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("state", list(CHAT_STATES))
 def test_the_chat_page_has_no_serious_violations(site_users, live, browser, viewport, state):
-    bob = sign_in(browser, live, "bob")
-    alice = sign_in(browser, live, "alice", viewport=viewport)
-    start_chat(alice, "bob")
-    send(alice, "hello bob, see https://example.com/a")
-    start_chat(bob, "alice")
-    send(bob, "hi alice")
-    expect(alice.locator("[data-testid=message]")).to_have_count(2)
+    alice = alice_and_bob(browser, live, viewport, "hello bob, see https://example.com/a")
     CHAT_STATES[state](alice)
     assert_accessible(alice)
 
@@ -136,6 +260,31 @@ def test_the_chat_page_in_chinese_has_no_serious_violations(site_users, live, br
     alice = sign_in(browser, live, "alice", prepare=_chinese(live))
     start_chat(alice, "bob")
     send(alice, "你好")
+    assert_accessible(alice)
+
+
+# The new parts whose labels are text of their own, in Chinese.
+CHINESE_STATES = [
+    "message menu",
+    "reply bar",
+    "forward dialog",
+    "conversation menu",
+    "conversation search, no match",
+    "mention picker",
+    "new chat search",
+    "notification settings",
+]
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("state", CHINESE_STATES)
+def test_the_new_parts_in_chinese_have_no_serious_violations(site_users, live, browser, state):
+    alice = alice_and_bob(browser, live, DESKTOP, "你好", prepare=_chinese(live))
+    expect(alice.locator("[data-testid=message-input]")).to_have_attribute(
+        "placeholder", "输入消息"
+    )
+    CHAT_STATES[state](alice)
     assert_accessible(alice)
 
 
@@ -323,3 +472,139 @@ def test_the_signed_out_screen_is_modal_and_gives_the_focus_back(site_users, liv
     expect(screen).to_be_hidden()
     expect(box).to_be_focused()
     assert alice.locator("[data-testid=composer]").evaluate("(e) => !e.closest('[inert]')")
+
+
+def tab_to(page: Page, target, *, backwards: bool = False, limit: int = 40) -> None:
+    """Tab (or Shift+Tab) from where the focus is until ``target`` has it."""
+    for _ in range(limit):
+        if target.evaluate("(t) => t === document.activeElement"):
+            return
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+    raise AssertionError(f"not reached with {'Shift+' if backwards else ''}Tab: {target}")
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_emoji_then_a_reply_by_keyboard_alone(site_users, live, browser, viewport):
+    """From the composer, with the keyboard only: the emoji picker opens, a face goes in, the
+    last message's menu opens and Reply quotes it; the focus comes back after each close."""
+    alice = alice_and_bob(browser, live, viewport, "hello bob")
+    box = alice.locator("[data-testid=message-input]")
+    box.focus()
+    box.press_sequentially("ok ")
+
+    # The emoji picker: reached backwards from the composer, opened with Enter.
+    emoji = alice.locator("[data-testid=emoji-button]")
+    tab_to(alice, emoji, backwards=True)
+    alice.keyboard.press("Enter")
+    picker = alice.locator("[data-testid=emoji-picker]")
+    expect(picker).to_be_visible()
+    expect(emoji).to_have_attribute("aria-expanded", "true")
+    assert picker.evaluate("(p) => p.contains(document.activeElement)")
+    alice.keyboard.press("Escape")  # closed: back where it was opened from
+    expect(picker).to_be_hidden()
+    expect(emoji).to_have_attribute("aria-expanded", "false")
+    expect(box).to_be_focused()
+    tab_to(alice, emoji, backwards=True)
+    alice.keyboard.press("Enter")
+    alice.keyboard.press("ArrowRight")
+    face = alice.evaluate("document.activeElement.getAttribute('aria-label')")
+    alice.keyboard.press("Enter")
+    expect(picker).to_be_hidden()
+    expect(box).to_be_focused()  # picked: back to the composer, to write on
+    assert face and box.input_value().startswith("ok ")
+    assert len(box.input_value()) > len("ok ")
+
+    # The last message's menu: Shift+Tab from the composer reaches it.
+    last = alice.locator("[data-testid=message]").filter(has_text="hi alice")
+    tab_to(alice, last, backwards=True)
+    alice.keyboard.press("ContextMenu")
+    menu = alice.get_by_role("menu", name="Message actions")
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("menuitem", name="Copy")).to_be_focused()
+    alice.keyboard.press("Escape")  # closed: back to the message
+    expect(menu).to_have_count(0)
+    expect(last).to_be_focused()
+    # The same menu from its "⋯" button (Tab from the message), which says it is open.
+    more = alice.locator("[data-testid=message-row]").filter(has_text="hi alice")
+    more = more.locator("[data-testid=message-more]")
+    alice.keyboard.press("Tab")
+    expect(more).to_be_focused()
+    expect(more).to_have_attribute("aria-expanded", "false")
+    alice.keyboard.press("Enter")
+    expect(menu).to_be_visible()
+    expect(more).to_have_attribute("aria-expanded", "true")
+    expect(more).to_have_attribute("aria-controls", menu.get_attribute("id"))
+    alice.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("menuitem", name="Reply")).to_be_focused()
+    alice.keyboard.press("Enter")
+    expect(menu).to_have_count(0)
+    expect(more).to_have_attribute("aria-expanded", "false")
+    bar = alice.locator("[data-testid=reply-bar]")
+    expect(bar).to_contain_text("hi alice")
+    expect(box).to_be_focused()  # to write the reply
+    # ... and a screen reader there hears what it answers.
+    assert box.get_attribute("aria-describedby").split() == ["message-size", "reply-text"]
+    expect(box).to_have_accessible_description(re.compile("hi alice"))
+
+    # The quote bar's cancel is reached by keyboard too, and gives the composer the focus back.
+    cancel = alice.locator("[data-testid=reply-cancel]")
+    tab_to(alice, cancel, backwards=True)
+    alice.keyboard.press("Enter")
+    expect(bar).to_be_hidden()
+    expect(box).to_be_focused()
+    assert box.get_attribute("aria-describedby") == "message-size"
+    assert box.input_value().startswith("ok ")  # the draft is kept
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_forward_row_menu_and_new_chat_give_the_focus_back(site_users, live, browser, viewport):
+    """The forward dialog, a conversation's menu and the New chat dialog, by keyboard: each
+    says what it opens, takes the focus and gives it back to its opener on Escape."""
+    alice = alice_and_bob(browser, live, viewport, "hello bob")
+
+    # Forward, from the last message's menu: a modal dialog with its filter focused.
+    last = alice.locator("[data-testid=message]").filter(has_text="hi alice")
+    last.focus()
+    alice.keyboard.press("ContextMenu")
+    alice.get_by_role("menuitem", name="Forward").focus()
+    alice.keyboard.press("Enter")
+    dialog = alice.get_by_role("dialog", name="Forward to")
+    expect(dialog).to_be_visible()
+    assert dialog.evaluate("(d) => d.matches(':modal')")
+    expect(alice.locator("[data-testid=forward-filter]")).to_be_focused()
+    alice.keyboard.press("Tab")  # the targets are reached by Tab
+    expect(alice.locator("[data-testid=forward-target]").first).to_be_focused()
+    alice.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(last).to_be_focused()
+
+    # A conversation's menu: its toggle names the menu it opens.
+    _to_list(alice)
+    row = alice.locator('li[data-conversation-id="C2Cbob"]')
+    toggle = row.locator("[data-testid=conversation-menu-toggle]")
+    toggle.focus()
+    alice.keyboard.press("Enter")
+    menu = alice.get_by_role("menu", name="Actions for bob")
+    expect(menu).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_have_attribute("aria-controls", menu.get_attribute("id"))
+    assert menu.evaluate("(m) => m.contains(document.activeElement)")
+    alice.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+
+    # New chat: the dialog takes the focus; Escape gives it back to the button.
+    opener = alice.locator("[data-testid=find-people-open]")
+    opener.focus()
+    alice.keyboard.press("Enter")
+    people = alice.get_by_role("dialog", name="New chat")
+    expect(people).to_be_visible()
+    expect(alice.locator("[data-testid=people-search]")).to_be_focused()
+    alice.keyboard.press("Escape")
+    expect(people).to_be_hidden()
+    expect(opener).to_be_focused()

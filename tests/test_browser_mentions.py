@@ -73,7 +73,10 @@ def test_alice_mentions_bob_through_the_picker_and_bob_sees_at_me_until_he_opens
     box = composer(alice)
     box.press_sequentially("hi @")
     expect(picker(alice)).to_be_visible()
-    expect(box).to_have_attribute("aria-expanded", "true")
+    # A textbox (it takes no aria-expanded) that names its list and the option picked.
+    expect(box).to_have_attribute("aria-controls", "mention-picker")
+    expect(box).to_have_attribute("aria-activedescendant", "mention-option-0")
+    assert box.get_attribute("aria-expanded") is None
     # The owner is offered everyone first, then the members but herself.
     expect(options(alice)).to_have_count(3)
     expect(options(alice).first).to_have_text(f"@{ALL[language]}")

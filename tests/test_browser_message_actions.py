@@ -138,6 +138,8 @@ def test_forward_reaches_another_conversation(site_users, live, browser):
     expect(conversation(carol, "C2Calice")).to_be_visible()
     expect(conversation(alice, "C2Ccarol")).to_be_visible()  # in alice's list too
     conversation(alice, "C2Cbob").click()
+    # Listed by the SDK (not only as the open chat): the forward dialog offers that list.
+    expect(conversation(alice, "C2Ccarol")).to_be_visible()
 
     pick(alice, "hello from bob", "forward")
     dialog = alice.locator("[data-testid=forward-dialog]")

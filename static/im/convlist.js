@@ -111,6 +111,7 @@ export class ConversationListUI {
     this.#menu = document.createElement('div');
     this.#menu.className = 'row-menu';
     this.#menu.dataset.testid = 'conversation-menu';
+    this.#menu.id = 'conversation-menu';
     this.#menu.setAttribute('role', 'menu');
     this.#menu.hidden = true;
     this.#menu.addEventListener('keydown', (event) => this.#onMenuKey(event));
@@ -172,6 +173,7 @@ export class ConversationListUI {
     toggle.dataset.testid = 'conversation-menu-toggle';
     toggle.setAttribute('aria-haspopup', 'menu');
     toggle.setAttribute('aria-expanded', String(this.#menuFor === id));
+    if (this.#menuFor === id) toggle.setAttribute('aria-controls', this.#menu.id);
     toggle.setAttribute('aria-label', interpolate(gettext('Actions for %s'), [this.#deps.nameOf(id)]));
     toggle.textContent = '⋯';
     toggle.addEventListener('click', () => {
@@ -210,6 +212,7 @@ export class ConversationListUI {
     this.#menu.replaceChildren();
     const toggle = this.#toggleOf(id);
     toggle?.setAttribute('aria-expanded', 'false');
+    toggle?.removeAttribute('aria-controls');
     if (refocus) toggle?.focus();
   }
 
@@ -249,6 +252,7 @@ export class ConversationListUI {
     this.#menu.replaceChildren(...items);
     this.#menu.hidden = false;
     toggle.setAttribute('aria-expanded', 'true');
+    toggle.setAttribute('aria-controls', this.#menu.id);
     const box = toggle.getBoundingClientRect();
     const width = this.#menu.offsetWidth;
     const height = this.#menu.offsetHeight;

@@ -148,6 +148,8 @@ export class MentionPicker {
     this.#load = load;
     this.#self = self;
     this.#i18n = i18n;
+    // The composer stays a (multi-line) textbox, which takes no aria-expanded: the open list
+    // shows through aria-controls and the option aria-activedescendant names.
     input.setAttribute('aria-autocomplete', 'list');
     input.setAttribute('aria-controls', list.id);
     list.setAttribute('role', 'listbox');
@@ -210,7 +212,6 @@ export class MentionPicker {
     if (this.#list.hidden) return;
     this.#list.hidden = true;
     this.#input.removeAttribute('aria-activedescendant');
-    this.#input.setAttribute('aria-expanded', 'false');
     this.#active = 0;
   }
 
@@ -239,7 +240,6 @@ export class MentionPicker {
     });
     this.#list.replaceChildren(...options);
     this.#list.hidden = false;
-    this.#input.setAttribute('aria-expanded', 'true');
     this.#input.setAttribute('aria-activedescendant', `mention-option-${this.#active}`);
   }
 

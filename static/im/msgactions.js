@@ -74,6 +74,7 @@ export class MessageActions {
     more.dataset.testid = 'message-more';
     more.textContent = '⋯';
     more.setAttribute('aria-haspopup', 'menu');
+    more.setAttribute('aria-expanded', 'false');
     more.setAttribute('aria-label', this.#t('Message actions'));
     more.title = this.#t('Message actions');
     more.addEventListener('click', () => this.openMenu(message, more));
@@ -154,6 +155,7 @@ export class MessageActions {
     const menu = document.createElement('div');
     menu.className = 'message-menu';
     menu.dataset.testid = 'message-menu';
+    menu.id = 'message-menu';
     menu.setAttribute('role', 'menu');
     menu.setAttribute('aria-label', this.#t('Message actions'));
     for (const item of this.itemsFor(message)) {
@@ -173,6 +175,7 @@ export class MessageActions {
     menu.addEventListener('keydown', (event) => this.#onMenuKey(event));
     document.body.append(menu);
     this.#menu = {element: menu, message, anchor};
+    this.#expanded(anchor, true);
     this.#place(menu, anchor, point);
     this.#items()[0]?.focus();
   }
@@ -183,7 +186,17 @@ export class MessageActions {
     this.#menu = null;
     const hadFocus = element.contains(document.activeElement);
     element.remove();
+    this.#expanded(anchor, false);
     if (focus && hadFocus && anchor.isConnected) anchor.focus();
+  }
+
+  /** A button that opens the menu says whether it is open, and which menu (a bubble has
+   * no role that takes aria-expanded: its aria-haspopup says enough). */
+  #expanded(anchor, open) {
+    if (!anchor.hasAttribute('aria-expanded')) return;
+    anchor.setAttribute('aria-expanded', String(open));
+    if (open) anchor.setAttribute('aria-controls', 'message-menu');
+    else anchor.removeAttribute('aria-controls');
   }
 
   #items() {
@@ -272,12 +285,23 @@ export class MessageActions {
   showBar() {
     const message = this.#replyTo.get(this.#page.activeID());
     this.#bar.hidden = !message;
+    this.#describeComposer(!!message);
     if (!message) return;
     const text = this.#bar.querySelector('[data-testid="reply-text"]');
     text.textContent = this.#page.i18n.interpolate(this.#t('Replying to %s: %s'), [
       this.#page.nameOf(message),
       abstractOf(message, this.#page.summaryOf(message)),
     ]);
+  }
+
+  /** While replying, the composer's description includes the quote (a screen reader in the
+   * composer hears what the message will answer). */
+  #describeComposer(replying) {
+    const input = this.#page.input;
+    const ids = (input.getAttribute('aria-describedby') ?? '').split(/\s+/).filter((id) => id && id !== 'reply-text');
+    if (replying) ids.push('reply-text');
+    if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
+    else input.removeAttribute('aria-describedby');
   }
 
   #makeQuoteBar() {
@@ -288,6 +312,7 @@ export class MessageActions {
     const text = document.createElement('span');
     text.className = 'reply-text';
     text.dataset.testid = 'reply-text';
+    text.id = 'reply-text';
     const cancel = document.createElement('button');
     cancel.type = 'button';
     cancel.className = 'link';
