@@ -23,6 +23,10 @@ from tests.test_browser_messaging import (
     wait_ready,
 )
 
+# The page's behaviour; the server's side of it is tested over the WebSocket in both
+# passes (tests/test_ws_*), so the browser tests run in the first pass only.
+pytestmark = pytest.mark.once
+
 # Replaces the browser's Notification and AudioContext by stubs that record what the
 # page makes: `window.__notes` (each notification: title, body, tag, and the object, so
 # a test can click it), `window.__asked` (permission requests), `window.__tones`.

@@ -16,6 +16,10 @@ from tests.browser import PASSWORD, TIMEOUT_MS
 from tests.live import LiveServer
 from tests.test_browser_messaging import bubbles, send, sign_in
 
+# The page's behaviour; the server's side of it is tested over the WebSocket in both
+# passes (tests/test_ws_*), so the browser tests run in the first pass only.
+pytestmark = pytest.mark.once
+
 LANGUAGES = [
     pytest.param("en-US", id="en"),
     pytest.param("zh-CN", id="zh"),

@@ -15,6 +15,10 @@ from tests.test_browser_composer import orm, signed_in
 from tests.test_browser_groups import create_group
 from tests.test_browser_messaging import bubbles, conversation, reload, start_chat
 
+# The page's behaviour; the server's side of it is tested over the WebSocket in both
+# passes (tests/test_ws_*), so the browser tests run in the first pass only.
+pytestmark = pytest.mark.once
+
 AT_ALL = "__kImSDK_MesssageAtALL__"
 AT_ME = {"en": "[@me]", "zh": "[有人@我]"}
 AT_EVERYONE = {"en": "[@all]", "zh": "[@所有人]"}

@@ -21,6 +21,10 @@ from tests.test_browser_messaging import (
 )
 from tests.test_browser_sessions import another_page
 
+# The page's behaviour; the server's side of it is tested over the WebSocket in both
+# passes (tests/test_ws_*), so the browser tests run in the first pass only.
+pytestmark = pytest.mark.once
+
 ACTIONS = ("copy", "reply", "forward", "delete", "recall")
 LABELS = {
     "en": {"copy": "Copy", "reply": "Reply", "forward": "Forward", "delete": "Delete for me"},

@@ -13,6 +13,10 @@ from tests.browser import PASSWORD
 from tests.test_browser_composer import signed_in
 from tests.test_browser_messaging import bubbles, conversation, row_of, send, sign_in, start_chat
 
+# The page's behaviour; the server's side of it is tested over the WebSocket in both
+# passes (tests/test_ws_*), so the browser tests run in the first pass only.
+pytestmark = pytest.mark.once
+
 TEXT = {
     "en": {"sent": "Sent", "read": "Read", "typing": "typing…"},
     "zh": {"sent": "已发送", "read": "已读", "typing": "对方正在输入…"},
