@@ -578,6 +578,8 @@ def test_forward_row_menu_and_new_chat_give_the_focus_back(site_users, live, bro
     expect(dialog).to_be_visible()
     assert dialog.evaluate("(d) => d.matches(':modal')")
     expect(alice.locator("[data-testid=forward-filter]")).to_be_focused()
+    # The dialog offers the list as the SDK has it, and follows it as it arrives.
+    expect(alice.locator("[data-testid=forward-target]").first).to_be_attached()
     alice.keyboard.press("Tab")  # the targets are reached by Tab
     expect(alice.locator("[data-testid=forward-target]").first).to_be_focused()
     alice.keyboard.press("Escape")

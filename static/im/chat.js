@@ -2035,6 +2035,7 @@ function onConversationListUpdated({data: conversations}) {
   state.conversations = conversations;
   renderConversations();
   renderHead();
+  actions.conversationsChanged();
 }
 
 function onTotalUnreadUpdated({data: total}) {

@@ -13,6 +13,12 @@ import {abstractOf, quoteOf, replyData} from './tim/actions.js';
 
 const {TYPES} = TIM;
 const LONG_PRESS_MS = 500;
+// Django's JavaScript catalog, as the page hands it over; the texts go through a plain
+// `gettext(...)` call, which is what makemessages finds.
+let catalog = {gettext: (text) => text};
+function gettext(text) {
+  return catalog.gettext(text);
+}
 const LONG_PRESS_SLOP_PX = 10; // a finger that moves this far is scrolling, not pressing
 
 /**
@@ -34,16 +40,13 @@ export class MessageActions {
 
   constructor(page) {
     this.#page = page;
+    catalog = page.i18n;
     this.#bar = this.#makeQuoteBar();
     this.#dialog = this.#makeForwardDialog();
     document.addEventListener('pointerdown', (event) => {
       if (this.#menu && !this.#menu.element.contains(event.target)) this.closeMenu();
     });
     document.addEventListener('scroll', () => this.closeMenu(), true);
-  }
-
-  get #t() {
-    return this.#page.i18n.gettext;
   }
 
   // --- on each message ---
@@ -75,8 +78,8 @@ export class MessageActions {
     more.textContent = '⋯';
     more.setAttribute('aria-haspopup', 'menu');
     more.setAttribute('aria-expanded', 'false');
-    more.setAttribute('aria-label', this.#t('Message actions'));
-    more.title = this.#t('Message actions');
+    more.setAttribute('aria-label', gettext('Message actions'));
+    more.title = gettext('Message actions');
     more.addEventListener('click', () => this.openMenu(message, more));
     bubble.after(more);
   }
@@ -117,7 +120,7 @@ export class MessageActions {
     what.className = 'quote-text';
     what.textContent = quote.messageAbstract;
     element.append(who, what);
-    element.title = this.#t('Show the quoted message');
+    element.title = gettext('Show the quoted message');
     element.addEventListener('click', () => this.#showQuoted(quote.messageID));
     return element;
   }
@@ -126,7 +129,7 @@ export class MessageActions {
   #showQuoted(messageID) {
     const row = this.#page.root.querySelector(`[data-message-id="${CSS.escape(messageID)}"]`);
     if (!row) {
-      this.#page.showStatus(this.#t('The quoted message is not loaded.'));
+      this.#page.showStatus(gettext('The quoted message is not loaded.'));
       return;
     }
     row.scrollIntoView({block: 'center'});
@@ -142,11 +145,11 @@ export class MessageActions {
     const sent = message.status === 'success';
     const text = message.type === TYPES.MSG_TEXT;
     return [
-      {action: 'copy', label: this.#t('Copy'), enabled: text},
-      {action: 'reply', label: this.#t('Reply'), enabled: sent},
-      {action: 'forward', label: this.#t('Forward'), enabled: sent && !message.isRevoked},
-      {action: 'delete', label: this.#t('Delete for me'), enabled: true},
-      sent && this.#page.canRecall(message) && {action: 'recall', label: this.#t('Recall'), enabled: true},
+      {action: 'copy', label: gettext('Copy'), enabled: text},
+      {action: 'reply', label: gettext('Reply'), enabled: sent},
+      {action: 'forward', label: gettext('Forward'), enabled: sent && !message.isRevoked},
+      {action: 'delete', label: gettext('Delete for me'), enabled: true},
+      sent && this.#page.canRecall(message) && {action: 'recall', label: gettext('Recall'), enabled: true},
     ].filter(Boolean);
   }
 
@@ -157,7 +160,7 @@ export class MessageActions {
     menu.dataset.testid = 'message-menu';
     menu.id = 'message-menu';
     menu.setAttribute('role', 'menu');
-    menu.setAttribute('aria-label', this.#t('Message actions'));
+    menu.setAttribute('aria-label', gettext('Message actions'));
     for (const item of this.itemsFor(message)) {
       const button = document.createElement('button');
       button.type = 'button';
@@ -243,7 +246,7 @@ export class MessageActions {
 
   async #copy(message) {
     await navigator.clipboard.writeText(message.payload.text);
-    this.#page.showStatus(this.#t('Copied.'));
+    this.#page.showStatus(gettext('Copied.'));
   }
 
   async #delete(message) {
@@ -288,7 +291,7 @@ export class MessageActions {
     this.#describeComposer(!!message);
     if (!message) return;
     const text = this.#bar.querySelector('[data-testid="reply-text"]');
-    text.textContent = this.#page.i18n.interpolate(this.#t('Replying to %s: %s'), [
+    text.textContent = this.#page.i18n.interpolate(gettext('Replying to %s: %s'), [
       this.#page.nameOf(message),
       abstractOf(message, this.#page.summaryOf(message)),
     ]);
@@ -317,8 +320,10 @@ export class MessageActions {
     cancel.type = 'button';
     cancel.className = 'link';
     cancel.dataset.testid = 'reply-cancel';
-    cancel.textContent = this.#t('Cancel');
-    cancel.setAttribute('aria-label', this.#t('Cancel the reply'));
+    cancel.textContent = gettext('Cancel');
+    // Its name is what it shows (axe: label-content-name-mismatch, which a longer label
+    // failed in Chinese); what it cancels is the bar's text, read as its description.
+    cancel.setAttribute('aria-describedby', 'reply-text');
     cancel.addEventListener('click', () => {
       this.cancelReply();
       this.#page.input.focus();
@@ -336,20 +341,20 @@ export class MessageActions {
     dialog.dataset.testid = 'forward-dialog';
     const title = document.createElement('h2');
     title.id = 'forward-title';
-    title.textContent = this.#t('Forward to');
+    title.textContent = gettext('Forward to');
     dialog.setAttribute('aria-labelledby', title.id);
     const filter = document.createElement('input');
     filter.type = 'search';
     filter.dataset.testid = 'forward-filter';
-    filter.placeholder = this.#t('Filter conversations');
-    filter.setAttribute('aria-label', this.#t('Filter conversations'));
+    filter.placeholder = gettext('Filter conversations');
+    filter.setAttribute('aria-label', gettext('Filter conversations'));
     const list = document.createElement('ul');
     list.className = 'forward-list';
     list.dataset.testid = 'forward-list';
     const close = document.createElement('button');
     close.type = 'button';
     close.dataset.testid = 'forward-cancel';
-    close.textContent = this.#t('Cancel');
+    close.textContent = gettext('Cancel');
     close.addEventListener('click', () => dialog.close());
     filter.addEventListener('input', () => this.#fillForwardList());
     dialog.append(title, filter, list, close);
@@ -363,6 +368,11 @@ export class MessageActions {
   }
 
   #forwarding = null; // {message, anchor} while the picker is open
+
+  /** The conversation list changed: an open forward dialog offers the new one. */
+  conversationsChanged() {
+    if (this.#forwarding) this.#fillForwardList();
+  }
 
   #openForward(message, anchor) {
     this.#forwarding = {message, anchor};
@@ -394,7 +404,7 @@ export class MessageActions {
     if (!items.length) {
       const none = document.createElement('li');
       none.className = 'empty';
-      none.textContent = this.#t('No conversation matches.');
+      none.textContent = gettext('No conversation matches.');
       items.push(none);
     }
     this.#dialog.querySelector('[data-testid="forward-list"]').replaceChildren(...items);
@@ -415,6 +425,6 @@ export class MessageActions {
       return;
     }
     this.#page.sent(forward, this.#page.tim().sendMessage(forward));
-    this.#page.showStatus(this.#t('Forwarded.'));
+    this.#page.showStatus(gettext('Forwarded.'));
   }
 }
