@@ -167,10 +167,11 @@ async def test_group_messages_are_never_peer_read(cast):
 async def test_deleting_the_conversation_reads_it_and_tells_the_peer(cast):
     alice, bob = await online("alice"), await online("bob")
     await send_texts(alice, 2)
+    for _ in range(2):  # alice's two messages reach bob (through Redis, in their time)
+        await bob.push("MESSAGE_RECEIVED")
     await bob.ok("deleteConversation", {"conversationID": "C2Calice"})
     push = await alice.push("MESSAGE_READ_BY_PEER")
     assert push["data"]["peerReadSequence"] == 2
-    bob.pushes.clear()  # alice's two messages
     # Deleting again is refused and tells nobody.
     assert (await bob.request("deleteConversation", {"conversationID": "C2Calice"}))["code"]
     await assert_all_silent(alice, bob)
