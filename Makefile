@@ -62,14 +62,18 @@ lint: $(VENV)/.dev
 jstest: sdk
 	node --test tests/js/
 
+# Two pytest-xdist workers, a test module each at a time (its module-scoped servers stay
+# in one worker): most tests wait on a browser or a server process, so two at once use
+# the two cores. Each worker has its own databases and Redis namespace (tests/settings.py).
+PYTEST_WORKERS ?= -n 2 --dist loadfile
 # Each test run gets its own channel-layer namespace, so runs sharing a Redis never mix.
 test: export HUTONG_CHANNEL_PREFIX = hutong-test-$(shell date +%s%N)
 test: $(VENV)/.dev chromium messages lint sdk jstest
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py
 	@echo "=== pass 1: embedded defaults (SQLite, in-memory channel layer, local files) ==="
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_WORKERS)
 	@echo "=== pass 2: deployed (PostgreSQL, Redis) ==="
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -m "not once"
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_WORKERS) -m "not once"
 
 # Every scenario of issue 5 in both configurations (needs PostgreSQL and Redis on loopback);
 # prints the table and keeps the raw output under bench/results/. See bench/README.md.

@@ -81,8 +81,10 @@ def app_admin(db, django_user_model):
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings():
-    """Close connections after each use so no worker thread holds the test DB at teardown."""
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Close connections after each use so no worker thread holds the test DB at teardown.
+    (Overriding pytest-django's fixture, it keeps what that one does: each pytest-xdist
+    worker's test database has its own name.)"""
     from django.conf import settings
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
