@@ -19,7 +19,6 @@ server that streams request bodies (uvicorn, hypercorn) refuses it before it is 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 from urllib.parse import parse_qs
@@ -29,6 +28,7 @@ from django.core import signing
 
 from im import origins, storage
 from im.errors import IMError
+from im.pacing import PACER
 from im.services.uploads import Receiving, check_receive_upload
 
 Scope = dict[str, Any]
@@ -36,9 +36,6 @@ Scope = dict[str, Any]
 # KiB as chatsite.serve runs it); the file gets writes of at least 64 KiB (im.storage's
 # LocalUpload says why they are made inline).
 WRITE_SIZE = 64 * 1024
-# How much is written between turns given to the rest of the event loop: ~1 ms of work.
-# A turn per 64 KiB write cost daphne 25% more CPU per MiB in the uploads bench.
-YIELD_SIZE = 1024 * 1024
 
 
 class UploadApp:
@@ -106,7 +103,7 @@ async def _receive_into(receiving: Receiving, receive: Any) -> int | None:
     committed = False
     try:
         pending = bytearray()
-        received = since_yield = 0
+        received = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -115,6 +112,10 @@ async def _receive_into(receiving: Receiving, receive: Any) -> int | None:
             received += len(chunk)
             receiving.check_received(received)
             more = message.get("more_body", False)
+            # daphne queues a whole body at once, so receive() never waits: the pacer
+            # spreads the writes over turns of the loop when other uploads or reads
+            # have spent this one's share, so the chat on the loop is not held up.
+            await PACER.write(len(chunk))
             if not pending and (len(chunk) >= WRITE_SIZE or not more):
                 target.write(chunk)  # a piece large enough as it is: no copy
             else:
@@ -122,12 +123,6 @@ async def _receive_into(receiving: Receiving, receive: Any) -> int | None:
                 if len(pending) >= WRITE_SIZE or not more:
                     target.write(pending)
                     pending.clear()
-            if received - since_yield >= YIELD_SIZE:
-                # daphne queues a whole body at once, so receive() never waits: without
-                # this, one 20 MB upload would hold the event loop (and the chat on it)
-                # for its whole write.
-                since_yield = received
-                await asyncio.sleep(0)
             if not more:
                 break
         receiving.check_complete(received)
