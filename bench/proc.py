@@ -22,6 +22,12 @@ def total_cpu_seconds(pids: list[int]) -> float:
     return sum(cpu_seconds(pid) for pid in pids)
 
 
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started that are still running (daphne's upload worker)."""
+    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in found]
+
+
 def rss_kb(pid: int) -> int:
     """Resident memory of ``pid`` in KiB (VmRSS)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

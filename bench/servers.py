@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bench.daphne import BASE_DIR, DaphneProcess, LoopbackProcess
+from bench.proc import children
 from im.usersig import gen_usersig
 
 BENCH_SDKAPPID = 1400990001
@@ -102,7 +103,8 @@ class Target:
     pids: list[int] = field(default_factory=list)
     seeder: Seeder | None = None
     logs: list[Path] = field(default_factory=list)
-    # The media store's processes (moto, deployed), whose CPU the uploads scenario reports.
+    # The processes that take the uploads' bytes, whose CPU the uploads scenario reports:
+    # the S3 server (moto) deployed, the upload worker that daphne starts embedded.
     store_pids: list[int] = field(default_factory=list)
 
     def url(self, index: int) -> str:
@@ -157,6 +159,9 @@ def _servers(
     try:
         for daphne in daphnes:
             daphne.start()
+        # Embedded, the media store is the file system and the upload worker
+        # (chatsite.uploadworker, daphne's child) is what moves the bytes into it.
+        workers = [c for d in daphnes if d.process for c in children(d.process.pid)]
         yield Target(
             config=config,
             urls=[d.ws_url for d in daphnes],
@@ -165,7 +170,7 @@ def _servers(
             pids=[d.process.pid for d in daphnes if d.process],
             seeder=seeder,
             logs=[d.log_path for d in daphnes],
-            store_pids=store_pids,
+            store_pids=store_pids or workers,
         )
     finally:
         for daphne in daphnes:
