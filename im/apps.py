@@ -16,8 +16,11 @@ class ImConfig(AppConfig):
         from im import events, hooks, origins, roles, serializers  # noqa: F401 (origins: its check)
         from im.rest.callbacks import Codec
         from im.services import site
+        from im.timwire import PROTOCOL as TIMWIRE
+        from im.timwire import pushes
 
         events.register_encoder(serializers.PROTOCOL, serializers.encode_event)
+        events.register_encoder(TIMWIRE, pushes.encode_event)
         # Callback bodies are the REST adapter's format.
         hooks.register_codec(Codec())
         post_save.connect(hooks.on_app_saved, sender="im.App", dispatch_uid="im-app-callbacks")
