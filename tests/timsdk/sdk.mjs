@@ -17,6 +17,8 @@ if (!globalThis.navigator) {
     configurable: true,
   });
 }
+// What the SDK reads of a page: the charset, to count a message's bytes.
+globalThis.document ??= { charset: 'UTF-8', characterSet: 'UTF-8' };
 globalThis.localStorage ??= {
   getItem: (key) => (stored.has(key) ? stored.get(key) : null),
   setItem: (key, value) => stored.set(key, String(value)),
