@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from im.models import Message
+from im.models import App, Message
 from tests.conftest import SDKAPPID, make_sig
-from tests.live import net_online
+from tests.live import LiveServer, net_online, redis_url
 from tests.timsdk_driver import proxy_server, run_scenario
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,6 +31,8 @@ async def test_c2c_between_two_sdk_users(live, cast, dev_mode):
     facts = await run_scenario("c2c", config(live, "alice", "bob", devMode=dev_mode))
 
     assert facts["aliceLogin"] == 0 and facts["bobLogin"] == 0
+    # Every call the SDK made on its own was answered to its liking.
+    assert facts["unhandledRejections"] == []
     assert facts["aliceConversationsBefore"] == []
     # Text: the ID the sender's SDK made is the one the receiver's SDK shows.
     sent = facts["textSent"]
@@ -82,3 +84,50 @@ async def test_c2c_between_two_sdk_users(live, cast, dev_mode):
     assert page["messageList"][-1]["ID"] == facts["oopsID"]
     assert page["messageList"][0]["ID"] != sent["ID"]  # 15 a page: the first is older
     await bob.close()
+
+
+async def test_kicked_by_a_second_login_and_by_sig_expiry(live, cast):
+    await App.objects.filter(sdkappid=SDKAPPID).aupdate(max_web_instances=1)
+    server = proxy_server(live.url)
+    facts = await run_scenario(
+        "kick",
+        {
+            **config(live, "alice"),
+            "proxyServers": [server, server],
+            "shortSig": make_sig("bob", expire=4),
+        },
+    )
+    assert facts["kickedType"] == facts["kickedTypeExpected"] == "multipleAccount"
+    assert facts["secondStillWorks"] == 0
+    assert facts["firstRefused"] == 3003  # the SDK's own: not ready, kicked (multi-account)
+    assert facts["expiredType"] == facts["expiredTypeExpected"] == "userSigExpired"
+    # What the kicked SDKs still tried, refused: not logged in (2024, the SDK's own), the
+    # kicked instance's re-login (6208) and the expired session's (70001).
+    assert set(facts["unhandledRejections"]) <= {2024, 6208, 70001}
+
+
+@pytest.fixture
+def two_servers(transactional_db):
+    """Two daphne processes sharing the database and Redis, as a deployment runs them
+    (tests/test_multiprocess.py's way: the first pass's too, on the machine's Redis)."""
+    pair = [LiveServer(env={"REDIS_URL": redis_url()}).start() for _ in range(2)]
+    try:
+        yield pair
+    finally:
+        for server in pair:
+            server.stop()
+
+
+async def test_kicked_by_a_login_on_another_process(two_servers, cast):
+    await App.objects.filter(sdkappid=SDKAPPID).aupdate(max_web_instances=1)
+    one, two = two_servers
+    facts = await run_scenario(
+        "kick",
+        {
+            "sdkappid": SDKAPPID,
+            "sigs": {"alice": make_sig("alice")},
+            "proxyServers": [proxy_server(one.url), proxy_server(two.url)],
+        },
+    )
+    assert facts["kickedType"] == "multipleAccount"
+    assert facts["secondStillWorks"] == 0

@@ -28,6 +28,13 @@ globalThis.localStorage ??= {
   get length() { return stored.size; },
 };
 
+// The SDK leaves some of its internal promises unhandled when a call is refused (a
+// kicked instance's own follow-ups): a browser logs them; Node would exit.
+export const unhandled = [];
+process.on('unhandledRejection', (reason) => {
+  unhandled.push(reason && reason.code !== undefined ? reason.code : String(reason));
+});
+
 /** A fresh copy of the SDK module: its own TIM.create singleton. */
 export function loadTIM() {
   delete require.cache[require.resolve('tim-js-sdk')];
@@ -90,6 +97,7 @@ export async function run(scenario) {
   const record = (name, value) => { facts[name] = value; };
   try {
     await scenario(config, record);
+    record('unhandledRejections', unhandled);
     process.stdout.write(`${JSON.stringify({ ok: true, facts })}\n`);
     process.exit(0);
   } catch (error) {
