@@ -531,3 +531,38 @@ async def test_foreign_origin_is_refused(cast):
     refusal = await comm.receive_output(3)
     assert refusal["type"] == "websocket.send" and "4403" in refusal["text"]
     assert await comm.receive_output(3) == {"type": "websocket.close", "code": 4403}
+
+
+async def test_profile_change_reaches_a_peer(cast):
+    alice, bob = await online("alice"), await online("bob")
+    await alice.call("openim.sendmsg", text_body("bob", "hi", 21))
+    await bob.push()
+    hutong_bob = await IMClient().connect()
+    await hutong_bob.login("bob", make_sig("bob"), SDKAPPID)
+    await hutong_bob.ok("updateMyProfile", {"nick": "Bobby", "level": 3})
+    push = await alice.push()
+    (mod,) = push["body"]["EventArray"][0]["ProfileDataMod"]
+    assert mod["Profile_Account"] == "bob"
+    values = {p["Tag"]: p for p in mod["ProfileList"]}
+    assert values["Tag_Profile_IM_Nick"] == {"Tag": "Tag_Profile_IM_Nick", "ValueBytes": "Bobby"}
+    assert values["Tag_Profile_IM_Level"] == {"Tag": "Tag_Profile_IM_Level", "ValueNum": 3}
+    for client in (alice, bob, hutong_bob):
+        await client.close()
+
+
+def test_a_tim_push_that_fails_to_encode_costs_other_protocols_nothing(cast, monkeypatch):
+    from im import events
+    from im.events import Event
+    from im.results import PeerRead
+    from im.serializers import PROTOCOL
+    from im.timwire import PROTOCOL as TIMWIRE
+    from im.timwire import pushes
+
+    def broken(event, viewer_id):
+        raise RuntimeError("a bug in one builder")
+
+    monkeypatch.setitem(pushes.PUSHES, "MESSAGE_READ_BY_PEER", broken)
+    event = Event("MESSAGE_READ_BY_PEER", PeerRead("bob", 3, 1764000000))
+    frames = events.encode(event, cast["alice"].pk)
+    assert frames[TIMWIRE] == ""
+    assert json.loads(frames[PROTOCOL])["event"] == "MESSAGE_READ_BY_PEER"
