@@ -174,6 +174,23 @@ async def test_relogin_by_a2_on_a_new_socket(cast):
     await again.close()
 
 
+async def test_requests_resent_before_the_relogin_resume_the_session(cast):
+    """After a reconnect the SDK resends what was pending (with its a2) before its
+    wslogin: the first of them resumes the session, the wslogin then finds it open."""
+    first = await online("alice")
+    await first.close()
+    again = await TIMSocket(instance=first.instance).connect()
+    again.a2, again.tiny = first.a2, first.tiny
+    assert (await again.call("openim.getmsg", {"Cookie": ""}))["ErrorCode"] == 0
+    body = await again.call("im_open_status.wslogin", {"is_web_uniapp": 0})
+    assert body["ErrorCode"] == 0 and body["A2Key"] == first.a2
+    forged = await TIMSocket().connect()
+    forged.a2, forged.tiny = first.a2[:-2] + "zz", first.tiny
+    assert (await forged.call("openim.getmsg"))["ErrorCode"] == 70009
+    await again.close()
+    await forged.close()
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [
