@@ -219,8 +219,8 @@ class TIMConsumer(AsyncWebsocketConsumer):
         """Log this connection in by the request's A2 ticket. The SDK sends its re-login
         so, and, on a new socket, resends what was pending before it: each request
         names its session by the ticket, so whichever comes first resumes it."""
-        tiny = head.get("tinyid")
-        if not isinstance(tiny, str | int) or not str(tiny).isdigit() or len(str(tiny)) > 19:
+        tiny = str(head.get("tinyid", ""))
+        if not (tiny.isascii() and tiny.isdigit() and len(tiny) <= 19):
             raise IMError(USERSIG_MALFORMED, "tinyid must be the login's TinyId")
         ticket = _str(head.get("a2"), "a2")
         opened = await self.session.resume(
