@@ -35,12 +35,11 @@ from im.services.instances import InstanceKickedOut
 from im.services.tickets import issue_ticket
 from im.sessions import IMSession
 from im.timwire import PROTOCOL, codec
-from im.timwire.commands import COMMANDS, Call, load, refuse, unsupported
+from im.timwire.commands import COMMANDS, Call, refuse, unsupported
 from im.timwire.pushes import KICK_TYPES
 
 logger = logging.getLogger(__name__)
 
-load()
 
 CLOSE_KICKED_OUT = 4001
 CLOSE_IDLE = 4408
