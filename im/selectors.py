@@ -607,3 +607,36 @@ def message_at_seq(conversation: Conversation, seq: int) -> Message | None:
         conversation, Message.objects.filter(conversation=conversation, seq=seq)
     )
     return found[0] if found else None
+
+
+def c2c_message_by_key(
+    conversation: Conversation, *, sender_user_id: str, seq: int, random: int
+) -> Message | None:
+    """The message of ``conversation`` its sender numbered ``seq`` (its client sequence,
+    or the conversation's when it gave none) with ``random``, as serialised."""
+    matches = message_select(
+        Message.objects.filter(
+            conversation=conversation, sender__user_id=sender_user_id, random=random
+        ).filter(Q(client_seq=seq) | Q(client_seq=0, seq=seq))
+    )
+    return matches.first()
+
+
+def peer_read_time(conversation: Conversation, account: Account) -> int:
+    """When the newest message the other side of a C2C conversation has read was sent
+    (epoch seconds; 0 when it has read nothing)."""
+    read_seq = (
+        Participant.objects.filter(conversation=conversation)
+        .exclude(account=account)
+        .values_list("read_seq", flat=True)
+        .first()
+    )
+    if not read_seq:
+        return 0
+    sent = (
+        Message.objects.filter(conversation=conversation, seq__lte=read_seq)
+        .order_by("-seq")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return int(sent.timestamp()) if sent else 0

@@ -40,6 +40,7 @@ from im.services.instances import (
     OpenedSession,
     check_open_session,
     check_renew_usersig,
+    check_resume_session,
     do_unregister_instance,
 )
 
@@ -110,16 +111,29 @@ class IMSession:
 
         A session kicked while away is told (KICKED_OUT) before its refusal is raised.
         """
+        return await self._open(
+            check_open_session,
+            sdkappid=sdkappid,
+            user_id=user_id,
+            user_sig=user_sig,
+            instance_id=instance_id,
+            address=address,
+        )
+
+    async def resume(
+        self, *, ticket: str, account_pk: int, address: str | None = None
+    ) -> OpenedSession:
+        """``open``, by a session ticket (``im.services.tickets``) rather than a
+        UserSig: a protocol whose client reconnects with its ticket alone (TIM's A2)."""
+        return await self._open(
+            check_resume_session, ticket=ticket, account_pk=account_pk, address=address
+        )
+
+    async def _open(self, check: Callable[..., OpenedSession], **kwargs: Any) -> OpenedSession:
         self.check_can_open()
         try:
             opened, sends = await database_sync_to_async(call_deferring_sends)(
-                check_open_session,
-                sdkappid=sdkappid,
-                user_id=user_id,
-                user_sig=user_sig,
-                channel_name=self.channel_name,
-                instance_id=instance_id,
-                address=address,
+                check, channel_name=self.channel_name, **kwargs
             )
         except InstanceKickedOut as kicked:
             # The push first: a client that reads it knows why the login failed.

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from im.errors import C2C_INVALID_RECEIVER, INVALID_CONVERSATION, INVALID_PARAMS, IMError
+from im.errors import (
+    C2C_INVALID_RECEIVER,
+    INVALID_CONVERSATION,
+    INVALID_PARAMS,
+    MESSAGE_NOT_FOUND,
+    IMError,
+)
 from im.events import Event, send_event_on_commit
 from im.models import Account, Conversation, GroupMember, Message, Participant
-from im.permissions import ConversationRef, access_conversation, history_floor
+from im.permissions import C2C_PREFIX, ConversationRef, access_conversation, history_floor
 from im.results import (
     ConversationDeleted,
     ConversationView,
@@ -19,6 +25,7 @@ from im.results import (
 )
 from im.selectors import (
     accounts_by_user_id,
+    c2c_message_by_key,
     conversation_list,
     message_seq,
     messages_before,
@@ -26,6 +33,7 @@ from im.selectors import (
     one_or_none,
     parse_message_id,
     participant_with_unread,
+    peer_read_time,
 )
 from im.services.messages import lock_c2c_conversation
 from im.transactions import in_callers_transaction
@@ -295,3 +303,32 @@ def check_set_c2c_remind_type(
             if u not in found
         ],
     )
+
+
+def find_c2c_message(
+    *, account: Account, conversation_id: str, sender_user_id: str, seq: int, random: int
+) -> Message:
+    """A C2C message ``account`` sees, named as TIM's SDK names it: its sender, random and
+    sequence (the sender's client sequence, or the conversation's for a message sent
+    without one). 10030 if there is none."""
+    ref = access_conversation(account, conversation_id)
+    found = None
+    if ref.conversation is not None:
+        found = c2c_message_by_key(
+            ref.conversation, sender_user_id=sender_user_id, seq=seq, random=random
+        )
+    if found is None:
+        raise IMError(MESSAGE_NOT_FOUND, "no such message in this conversation")
+    return found
+
+
+def get_peer_read_times(*, account: Account, user_ids: list[str]) -> list[int]:
+    """For each peer (at most ``MAX_REMIND_USERS``), when the newest message it has read
+    in its C2C conversation with ``account`` was sent (epoch seconds; 0: none)."""
+    if len(user_ids) > MAX_REMIND_USERS:
+        raise IMError(INVALID_PARAMS, f"at most {MAX_REMIND_USERS} users at once")
+    times = []
+    for user_id in user_ids:
+        ref = access_conversation(account, C2C_PREFIX + user_id)
+        times.append(peer_read_time(ref.conversation, account) if ref.conversation else 0)
+    return times

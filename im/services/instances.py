@@ -27,6 +27,7 @@ from im.services.accounts import (
     check_login,
 )
 from im.services.limits import check_login_rate
+from im.services.tickets import check_ticket
 from im.transactions import in_callers_transaction
 from im.usersig import UserSigInfo, verify_usersig
 
@@ -168,6 +169,21 @@ def check_open_session(
     if len(instance_id) > MAX_INSTANCE_ID:
         raise IMError(INVALID_PARAMS, f"instanceID is over {MAX_INSTANCE_ID} characters")
     login = check_login(sdkappid=sdkappid, user_id=user_id, user_sig=user_sig)
+    return _open_session(login, channel_name=channel_name, instance_id=instance_id)
+
+
+def check_resume_session(
+    *, ticket: str, account_pk: int, channel_name: str, address: str | None = None
+) -> OpenedSession:
+    """Log a connection in by a session ticket (``tickets.issue_ticket``) instead of a
+    UserSig: the instance the ticket names reconnects, refused if it was kicked
+    meanwhile (``InstanceKickedOut``); the session expires with the ticket's sig."""
+    check_login_rate(address)
+    login, instance_id = check_ticket(ticket=ticket, account_pk=account_pk)
+    return _open_session(login, channel_name=channel_name, instance_id=instance_id)
+
+
+def _open_session(login: LoginResult, *, channel_name: str, instance_id: str) -> OpenedSession:
     do_register_instance(
         account=login.account,
         channel_name=channel_name,
