@@ -44,7 +44,7 @@ def _group_id(body: dict[str, Any]) -> str:
     return params.get_str(body, "GroupId")
 
 
-def _fields(body: dict[str, Any], name: str) -> list[dict[str, str]]:
+def key_value_fields(body: dict[str, Any], name: str) -> list[dict[str, str]]:
     """TIM's ``[{"Key", "Value"}]`` custom data as Hutong's ``[{key, value}]``."""
     value = body.get(name, [])
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
@@ -52,7 +52,7 @@ def _fields(body: dict[str, Any], name: str) -> list[dict[str, str]]:
     return [{"key": item.get("Key"), "value": item.get("Value", "")} for item in value]
 
 
-def _user_id_list(body: dict[str, Any], name: str, key: str | None = None) -> list[str]:
+def user_id_list(body: dict[str, Any], name: str, key: str | None = None) -> list[str]:
     """An array of userIDs, or of ``{key: userID}`` objects."""
     entries = items(body, name, most=MAX_MEMBERS_PER_CALL, code=GROUP_INVALID)
     if key is not None:
@@ -119,7 +119,7 @@ def create_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         (
             params.get_str(m, "Member_Account"),
             params.get_str(m, "Role", default=GroupMember.Role.MEMBER),
-            _fields(m, "AppMemberDefinedData"),
+            key_value_fields(m, "AppMemberDefinedData"),
         )
         for m in member_list
     ]
@@ -134,7 +134,7 @@ def create_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         avatar=params.get_str(body, "FaceUrl", default=""),
         join_option=params.get_str(body, "ApplyJoinOption", default="FreeAccess"),
         max_member_num=params.get_int(body, "MaxMemberCount", default=0),
-        custom_fields=_fields(body, "AppDefinedData"),
+        custom_fields=key_value_fields(body, "AppDefinedData"),
     )
     return {"GroupId": view.group.group_id}
 
@@ -182,7 +182,7 @@ def modify_group_base_info(caller: Caller, body: dict[str, Any]) -> dict[str, An
             raise IMError(GROUP_INVALID, "ShutUpAllMember is On or Off")
         changes["mute_all_members"] = mute_all == "On"
     if "AppDefinedData" in body:
-        changes["custom_fields"] = _fields(body, "AppDefinedData")
+        changes["custom_fields"] = key_value_fields(body, "AppDefinedData")
     if "MaxMemberNum" in body:
         raise IMError(GROUP_INVALID, "MaxMemberNum is set when the group is created")
     groups.check_update_group_profile(
@@ -215,7 +215,7 @@ def get_appid_group_list(caller: Caller, body: dict[str, Any]) -> dict[str, Any]
 
 @command(SERVICE, "add_group_member", invalid_code=GROUP_INVALID)
 def add_group_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-    user_ids = _user_id_list(body, "MemberList", "Member_Account")
+    user_ids = user_id_list(body, "MemberList", "Member_Account")
     result = members.check_add_members(
         account=caller.admin, group_id=_group_id(body), user_ids=user_ids
     )
@@ -233,7 +233,7 @@ def delete_group_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     members.check_delete_members(
         account=caller.admin,
         group_id=_group_id(body),
-        user_ids=_user_id_list(body, "MemberToDel_Account"),
+        user_ids=user_id_list(body, "MemberToDel_Account"),
         reason=params.get_str(body, "Reason", default=""),
     )
     return {}
@@ -271,7 +271,7 @@ def modify_group_member_info(caller: Caller, body: dict[str, Any]) -> dict[str, 
                 account=admin,
                 group_id=group_id,
                 user_id=user_id,
-                fields=_fields(body, "AppMemberDefinedData"),
+                fields=key_value_fields(body, "AppMemberDefinedData"),
             )
         if "MsgFlag" in body:  # the member's own setting
             members.check_set_remind_type(
@@ -287,7 +287,7 @@ def forbid_send_msg(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     group_id = _group_id(body)
     seconds = params.get_int(body, "ShutUpTime")
     with transaction.atomic():
-        for user_id in dict.fromkeys(_user_id_list(body, "Members_Account")):
+        for user_id in dict.fromkeys(user_id_list(body, "Members_Account")):
             members.check_set_mute_time(
                 account=caller.admin, group_id=group_id, user_id=user_id, mute_time=seconds
             )
@@ -374,7 +374,7 @@ def send_group_msg(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 def send_group_system_notification(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     receivers = None
     if "ToMembers_Account" in body:
-        receivers = _user_id_list(body, "ToMembers_Account")
+        receivers = user_id_list(body, "ToMembers_Account")
     notices.check_send_custom_notice(
         account=caller.admin,
         group_id=_group_id(body),
