@@ -15,6 +15,7 @@ from im.errors import MESSAGE_NOT_REVOCABLE, SENDER_MUTED, IMError
 from im.models import Account, App, GroupMember, Instance, Message, Participant
 from im.serializers import PROTOCOL, message_id
 from im.services import conversations, groups, instances, messages, tips
+from im.timwire import PROTOCOL as TIMWIRE
 from im.transactions import NoTransaction
 from tests.events import capture
 
@@ -237,7 +238,8 @@ def test_each_push_is_encoded_once_per_protocol_and_view_whatever_the_group_size
     sends = events.layer_sends(told[0].event)
     assert len(sends) == 1  # one layer group, heard once per server process
     assert sorted(calls, key=str) == sorted([None, cast["alice"].pk], key=str)
-    assert set(sends[0].message["texts"]) == {PROTOCOL, "probe"}
+    # Every protocol's encoder: Hutong's, TIM's wire protocol's and the probe.
+    assert set(sends[0].message["texts"]) == {PROTOCOL, TIMWIRE, "probe"}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -174,6 +174,23 @@ async def test_relogin_by_a2_on_a_new_socket(cast):
     await again.close()
 
 
+async def test_requests_resent_before_the_relogin_resume_the_session(cast):
+    """After a reconnect the SDK resends what was pending (with its a2) before its
+    wslogin: the first of them resumes the session, the wslogin then finds it open."""
+    first = await online("alice")
+    await first.close()
+    again = await TIMSocket(instance=first.instance).connect()
+    again.a2, again.tiny = first.a2, first.tiny
+    assert (await again.call("openim.getmsg", {"Cookie": ""}))["ErrorCode"] == 0
+    body = await again.call("im_open_status.wslogin", {"is_web_uniapp": 0})
+    assert body["ErrorCode"] == 0 and body["A2Key"] == first.a2
+    forged = await TIMSocket().connect()
+    forged.a2, forged.tiny = first.a2[:-2] + "zz", first.tiny
+    assert (await forged.call("openim.getmsg"))["ErrorCode"] == 70009
+    await again.close()
+    await forged.close()
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [
@@ -531,3 +548,38 @@ async def test_foreign_origin_is_refused(cast):
     refusal = await comm.receive_output(3)
     assert refusal["type"] == "websocket.send" and "4403" in refusal["text"]
     assert await comm.receive_output(3) == {"type": "websocket.close", "code": 4403}
+
+
+async def test_profile_change_reaches_a_peer(cast):
+    alice, bob = await online("alice"), await online("bob")
+    await alice.call("openim.sendmsg", text_body("bob", "hi", 21))
+    await bob.push()
+    hutong_bob = await IMClient().connect()
+    await hutong_bob.login("bob", make_sig("bob"), SDKAPPID)
+    await hutong_bob.ok("updateMyProfile", {"nick": "Bobby", "level": 3})
+    push = await alice.push()
+    (mod,) = push["body"]["EventArray"][0]["ProfileDataMod"]
+    assert mod["Profile_Account"] == "bob"
+    values = {p["Tag"]: p for p in mod["ProfileList"]}
+    assert values["Tag_Profile_IM_Nick"] == {"Tag": "Tag_Profile_IM_Nick", "ValueBytes": "Bobby"}
+    assert values["Tag_Profile_IM_Level"] == {"Tag": "Tag_Profile_IM_Level", "ValueNum": 3}
+    for client in (alice, bob, hutong_bob):
+        await client.close()
+
+
+def test_a_tim_push_that_fails_to_encode_costs_other_protocols_nothing(cast, monkeypatch):
+    from im import events
+    from im.events import Event
+    from im.results import PeerRead
+    from im.serializers import PROTOCOL
+    from im.timwire import PROTOCOL as TIMWIRE
+    from im.timwire import pushes
+
+    def broken(event, viewer_id):
+        raise RuntimeError("a bug in one builder")
+
+    monkeypatch.setitem(pushes.PUSHES, "MESSAGE_READ_BY_PEER", broken)
+    event = Event("MESSAGE_READ_BY_PEER", PeerRead("bob", 3, 1764000000))
+    frames = events.encode(event, cast["alice"].pk)
+    assert frames[TIMWIRE] == ""
+    assert json.loads(frames[PROTOCOL])["event"] == "MESSAGE_READ_BY_PEER"

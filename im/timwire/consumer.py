@@ -30,6 +30,7 @@ from im.errors import (
     USERSIG_MALFORMED,
     IMError,
 )
+from im.models import Account
 from im.services.instances import InstanceKickedOut
 from im.services.tickets import issue_ticket
 from im.sessions import IMSession
@@ -157,6 +158,8 @@ class TIMConsumer(AsyncWebsocketConsumer):
                 raise refuse(answer, servcmd or "an empty servcmd")
             return dict(answer.body)
         if not found.anonymous:
+            if account is None and request.head.get("a2"):
+                account = await self._resume(request.head)
             self._check_signed_in(request)
         call = Call(
             account=account, body=request.body, channel=self.channel_name, head=request.head
@@ -207,16 +210,26 @@ class TIMConsumer(AsyncWebsocketConsumer):
                 account=login.account, instance_id=self.instance_id, usersig=login.usersig
             )
         elif ticket:
-            tiny = head.get("tinyid")
-            if not isinstance(tiny, str | int) or not str(tiny).isdigit():
-                raise IMError(USERSIG_MALFORMED, "tinyid must be the login's TinyId")
-            await self.session.resume(
-                ticket=_str(ticket, "a2"), account_pk=int(tiny), address=address
-            )
-            self.ticket = ticket
+            await self._resume(head)
         else:
             raise IMError(USERSIG_EMPTY, "log in with identifier and usersig, or a2 and tinyid")
         return self._login_reply()
+
+    async def _resume(self, head: dict[str, Any]) -> Account:
+        """Log this connection in by the request's A2 ticket. The SDK sends its re-login
+        so, and, on a new socket, resends what was pending before it: each request
+        names its session by the ticket, so whichever comes first resumes it."""
+        tiny = head.get("tinyid")
+        if not isinstance(tiny, str | int) or not str(tiny).isdigit() or len(str(tiny)) > 19:
+            raise IMError(USERSIG_MALFORMED, "tinyid must be the login's TinyId")
+        ticket = _str(head.get("a2"), "a2")
+        opened = await self.session.resume(
+            ticket=ticket,
+            account_pk=int(tiny),
+            address=(self.scope.get("client") or [None])[0],
+        )
+        self.ticket = ticket
+        return opened.login.account
 
     def _login_reply(self) -> dict[str, Any]:
         account = self.session.account

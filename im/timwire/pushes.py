@@ -16,16 +16,19 @@ None means the SDK has nothing to hear of it (the frame is empty and not written
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from im.events import KICKED_OUT, Event
-from im.models import Conversation, Message, Participant
+from im.models import Account, Conversation, Message, Participant
 from im.results import ConversationDeleted, PeerRead
 from im.services.instances import KICKED_MULTIPLE_ACCOUNT, KICKED_REST_API
 from im.timwire import codec
-from im.timwire.serializers import c2c_item, c2c_receiver, wire_seq
+from im.timwire.serializers import c2c_item, c2c_receiver, profile_item, wire_seq
+
+logger = logging.getLogger(__name__)
 
 MSG_PUSH = "im_open_push.msg_push"
 FORCE_OFFLINE = "im_open_status.stat_forceoffline"
@@ -35,6 +38,7 @@ FORCE_OFFLINE = "im_open_status.stat_forceoffline"
 EVENT_C2C_MESSAGE = 1
 EVENT_C2C_NOTIFY = 9
 EVENT_RECENT_CONTACT = 13
+EVENT_PROFILE = 7
 # KickoutMsgNotify's KickType: 1 another login of the account, 3 the back end (REST).
 KICK_TYPES = {KICKED_MULTIPLE_ACCOUNT: 1, KICKED_REST_API: 3}
 
@@ -76,9 +80,16 @@ def _builder(event: Event) -> Builder | None:
 
 
 def encode_event(event: Event, viewer_id: int | None) -> str:
-    """The push frame of ``event`` for ``viewer_id`` ("" when the SDK has none for it)."""
+    """The push frame of ``event`` for ``viewer_id`` ("" when the SDK has none for it).
+
+    Every event is encoded for every protocol where it commits: a fault here must not
+    cost the other protocols their push, so it is logged and this one's left out."""
     builder = _builder(event)
-    built = builder(event, viewer_id) if builder is not None else None
+    try:
+        built = builder(event, viewer_id) if builder is not None else None
+    except Exception:
+        logger.exception("TIM push for %s failed to encode", event.name)
+        return ""
     if built is None:
         return ""
     head = {"ver": "v4", "servcmd": built.servcmd, "seq": 0}
@@ -151,6 +162,23 @@ def conversation_deleted(event: Event, viewer_id: int | None) -> Push | None:
         return None
     change = {"PushType": 1, "RecentContactDeleteItem": {"RecentContactList": [item]}}
     return events({"Event": EVENT_RECENT_CONTACT, "RecentContactMod": [change]})
+
+
+@push("PROFILE_UPDATED")
+def profile_updated(event: Event, viewer_id: int | None) -> Push:
+    """The account's profile changed: every field, as ``ProfileDataMod`` carries them
+    (a number as ValueNum, the rest as ValueBytes)."""
+    account: Account = event.payload
+    changed = [
+        {"Tag": item["Tag"], _value_key(item["Value"]): item["Value"]}
+        for item in profile_item(account)["ProfileItem"]
+    ]
+    mod = {"Profile_Account": account.user_id, "ProfileList": changed}
+    return events({"Event": EVENT_PROFILE, "ProfileDataMod": [mod]})
+
+
+def _value_key(value: object) -> str:
+    return "ValueNum" if isinstance(value, int) and not isinstance(value, bool) else "ValueBytes"
 
 
 # --- the session ---

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from im import media
 from im.models import Account, Conversation, Message, Participant
 from im.rest.elements import payload_to_content
-from im.serializers import avatar_url, message_for_show
+from im.serializers import avatar_url, message_for_show, shown_payload
 
 # TIM's profile tags for the standard fields the SDK asks for.
 NICK = "Tag_Profile_IM_Nick"
@@ -55,10 +56,16 @@ def c2c_receiver(message: Message) -> Account:
 
 
 def msg_body(message: Message) -> list[dict[str, Any]]:
-    """``MsgBody``: the one element a Hutong message holds; none once recalled."""
+    """``MsgBody``: the one element a Hutong message holds; none once recalled. An
+    uploaded file's element is Hutong's payload with fresh links (the web SDK's own
+    field names, which the SDK keeps as they come)."""
     if message.is_revoked:
         return []
-    return [{"MsgType": message.type, "MsgContent": payload_to_content(message)}]
+    if message.type in media.MEDIA_TYPES and not media.is_external(message.type, message.payload):
+        content = shown_payload(message)
+    else:
+        content = payload_to_content(message)
+    return [{"MsgType": message.type, "MsgContent": content}]
 
 
 def c2c_item(message: Message, *, sync: bool = False) -> dict[str, Any]:

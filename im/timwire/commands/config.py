@@ -14,7 +14,7 @@ CONFIG_LIFETIME = 3600
 # TIM's "purchase bits" switch on the SDK's paid extras (message search, conversation
 # marks and groups, user status, message extensions, community groups, group counters,
 # AVChatRoom extras). Hutong has none of them in TIM's form, so every bit is 0 and the
-# SDK refuses those methods itself with its own code (2810, CANNOT_USE_COMMERCIAL_ABILITY)
+# SDK refuses those methods itself with its own code (3122, CANNOT_USE_COMMERCIAL_ABILITY)
 # instead of asking. Everything else the SDK does is ungated.
 PURCHASE_BITS = "0"
 
