@@ -126,6 +126,19 @@ async def test_groups(live, cast):
     assert facts["kickedSend"] == {"code": 10007}
 
     assert facts["quitTip"] == {"operatorID": "carol", "memberNum": 1}
+    # bob's join tip and message, then carol's quit tip: alice's own tips are not unread.
+    # Tencent's SDK takes one off for any recall in the conversation, even of one's own
+    # message (docs/tim-sdk.md, "Known differences"); Hutong counts what is not read.
+    assert facts["aliceUnreadBeforeRecall"] == 2
+    assert facts["aliceUnread"] == {"live": 2, "listed": 3}
+    assert facts["lastTip"] == {
+        "type": "TIMGroupTipElem",
+        "operationType": 2,
+        "userIDList": ["carol"],
+        "groupID": GROUP_ID,
+        "fromAccount": "carol",
+        "messageForShow": "[群提示消息]",
+    }
     assert facts["dismissNotice"] == "alice"
     assert facts["bobGroupsAfterDismiss"] == []
     assert facts["gone"] == {"code": 10010}

@@ -167,6 +167,19 @@ def tip_item(message: Message, member_count: int | None = None) -> dict[str, Any
     }
 
 
+def last_tip(message: Message) -> dict[str, Any]:
+    """A tip as a group conversation's ``LastMsg`` in recentcontact.page_get."""
+    group = message.conversation.group
+    tip = {
+        "MsgBody": tip_body(message.payload),
+        # page_get's own key map reads GroupId as a conversation group's ID; GId is
+        # the shared map's other spelling of groupID.
+        "GroupInfo": {"GId": group.group_id, "GroupName": group.name},
+        "From_Account": message.sender.user_id,
+    }
+    return {"Event": EVENT_GROUP_TIP, "GroupTips": tip}
+
+
 def notice_item(message: Message) -> dict[str, Any]:
     """A system notice (a message of the account's ``@TIM#SYSTEM`` conversation) as
     ``GroupTips`` (Event 5) carries it."""

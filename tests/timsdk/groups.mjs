@@ -128,7 +128,8 @@ run(async (config, record) => {
   const notice = await adminNotice;
   record('adminNotice', { conversationID: notice.conversationID, from: notice.from });
 
-  // --- a recall: alice recalls her "hi bob"; bob sees it recalled ---
+  // --- a recall: alice recalls her m18; bob sees it recalled ---
+  record('aliceUnreadBeforeRecall', (await conversation(alice, conversationID)).unreadCount);
   const history = (await alice.tim.getMessageList({ conversationID })).data.messageList;
   const mine = history.find((m) => m.payload.text === 'm18');
   const recalledAtBob = bob.next(EVENT.MESSAGE_REVOKED);
@@ -152,6 +153,21 @@ run(async (config, record) => {
   await carol.tim.quitGroup(groupID);
   const quit = await quitTip;
   record('quitTip', { operatorID: quit.payload.operatorID, memberNum: quit.payload.memberNum });
+
+  // --- the same unread count in alice's SDK and in a fresh login's conversation list,
+  // whose last message, a tip, shows as one ---
+  const aliceSees = await conversation(alice, conversationID);
+  const again = new User('alice', options('alice'));
+  await again.login();
+  const listedAgain = (await again.tim.getConversationList()).data.conversationList
+    .find((c) => c.conversationID === conversationID);
+  const last = listedAgain.lastMessage;
+  record('aliceUnread', { live: aliceSees.unreadCount, listed: listedAgain.unreadCount });
+  record('lastTip', {
+    type: last.type, operationType: last.payload.operationType,
+    userIDList: last.payload.userIDList, groupID: last.payload.groupProfile.groupID,
+    fromAccount: last.fromAccount, messageForShow: last.messageForShow,
+  });
 
   // --- a second group, dismissed: its member gets the notice and loses it ---
   const other = (await alice.tim.createGroup({ type: TYPES.GRP_PUBLIC, name: 'Short-lived' }))
