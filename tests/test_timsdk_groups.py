@@ -150,3 +150,31 @@ async def test_groups(live, cast):
     assert stored["seqs"][:22] == list(range(1, 23))
     assert stored["recalled"] == ["m18"]
     assert stored["members"] == {"alice": "Owner"}
+
+
+async def test_mixed_with_hutongs_own_sdk(live, cast):
+    """alice on Tencent's SDK, bob on Hutong's tim.js, in one group: each one's messages
+    and tips reach the other with one ID, and both unread counts are right."""
+    facts = await run_scenario(
+        "mixed_groups",
+        {
+            "sdkappid": SDKAPPID,
+            "proxyServer": proxy_server(live.url),
+            "hutongServer": live.url.replace("http://", "ws://", 1) + "/ws/im/",
+            "sigs": {uid: make_sig(uid) for uid in ("alice", "bob")},
+        },
+    )
+    assert facts["joined"] == "JoinedSuccess"
+    assert facts["joinTipAtBob"] == ["alice"]
+    assert facts["toAlice"] == {"same": True, "sequence": True, "from": "bob"}
+    assert facts["toBob"] == {"same": True, "sequence": True, "from": "alice"}
+    assert facts["muteAtAlice"] == [{"userID": "alice", "muteTime": 60}]
+    assert facts["mutedSend"] == 10017
+    assert facts["cardAtBob"] == [{"userID": "alice", "nameCard": "Ali"}]
+    # alice: bob's message and his two mute tips; bob: alice's join tip, message and
+    # name-card tip.
+    assert facts["unread"] == {"alice": 3, "bob": 3}
+    assert facts["unreadAfterRead"] == {"alice": 0, "bob": 0}
+    assert facts["kickedAtAlice"] == {"operatorID": "bob", "conversationID": "@TIM#SYSTEM"}
+    assert facts["aliceGroups"] == []
+    assert facts["unhandledRejections"] == []
