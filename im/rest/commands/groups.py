@@ -3,6 +3,7 @@ administrator (``im.permissions.access_manager``: an owner's rights in every gro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,6 +112,12 @@ def create_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     owner_id = params.get_str(body, "Owner_Account", default="")
     # TIM makes a group with no owner then; a Hutong group has one: the administrator.
     owner = _account(caller, owner_id) if owner_id else caller.admin
+    return {"GroupId": create_from_body(body, owner=owner).group.group_id}
+
+
+def create_from_body(body: dict[str, Any], *, owner: Account) -> GroupView:
+    """create_group's fields (TIM's keys, shared by the socket's command) through
+    ``groups.check_create_group``, ``owner`` owning the group."""
     group_type = params.get_str(body, "Type")
     member_list = body.get("MemberList", [])
     if not isinstance(member_list, list) or not all(isinstance(m, dict) for m in member_list):
@@ -123,7 +130,7 @@ def create_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         )
         for m in member_list
     ]
-    view = groups.check_create_group(
+    return groups.check_create_group(
         owner=owner,
         name=params.get_str(body, "Name"),
         group_type=TYPE_ALIASES.get(group_type, group_type),
@@ -136,7 +143,6 @@ def create_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         max_member_num=params.get_int(body, "MaxMemberCount", default=0),
         custom_fields=key_value_fields(body, "AppDefinedData"),
     )
-    return {"GroupId": view.group.group_id}
 
 
 @command(SERVICE, "destroy_group", invalid_code=GROUP_INVALID)
@@ -171,8 +177,9 @@ BASE_INFO = {
 }
 
 
-@command(SERVICE, "modify_group_base_info", invalid_code=GROUP_INVALID)
-def modify_group_base_info(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+def base_info_changes(body: dict[str, Any]) -> dict[str, object]:
+    """modify_group_base_info's fields (TIM's keys, shared by the socket's command) as
+    ``groups.check_update_group_profile``'s changes."""
     changes: dict[str, object] = {
         ours: params.get_str(body, theirs) for theirs, ours in BASE_INFO.items() if theirs in body
     }
@@ -183,6 +190,12 @@ def modify_group_base_info(caller: Caller, body: dict[str, Any]) -> dict[str, An
         changes["mute_all_members"] = mute_all == "On"
     if "AppDefinedData" in body:
         changes["custom_fields"] = key_value_fields(body, "AppDefinedData")
+    return changes
+
+
+@command(SERVICE, "modify_group_base_info", invalid_code=GROUP_INVALID)
+def modify_group_base_info(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    changes = base_info_changes(body)
     if "MaxMemberNum" in body:
         raise IMError(GROUP_INVALID, "MaxMemberNum is set when the group is created")
     groups.check_update_group_profile(
@@ -239,46 +252,41 @@ def delete_group_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@command(SERVICE, "modify_group_member_info", invalid_code=GROUP_INVALID)
-def modify_group_member_info(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+def change_member(
+    body: dict[str, Any], *, account: Account, remind_account: Callable[[str], Account]
+) -> None:
+    """modify_group_member_info's fields (TIM's keys, shared by the socket's command),
+    each through its service acting as ``account``, all in one transaction: a refused
+    field leaves the others unchanged too. ``MsgFlag`` is the member's own setting:
+    it is changed as ``remind_account(userID)``, which may refuse."""
     group_id, user_id = _group_id(body), params.get_str(body, "Member_Account")
-    admin = caller.admin
     changes = {"Role", "MsgFlag", "NameCard", "AppMemberDefinedData", "ShutUpTime"} & set(body)
     if not changes:
         raise IMError(GROUP_INVALID, "nothing to change")
-    # One transaction: a refused field leaves the others unchanged too.
+    target = {"account": account, "group_id": group_id, "user_id": user_id}
     with transaction.atomic():
         if "Role" in body:
-            members.check_set_role(
-                account=admin, group_id=group_id, user_id=user_id, role=params.get_str(body, "Role")
-            )
+            members.check_set_role(**target, role=params.get_str(body, "Role"))
         if "ShutUpTime" in body:
-            members.check_set_mute_time(
-                account=admin,
-                group_id=group_id,
-                user_id=user_id,
-                mute_time=params.get_int(body, "ShutUpTime"),
-            )
+            members.check_set_mute_time(**target, mute_time=params.get_int(body, "ShutUpTime"))
         if "NameCard" in body:
-            members.check_set_name_card(
-                account=admin,
-                group_id=group_id,
-                user_id=user_id,
-                name_card=params.get_str(body, "NameCard"),
-            )
+            members.check_set_name_card(**target, name_card=params.get_str(body, "NameCard"))
         if "AppMemberDefinedData" in body:
-            members.check_set_member_fields(
-                account=admin,
-                group_id=group_id,
-                user_id=user_id,
-                fields=key_value_fields(body, "AppMemberDefinedData"),
-            )
-        if "MsgFlag" in body:  # the member's own setting
+            fields = key_value_fields(body, "AppMemberDefinedData")
+            members.check_set_member_fields(**target, fields=fields)
+        if "MsgFlag" in body:
             members.check_set_remind_type(
-                account=_account(caller, user_id),
+                account=remind_account(user_id),
                 group_id=group_id,
                 remind_type=params.get_str(body, "MsgFlag"),
             )
+
+
+@command(SERVICE, "modify_group_member_info", invalid_code=GROUP_INVALID)
+def modify_group_member_info(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    change_member(
+        body, account=caller.admin, remind_account=lambda user_id: _account(caller, user_id)
+    )
     return {}
 
 

@@ -7,20 +7,20 @@ a refusal is the service's IMError with TIM's code. docs/tim-sdk.md, "Groups".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
-
-from django.db import transaction
 
 from im import hooks, params
 from im.errors import GROUP_INVALID_PARAMS, IMError
-from im.models import Conversation, GroupMember, Message
+from im.models import Account, Conversation, Message
 from im.rest.commands.groups import (
     ADD_ALREADY,
     ADD_DONE,
     ADD_FAILED,
-    BASE_INFO,
-    TYPE_ALIASES,
-    key_value_fields,
+    base_info_changes,
+    change_member,
+    create_from_body,
     member_info,
     user_id_list,
 )
@@ -56,32 +56,8 @@ def _progress(view: GroupView) -> GroupProgress | None:
 
 @command(f"{SERVICE}.create_group", asking=(hooks.GROUP_BEFORE_CREATE,))
 def create_group(call: Call) -> dict[str, Any]:
-    body = call.body
-    listed = body.get("MemberList", [])
-    if not isinstance(listed, list) or not all(isinstance(m, dict) for m in listed):
-        raise IMError(GROUP_INVALID_PARAMS, "MemberList is an array of {Member_Account, Role}")
-    group_type = params.get_str(body, "Type")
-    view = groups.check_create_group(
-        owner=call.account,
-        name=params.get_str(body, "Name"),
-        group_type=TYPE_ALIASES.get(group_type, group_type),
-        group_id=params.get_str(body, "GroupId", default=""),
-        members=[
-            (
-                params.get_str(m, "Member_Account"),
-                params.get_str(m, "Role", default=GroupMember.Role.MEMBER),
-                key_value_fields(m, "AppMemberDefinedData"),
-            )
-            for m in listed
-        ],
-        introduction=params.get_str(body, "Introduction", default=""),
-        notification=params.get_str(body, "Notification", default=""),
-        avatar=params.get_str(body, "FaceUrl", default=""),
-        join_option=params.get_str(body, "ApplyJoinOption", default="FreeAccess"),
-        max_member_num=params.get_int(body, "MaxMemberCount", default=0),
-        custom_fields=key_value_fields(body, "AppDefinedData"),
-    )
-    return {"GroupId": view.group.group_id}
+    """createGroup; its ``Owner_Account`` is the SDK's own userID: the asker owns it."""
+    return {"GroupId": create_from_body(call.body, owner=call.account).group.group_id}
 
 
 def _group_id_list(body: dict[str, Any]) -> list[str]:
@@ -91,34 +67,31 @@ def _group_id_list(body: dict[str, Any]) -> list[str]:
     return ids
 
 
-@command(f"{SERVICE}.get_group_self_member_info")
-def get_group_profile(call: Call) -> dict[str, Any]:
-    """Profiles (getGroupProfile; also the SDK's probe of a group it hears of first
-    through a push), each with its own ErrorCode: a Private group one is not in is
-    10007, a missing one 10010."""
+def _each_group(call: Call, find: Callable[..., GroupView]) -> dict[str, Any]:
+    """``GroupInfo``: each group of ``GroupIdList`` as ``find`` lets the asker see it, or
+    that group's own ErrorCode (TIM answers per group)."""
     infos = []
     for group_id in _group_id_list(call.body):
         try:
-            view = groups.check_group_profile(account=call.account, group_id=group_id)
+            view = find(account=call.account, group_id=group_id)
         except IMError as error:
             infos.append({"GroupId": group_id, "ErrorCode": error.code, "ErrorInfo": error.message})
             continue
-        infos.append(group_profile(view, _progress(view)))
+        infos.append(group_profile(view, _progress(view) if view.member else None))
     return {"GroupInfo": infos}
+
+
+@command(f"{SERVICE}.get_group_self_member_info")
+def get_group_profile(call: Call) -> dict[str, Any]:
+    """Profiles (getGroupProfile; also the SDK's probe of a group it hears of first
+    through a push): a Private group one is not in is 10007, a missing one 10010."""
+    return _each_group(call, groups.check_group_profile)
 
 
 @command(f"{SERVICE}.get_group_public_info")
 def search_group(call: Call) -> dict[str, Any]:
     """searchGroupByID: any group but a Private one (10010), member or not."""
-    infos = []
-    for group_id in _group_id_list(call.body):
-        try:
-            view = groups.check_search_group(account=call.account, group_id=group_id)
-        except IMError as error:
-            infos.append({"GroupId": group_id, "ErrorCode": error.code, "ErrorInfo": error.message})
-            continue
-        infos.append(group_profile(GroupView(view.group, None, view.member_count), None))
-    return {"GroupInfo": infos}
+    return _each_group(call, groups.check_search_group)
 
 
 @command(f"{SERVICE}.get_joined_group_list")
@@ -347,20 +320,10 @@ def change_group_owner(call: Call) -> dict[str, Any]:
 @command(f"{SERVICE}.modify_group_base_info")
 def update_group_profile(call: Call) -> dict[str, Any]:
     body = call.body
-    changes: dict[str, object] = {
-        ours: params.get_str(body, theirs) for theirs, ours in BASE_INFO.items() if theirs in body
-    }
-    if "ShutUpAllMember" in body:
-        mute_all = params.get_str(body, "ShutUpAllMember")
-        if mute_all not in ("On", "Off"):
-            raise IMError(GROUP_INVALID_PARAMS, "ShutUpAllMember is On or Off")
-        changes["mute_all_members"] = mute_all == "On"
-    if "AppDefinedData" in body:
-        changes["custom_fields"] = key_value_fields(body, "AppDefinedData")
     if "InviteJoinOption" in body:
         raise IMError(GROUP_INVALID_PARAMS, "Hutong does not change a group's inviteOption")
     groups.check_update_group_profile(
-        account=call.account, group_id=_group_id(body), changes=changes
+        account=call.account, group_id=_group_id(body), changes=base_info_changes(body)
     )
     return {}
 
@@ -371,48 +334,14 @@ def modify_group_member(call: Call) -> dict[str, Any]:
     setGroupMemberNameCard, setGroupMemberCustomField, and the account's own
     setMessageRemindType (``MsgFlag``), each by the rules of its service; several in
     one request change all or nothing."""
-    body = call.body
-    group_id, user_id = _group_id(body), params.get_str(body, "Member_Account")
-    account = call.account
-    fields = {"Role", "ShutUpTime", "NameCard", "AppMemberDefinedData", "MsgFlag"} & set(body)
-    if not fields:
-        raise IMError(GROUP_INVALID_PARAMS, "nothing to change")
-    with transaction.atomic():
-        if "Role" in body:
-            members.check_set_role(
-                account=account,
-                group_id=group_id,
-                user_id=user_id,
-                role=params.get_str(body, "Role"),
-            )
-        if "ShutUpTime" in body:
-            members.check_set_mute_time(
-                account=account,
-                group_id=group_id,
-                user_id=user_id,
-                mute_time=params.get_int(body, "ShutUpTime"),
-            )
-        if "NameCard" in body:
-            members.check_set_name_card(
-                account=account,
-                group_id=group_id,
-                user_id=user_id,
-                name_card=params.get_str(body, "NameCard"),
-            )
-        if "AppMemberDefinedData" in body:
-            members.check_set_member_fields(
-                account=account,
-                group_id=group_id,
-                user_id=user_id,
-                fields=key_value_fields(body, "AppMemberDefinedData"),
-            )
-        if "MsgFlag" in body:
-            if user_id != account.user_id:
-                raise IMError(GROUP_INVALID_PARAMS, "MsgFlag is a member's own setting")
-            members.check_set_remind_type(
-                account=account, group_id=group_id, remind_type=params.get_str(body, "MsgFlag")
-            )
+    change_member(call.body, account=call.account, remind_account=partial(_only_self, call))
     return {}
+
+
+def _only_self(call: Call, user_id: str) -> Account:
+    if user_id != call.account.user_id:
+        raise IMError(GROUP_INVALID_PARAMS, "MsgFlag is a member's own setting")
+    return call.account
 
 
 # --- applications ---
