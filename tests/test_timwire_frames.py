@@ -583,3 +583,38 @@ def test_a_tim_push_that_fails_to_encode_costs_other_protocols_nothing(cast, mon
     frames = events.encode(event, cast["alice"].pk)
     assert frames[TIMWIRE] == ""
     assert json.loads(frames[PROTOCOL])["event"] == "MESSAGE_READ_BY_PEER"
+
+
+async def test_face_online_only_and_malformed_bodies(cast):
+    alice, bob = await online("alice"), await online("bob")
+    face = {
+        **text_body("bob", "", 31),
+        "MsgBody": [{"MsgType": "TIMFaceElem", "MsgContent": {"Index": 3, "Data": "[smile]"}}],
+    }
+    assert (await alice.call("openim.sendmsg", face))["ErrorCode"] == 0
+    (item,) = (await bob.push())["body"]["EventArray"][0]["C2cMsgArray"]
+    assert item["MsgBody"] == [
+        {"MsgType": "TIMFaceElem", "MsgContent": {"Index": 3, "Data": "[smile]"}}
+    ]
+    # MsgLifeTime 0 is the SDK's onlineUserOnly: pushed, never stored.
+    typing = {**text_body("bob", "typing", 32), "MsgLifeTime": 0}
+    assert (await alice.call("openim.sendmsg", typing))["ErrorCode"] == 0
+    (item,) = (await bob.push())["body"]["EventArray"][0]["C2cMsgArray"]
+    assert item["MsgLifeTime"] == 0 and item["MsgRandom"] == 32
+    assert not await Message.objects.filter(random=32).aexists()
+    two = {**text_body("bob", "a", 33), "MsgBody": text_body("bob", "a", 33)["MsgBody"] * 2}
+    assert (await alice.call("openim.sendmsg", two))["ErrorCode"] == 6017
+    image = {
+        **text_body("bob", "", 34),
+        "MsgBody": [{"MsgType": "TIMImageElem", "MsgContent": {"UUID": "x"}}],
+    }
+    assert (await alice.call("openim.sendmsg", image))["ErrorCode"] == 6017
+    no_random = text_body("bob", "x", 35)
+    del no_random["MsgRandom"]
+    assert (await alice.call("openim.sendmsg", no_random))["ErrorCode"] == 6017
+    too_long = text_body("bob", "x" * 13000, 36)
+    assert (await alice.call("openim.sendmsg", too_long))["ErrorCode"] == 80002
+    assert not await Message.objects.filter(random__in=[33, 34, 35, 36]).aexists()
+    await bob.assert_silent()
+    await alice.close()
+    await bob.close()

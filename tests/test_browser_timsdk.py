@@ -1,0 +1,135 @@
+"""Tencent's unmodified tim-js-sdk in headless Chromium against a live daphne: the
+browser's path, where the SDK opens its socket in a Web Worker made from a blob: URL,
+from a customer's page on another origin (on IM_ALLOWED_ORIGINS) whose CSP is the one
+docs/tim-sdk.md asks for. (The Node tests, tests/test_timsdk_c2c.py, take the SDK's
+plain-socket path.)"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from bench.daphne import LoopbackProcess, free_port
+from tests.conftest import SDKAPPID, make_sig
+from tests.live import LiveServer
+from tests.timsdk_driver import proxy_server
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LOGIN = """async ({ sdkappid, proxyServer, userID, userSig }) => {
+  const tim = TIM.create({ SDKAppID: sdkappid, proxyServer });
+  window.tim = tim;
+  window.received = [];
+  window.unread = null;
+  tim.on(TIM.EVENT.MESSAGE_RECEIVED, (event) => {
+    for (const m of event.data) {
+      window.received.push({ ID: m.ID, from: m.from, text: m.payload.text });
+    }
+  });
+  tim.on(TIM.EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, (event) => { window.unread = event.data; });
+  const ready = new Promise((resolve) => tim.on(TIM.EVENT.SDK_READY, resolve));
+  const result = await tim.login({ userID, userSig });
+  await ready;
+  return result.code;
+}"""
+
+SEND = """async ({ to, text }) => {
+  const message = tim.createTextMessage({
+    to, conversationType: TIM.TYPES.CONV_C2C, payload: { text },
+  });
+  const result = await tim.sendMessage(message);
+  return { code: result.code, ID: result.data.message.ID };
+}"""
+
+
+class CustomerSite(LoopbackProcess):
+    """tests/timsdk/page.mjs: a page on another origin with the SDK and a strict CSP."""
+
+    name = "customer site"
+
+    def __init__(self, *, hutong_ws: str, port: int) -> None:
+        log = tempfile.NamedTemporaryFile(prefix="timpage-", suffix=".log", delete=False)
+        log.close()
+        super().__init__(env=dict(os.environ), log_path=Path(log.name), port=port)
+        self.hutong_ws = hutong_ws
+
+    def command(self) -> list[str]:
+        return ["node", "tests/timsdk/page.mjs", str(self.port), self.hutong_ws]
+
+
+@pytest.fixture
+def sites(transactional_db) -> Iterator[tuple[LiveServer, CustomerSite]]:
+    """Hutong letting in the customer's origin (IM_ALLOWED_ORIGINS), and the customer."""
+    port = free_port()
+    hutong = LiveServer(env={"IM_ALLOWED_ORIGINS": f"http://127.0.0.1:{port}"}).start()
+    site = CustomerSite(hutong_ws=proxy_server(hutong.url).removesuffix("/tim"), port=port)
+    try:
+        site.start()
+        yield hutong, site
+    finally:
+        site.stop()
+        hutong.stop()
+
+
+def tim_page(
+    browser: Browser, hutong: LiveServer, site: CustomerSite, user_id: str
+) -> tuple[Page, list[str]]:
+    """The customer's page, logged in as ``user_id`` through Hutong; its console lines."""
+    page = browser.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.goto(f"{site.url}/")
+    config: dict[str, Any] = {
+        "sdkappid": SDKAPPID,
+        "proxyServer": proxy_server(hutong.url),
+        "userID": user_id,
+        "userSig": make_sig(user_id),
+    }
+    assert page.evaluate(LOGIN, config) == 0
+    return page, console
+
+
+def until(page: Page, expression: str, timeout: float = 10) -> None:
+    """Poll ``expression`` on the page (``wait_for_function`` evaluates a string, which
+    the page's CSP forbids; ``evaluate`` goes through the debugger protocol)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true in {timeout} s: {expression}"
+        time.sleep(0.05)
+
+
+@pytest.mark.once  # the server side is the Node tests' and the frame tests', in both passes
+def test_the_sdk_in_a_browser_worker_sends_and_receives(sites, cast, browser):
+    hutong, site = sites
+    alice, alice_console = tim_page(browser, hutong, site, "alice")
+    bob, _ = tim_page(browser, hutong, site, "bob")
+    # The browser's path: the SDK's socket runs in its blob: Worker.
+    assert any("isWorkerEnabled:true" in line for line in alice_console), alice_console[:20]
+
+    sent = alice.evaluate(SEND, {"to": "bob", "text": "from a worker"})
+    assert sent["code"] == 0
+    until(bob, "window.received.length === 1")
+    assert bob.evaluate("window.received") == [
+        {"ID": sent["ID"], "from": "alice", "text": "from a worker"}
+    ]
+    until(bob, "window.unread === 1")
+    answer = bob.evaluate(SEND, {"to": "alice", "text": "and back"})
+    assert answer["code"] == 0
+    until(alice, "window.received.length === 1")
+    assert alice.evaluate("window.received[0].text") == "and back"
+    assert (
+        bob.evaluate("tim.setMessageRead({ conversationID: 'C2Calice' }).then((r) => r.code)") == 0
+    )
+    until(bob, "window.unread === 0")
+    listed = bob.evaluate(
+        "tim.getConversationList()"
+        ".then((r) => r.data.conversationList.map((c) => c.conversationID))"
+    )
+    assert listed == ["C2Calice"]
