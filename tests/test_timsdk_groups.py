@@ -178,3 +178,22 @@ async def test_mixed_with_hutongs_own_sdk(live, cast):
     assert facts["kickedAtAlice"] == {"operatorID": "bob", "conversationID": "@TIM#SYSTEM"}
     assert facts["aliceGroups"] == []
     assert facts["unhandledRejections"] == []
+
+
+async def test_avchatroom_by_pushes(live, cast):
+    """An AVChatRoom: joined as TIM's SDK joins one (``HugeGroupFlag``), its messages
+    pushed both ways."""
+    facts = await run_scenario(
+        "avchatroom",
+        {
+            "sdkappid": SDKAPPID,
+            "proxyServer": proxy_server(live.url),
+            "sigs": {uid: make_sig(uid) for uid in ("alice", "bob")},
+        },
+    )
+    assert facts["created"] == {"code": 0, "type": "AVChatRoom"}
+    assert (facts["aliceJoin"], facts["bobJoin"]) == ("JoinedSuccess", "JoinedSuccess")
+    assert facts["toAlice"] == {"same": True, "from": "bob", "conversationID": "GROUPlive"}
+    assert facts["toBob"] == "alice"
+    assert facts["bobGroups"] == ["live"]
+    assert facts["unhandledRejections"] == []

@@ -13,7 +13,7 @@ from typing import Any
 
 from im import hooks, params
 from im.errors import GROUP_INVALID_PARAMS, IMError
-from im.models import Account, Conversation, Message
+from im.models import Account, Conversation, Group, Message
 from im.rest.commands.groups import (
     ADD_ALREADY,
     ADD_DONE,
@@ -262,7 +262,12 @@ def join_group(call: Call) -> dict[str, Any]:
     )
     if result.status == members.ALREADY_IN:
         raise IMError(ALREADY_MEMBER, "you are already a member of this group")
-    return {"JoinedStatus": result.status}
+    answer: dict[str, Any] = {"JoinedStatus": result.status}
+    if result.group is not None and result.group.group.type == Group.Type.AVCHATROOM:
+        # The SDK keeps a joined AVChatRoom apart (its messages, no history) only when
+        # told so; without a LongPollingKey it polls nothing and takes the pushes.
+        answer["HugeGroupFlag"] = 1
+    return answer
 
 
 @command(f"{SERVICE}.quit_group")
