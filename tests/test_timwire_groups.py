@@ -348,6 +348,10 @@ async def test_refusals_keep_tims_codes(cast):
     assert await code(alice, "modify_group_member_info", flag) == 10004
     member = await GroupMember.objects.aget(group__group_id=group_id, account__user_id="bob")
     assert member.message_remind_type == "AcceptAndNotify"
+    # bob's own, by setMessageRemindType: taken.
+    await ok(bob, "modify_group_member_info", {**flag, "MsgFlag": "AcceptNotNotify"})
+    member = await GroupMember.objects.aget(group__group_id=group_id, account__user_id="bob")
+    assert member.message_remind_type == "AcceptNotNotify"
     # Several changes in one request: all or nothing.
     both = {"GroupId": group_id, "Member_Account": "bob", "NameCard": "B", "Role": "Owner"}
     assert await code(alice, "modify_group_member_info", both) == 10004
