@@ -95,6 +95,11 @@ async def test_group_message_reaches_members_but_the_sending_socket(cast):
     (mine,) = events(await bob_two.push(), "GroupMsgArray")
     assert mine == item
     await assert_all_silent(bob, carol)
+    # onlineUserOnly (a typing indicator): pushed, flagged, never stored.
+    await ok(bob, "send_group_msg", group_text(group_id, "typing", 32, OnlineOnlyFlag=1))
+    (live,) = events(await alice.push(), "GroupMsgArray")
+    assert (live["OnlineOnlyFlag"], live["MsgRandom"]) == (1, 32)
+    assert not await Message.objects.filter(random=32).aexists()
     for sock in (alice, bob, bob_two, carol):
         await sock.close()
 
