@@ -364,6 +364,8 @@ async def test_refusals_keep_tims_codes(cast):
     assert member.name_card == ""
     # Malformed bodies.
     assert await code(alice, "group_msg_recall", {"GroupId": group_id, "MsgSeqList": [2]}) == 10004
+    many = {"GroupId": group_id, "MsgSeqList": [{"MsgSeq": n} for n in range(1, 22)]}
+    assert await code(alice, "group_msg_recall", many) == 10004
     at = group_text(group_id, "@", 4, GroupAtInfo=[{"GroupAtAllFlag": 0}])
     assert await code(alice, "send_group_msg", at) == 6017
     assert await code(

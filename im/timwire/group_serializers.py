@@ -48,7 +48,8 @@ def key_values(fields: list[dict[str, str]]) -> list[dict[str, str]]:
 
 def group_profile(view: GroupView, progress: GroupProgress | None) -> dict[str, Any]:
     """A ``GroupInfo`` entry of get_group_self_member_info and get_joined_group_list:
-    the profile, where the conversation stands, and the asker's own membership."""
+    the profile, and for a member its own membership and where the conversation stands
+    (``progress``; None for someone outside the group, to whom it is not shown)."""
     group = view.group
     last_seq = progress.last_seq if progress else 0
     info = {

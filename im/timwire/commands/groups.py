@@ -14,6 +14,7 @@ from typing import Any
 from im import hooks, params
 from im.errors import GROUP_INVALID_PARAMS, IMError
 from im.models import Account, Conversation, Group, Message
+from im.permissions import GROUP_PREFIX
 from im.rest.commands.groups import (
     ADD_ALREADY,
     ADD_DONE,
@@ -24,8 +25,8 @@ from im.rest.commands.groups import (
     member_info,
     user_id_list,
 )
-from im.results import GroupProgress, GroupView
-from im.selectors import group_conversation, group_progress, joined_groups
+from im.results import GroupView
+from im.selectors import group_progress, joined_groups
 from im.serializers import message_id, unix
 from im.services import conversations, groups, members, messages
 from im.services.mentions import AT_ALL
@@ -41,17 +42,12 @@ ALREADY_MEMBER = 10013
 ADD_OVER_LIMIT = 4
 # group_msg_get's IsFinished: the page reaches the group's first message.
 HISTORY_FINISHED = 2
+# Messages one group_msg_recall names at the most (the REST API's bound too).
+MAX_RECALLS = 20
 
 
 def _group_id(body: dict[str, Any]) -> str:
     return params.get_str(body, "GroupId")
-
-
-def _progress(view: GroupView) -> GroupProgress | None:
-    conversation = group_conversation(view.group)
-    if conversation is None:
-        return None
-    return GroupProgress(conversation.last_seq, conversation.last_message_at, 0)
 
 
 @command(f"{SERVICE}.create_group", asking=(hooks.GROUP_BEFORE_CREATE,))
@@ -71,13 +67,14 @@ def _each_group(call: Call, find: Callable[..., GroupView]) -> dict[str, Any]:
     """``GroupInfo``: each group of ``GroupIdList`` as ``find`` lets the asker see it, or
     that group's own ErrorCode (TIM answers per group)."""
     infos = []
+    progress = group_progress(call.account)  # of the asker's groups, for its SelfInfo
     for group_id in _group_id_list(call.body):
         try:
             view = find(account=call.account, group_id=group_id)
         except IMError as error:
             infos.append({"GroupId": group_id, "ErrorCode": error.code, "ErrorInfo": error.message})
             continue
-        infos.append(group_profile(view, _progress(view) if view.member else None))
+        infos.append(group_profile(view, progress.get(view.group.pk) if view.member else None))
     return {"GroupInfo": infos}
 
 
@@ -141,7 +138,8 @@ def send_group_message(call: Call) -> dict[str, Any]:
         random=params.get_int(body, "Random"),
         client_time=params.get_int(body, "MsgClientTime", default=0),
         client_seq=params.get_int(body, "ClientSeq", default=0),
-        priority=params.get_str(body, "MsgPriority", default=Message.Priority.NORMAL) or "Normal",
+        # The SDK sends "" for a message made without a priority.
+        priority=params.get_str(body, "MsgPriority", default="") or Message.Priority.NORMAL,
         cloud_custom_data=params.get_str(body, "CloudCustomData", default=""),
     )
     message = messages.check_send_message(
@@ -163,7 +161,7 @@ def get_group_history(call: Call) -> dict[str, Any]:
     count = params.get_int(body, "ReqMsgNumber", default=conversations.MAX_PAGE)
     page = conversations.check_get_message_list(
         account=call.account,
-        conversation_id="GROUP" + _group_id(body),
+        conversation_id=GROUP_PREFIX + _group_id(body),
         up_to_seq=params.get_int(body, "ReqMsgSeq", default=0),
         count=max(1, min(count, conversations.MAX_PAGE)),
     )
@@ -180,7 +178,7 @@ def set_group_read(call: Call) -> dict[str, Any]:
     newest the SDK holds); the account's other connections follow."""
     conversations.check_set_message_read(
         account=call.account,
-        conversation_id="GROUP" + _group_id(call.body),
+        conversation_id=GROUP_PREFIX + _group_id(call.body),
         origin_channel=call.channel,
     )
     return {}
@@ -198,6 +196,8 @@ def revoke_group_message(call: Call) -> dict[str, Any]:
         or not all(isinstance(e, dict) for e in entries)
     ):
         raise IMError(GROUP_INVALID_PARAMS, 'MsgSeqList is an array of {"MsgSeq": N}')
+    if len(entries) > MAX_RECALLS:
+        raise IMError(GROUP_INVALID_PARAMS, f"at most {MAX_RECALLS} messages in one recall")
     results = []
     for entry in entries:
         seq = params.get_int(entry, "MsgSeq")
@@ -207,7 +207,7 @@ def revoke_group_message(call: Call) -> dict[str, Any]:
             )
             messages.check_revoke_message(
                 account=call.account,
-                conversation_id="GROUP" + group_id,
+                conversation_id=GROUP_PREFIX + group_id,
                 message_id=message_id(message),
                 origin_channel=call.channel,
             )
