@@ -5,6 +5,8 @@ the same conversation."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from im.models import App, Message
@@ -131,3 +133,27 @@ async def test_kicked_by_a_login_on_another_process(two_servers, cast):
     )
     assert facts["kickedType"] == "multipleAccount"
     assert facts["secondStillWorks"] == 0
+
+
+async def test_sdks_log_in_again_by_a2_after_the_server_restarts(transactional_db, cast):
+    """A new process verifies the tickets the old one issued: the SDKs' re-login sends
+    only a2 and tinyid."""
+    servers = [LiveServer().start()]
+
+    async def restart(step: str) -> None:
+        assert step == "restart"
+        port = servers[-1].port
+        servers[-1].stop()
+        servers.append(await asyncio.to_thread(LiveServer(port=port).start))
+
+    try:
+        facts = await run_scenario("restart", config(servers[0], "alice", "bob"), on_step=restart)
+    finally:
+        for server in servers:
+            server.stop()
+    assert facts["reconnected"] is True
+    assert facts["sentAfter"] == 0
+    assert facts["receivedAfter"]["text"] == "after"
+    assert facts["receivedAfter"]["ID"] == facts["receivedAfter"]["sentID"]
+    assert facts["kicked"] is False
+    assert facts["unhandledRejections"] == []

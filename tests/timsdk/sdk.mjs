@@ -107,3 +107,19 @@ export async function run(scenario) {
     process.exit(1);
   }
 }
+
+/** Print `STEP <name>` and wait until the test has done it (a `done` line on stdin). */
+export function step(name) {
+  process.stdout.write(`STEP ${name}\n`);
+  return new Promise((resolve) => {
+    const onData = (chunk) => {
+      if (String(chunk).includes('done')) {
+        process.stdin.off('data', onData);
+        process.stdin.pause();
+        resolve();
+      }
+    };
+    process.stdin.resume();
+    process.stdin.on('data', onData);
+  });
+}
