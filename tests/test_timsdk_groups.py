@@ -103,6 +103,8 @@ async def test_groups(live, cast):
     assert pages["bobsID"] == hutong_id
     assert facts["carolUnreadAfterRead"] == 0
 
+    assert facts["profileTip"] == {"groupName": "Renamed", "notification": "Be nice"}
+    assert facts["bobsCopy"] == {"name": "Renamed", "notification": "Be nice"}
     assert facts["members"] == [
         {"userID": "alice", "role": "Owner"},
         {"userID": "carol", "role": "Member"},

@@ -105,6 +105,13 @@ run(async (config, record) => {
   await carol.tim.setMessageRead({ conversationID });
   record('carolUnreadAfterRead', (await conversation(carol, conversationID)).unreadCount);
 
+  // --- a profile change: a tip with what changed; the SDK's own copy follows ---
+  const profileTip = received(bob, tipOf(groupID, TYPES.GRP_TIP_GRP_PROFILE_UPDATED));
+  await alice.tim.updateGroupProfile({ groupID, name: 'Renamed', notification: 'Be nice' });
+  record('profileTip', (await profileTip).payload.newGroupProfile);
+  const bobsCopy = (await bob.tim.getGroupList()).data.groupList.find((g) => g.groupID === groupID);
+  record('bobsCopy', { name: bobsCopy.name, notification: bobsCopy.notification });
+
   // --- members ---
   const listed = (await alice.tim.getGroupMemberList({ groupID, count: 30, offset: 0 })).data;
   record('members', listed.memberList.map((m) => ({ userID: m.userID, role: m.role })));
