@@ -105,6 +105,7 @@ async def test_groups(live, cast):
 
     assert facts["profileTip"] == {"groupName": "Renamed", "notification": "Be nice"}
     assert facts["bobsCopy"] == {"name": "Renamed", "notification": "Be nice"}
+    assert facts["mention"] == ["alice"]
     assert facts["members"] == [
         {"userID": "alice", "role": "Owner"},
         {"userID": "carol", "role": "Member"},
@@ -128,11 +129,12 @@ async def test_groups(live, cast):
     assert facts["kickedSend"] == {"code": 10007}
 
     assert facts["quitTip"] == {"operatorID": "carol", "memberNum": 1}
-    # bob's join tip and message, then carol's quit tip: alice's own tips are not unread.
-    # Tencent's SDK takes one off for any recall in the conversation, even of one's own
-    # message (docs/tim-sdk.md, "Known differences"); Hutong counts what is not read.
-    assert facts["aliceUnreadBeforeRecall"] == 2
-    assert facts["aliceUnread"] == {"live": 2, "listed": 3}
+    # bob's join tip and two messages, then carol's quit tip: alice's own tips are not
+    # unread. Tencent's SDK takes one off for any recall in the conversation, even of
+    # one's own message (docs/tim-sdk.md, "Known differences"); Hutong counts what is
+    # not read.
+    assert facts["aliceUnreadBeforeRecall"] == 3
+    assert facts["aliceUnread"] == {"live": 3, "listed": 4}
     assert facts["lastTip"] == {
         "type": "TIMGroupTipElem",
         "operationType": 2,

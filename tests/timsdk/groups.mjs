@@ -112,6 +112,14 @@ run(async (config, record) => {
   const bobsCopy = (await bob.tim.getGroupList()).data.groupList.find((g) => g.groupID === groupID);
   record('bobsCopy', { name: bobsCopy.name, notification: bobsCopy.notification });
 
+  // --- an @mention: the message names alice ---
+  const mention = received(alice, (m) => m.to === groupID && m.payload.text === '@alice look');
+  await bob.tim.sendMessage(bob.tim.createTextAtMessage({
+    to: groupID, conversationType: TYPES.CONV_GROUP,
+    payload: { text: '@alice look', atUserList: ['alice'] },
+  }));
+  record('mention', (await mention).atUserList);
+
   // --- members ---
   const listed = (await alice.tim.getGroupMemberList({ groupID, count: 30, offset: 0 })).data;
   record('members', listed.memberList.map((m) => ({ userID: m.userID, role: m.role })));
