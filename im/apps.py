@@ -17,9 +17,12 @@ class ImConfig(AppConfig):
         from im.rest.callbacks import Codec
         from im.services import site
         from im.timwire import PROTOCOL as TIMWIRE
-        from im.timwire import pushes
+        from im.timwire import commands, pushes
 
         events.register_encoder(serializers.PROTOCOL, serializers.encode_event)
+        # TIM's pushes are registered by its modules (some beside their commands): load
+        # them all here, since any process (an admin action, a command) encodes events.
+        commands.load()
         events.register_encoder(TIMWIRE, pushes.encode_event)
         # Callback bodies are the REST adapter's format.
         hooks.register_codec(Codec())

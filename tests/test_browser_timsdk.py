@@ -14,11 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from django.contrib.auth.models import User
+from playwright.sync_api import Browser, Page, expect
 
 from bench.daphne import LoopbackProcess, free_port
+from im.models import App
+from im.services.site import ensure_site_app
+from tests.browser import PASSWORD
 from tests.conftest import SDKAPPID, make_sig
 from tests.live import LiveServer
+from tests.test_browser_messaging import bubbles, conversation, send, sign_in, start_chat
 from tests.timsdk_driver import proxy_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,8 +34,12 @@ LOGIN = """async ({ sdkappid, proxyServer, userID, userSig }) => {
   window.received = [];
   window.unread = null;
   tim.on(TIM.EVENT.MESSAGE_RECEIVED, (event) => {
+    // Text only: Hutong's chat page also sends typing notices (online-only custom
+    // messages, TUIKit's convention), which the SDK delivers as messages too.
     for (const m of event.data) {
-      window.received.push({ ID: m.ID, from: m.from, text: m.payload.text });
+      if (m.type === TIM.TYPES.MSG_TEXT) {
+        window.received.push({ ID: m.ID, from: m.from, text: m.payload.text });
+      }
     }
   });
   tim.on(TIM.EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, (event) => { window.unread = event.data; });
@@ -79,7 +88,12 @@ def sites(transactional_db) -> Iterator[tuple[LiveServer, CustomerSite]]:
 
 
 def tim_page(
-    browser: Browser, hutong: LiveServer, site: CustomerSite, user_id: str
+    browser: Browser,
+    hutong: LiveServer,
+    site: CustomerSite,
+    user_id: str,
+    *,
+    app: App | None = None,
 ) -> tuple[Page, list[str]]:
     """The customer's page, logged in as ``user_id`` through Hutong; its console lines."""
     page = browser.new_page()
@@ -87,10 +101,10 @@ def tim_page(
     page.on("console", lambda message: console.append(message.text))
     page.goto(f"{site.url}/")
     config: dict[str, Any] = {
-        "sdkappid": SDKAPPID,
+        "sdkappid": app.sdkappid if app else SDKAPPID,
         "proxyServer": proxy_server(hutong.url),
         "userID": user_id,
-        "userSig": make_sig(user_id),
+        "userSig": make_sig(user_id, app=app),
     }
     assert page.evaluate(LOGIN, config) == 0
     return page, console
@@ -133,3 +147,53 @@ def test_the_sdk_in_a_browser_worker_sends_and_receives(sites, cast, browser):
         ".then((r) => r.data.conversationList.map((c) => c.conversationID))"
     )
     assert listed == ["C2Calice"]
+
+
+@pytest.fixture
+def site_accounts(transactional_db) -> App:
+    """alice, bob and carol as the chat site's users (before the browser's event loop starts:
+    the ORM is synchronous); their app."""
+    for name in ("alice", "bob", "carol"):
+        User.objects.create_user(name, password=PASSWORD)
+    return ensure_site_app()
+
+
+@pytest.mark.once  # as above
+def test_tencents_sdk_and_hutongs_chat_page_talk_both_ways(sites, site_accounts, browser):
+    """alice on a customer's page with Tencent's SDK, bob on Hutong's own chat page (its
+    tim.js): the same conversation, the same unread counts on both sides."""
+    hutong, site = sites
+    app = site_accounts
+    bob = sign_in(browser, hutong, "bob")
+    start_chat(bob, "carol")  # bob is busy elsewhere: alice's message stays unread
+    alice, _ = tim_page(browser, hutong, site, "alice", app=app)
+
+    sent = alice.evaluate(SEND, {"to": "bob", "text": "hello from Tencent's SDK"})
+    assert sent["code"] == 0
+    from_alice = conversation(bob, "C2Calice")
+    expect(from_alice.locator("[data-testid=unread]")).to_have_text("1")
+    from_alice.click()
+    expect(bubbles(bob)).to_have_text(["hello from Tencent's SDK"])
+    expect(from_alice.locator("[data-testid=unread]")).to_have_count(0)
+    # bob's page read it: alice's SDK hears the receipt.
+    until(
+        alice,
+        "tim.getMessageList({conversationID: 'C2Cbob'})"
+        ".then((r) => r.data.messageList[0].isPeerRead)",
+    )
+
+    send(bob, "hello, Tencent")
+    until(alice, "window.received.length === 1")
+    received = alice.evaluate("window.received[0]")
+    assert (received["from"], received["text"]) == ("bob", "hello, Tencent")
+    until(alice, "window.unread === 1")
+    assert (
+        alice.evaluate("tim.setMessageRead({ conversationID: 'C2Cbob' }).then((r) => r.code)") == 0
+    )
+    until(alice, "window.unread === 0")
+    # Both sides list the one conversation, as the server has it.
+    assert alice.evaluate(
+        "tim.getConversationList()"
+        ".then((r) => r.data.conversationList.map((c) => [c.conversationID, c.unreadCount]))"
+    ) == [["C2Cbob", 0]]
+    expect(bubbles(bob)).to_have_text(["hello from Tencent's SDK", "hello, Tencent"])

@@ -35,12 +35,11 @@ from im.services.instances import InstanceKickedOut
 from im.services.tickets import issue_ticket
 from im.sessions import IMSession
 from im.timwire import PROTOCOL, codec
-from im.timwire.commands import COMMANDS, Call, load, refuse, unsupported
+from im.timwire.commands import COMMANDS, Call, refuse, unsupported
 from im.timwire.pushes import KICK_TYPES
 
 logger = logging.getLogger(__name__)
 
-load()
 
 CLOSE_KICKED_OUT = 4001
 CLOSE_IDLE = 4408
@@ -219,8 +218,8 @@ class TIMConsumer(AsyncWebsocketConsumer):
         """Log this connection in by the request's A2 ticket. The SDK sends its re-login
         so, and, on a new socket, resends what was pending before it: each request
         names its session by the ticket, so whichever comes first resumes it."""
-        tiny = head.get("tinyid")
-        if not isinstance(tiny, str | int) or not str(tiny).isdigit() or len(str(tiny)) > 19:
+        tiny = str(head.get("tinyid", ""))
+        if not (tiny.isascii() and tiny.isdigit() and len(tiny) <= 19):
             raise IMError(USERSIG_MALFORMED, "tinyid must be the login's TinyId")
         ticket = _str(head.get("a2"), "a2")
         opened = await self.session.resume(

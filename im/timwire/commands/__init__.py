@@ -14,9 +14,11 @@ To add one::
         view = groups.check_create_group(owner=call.account, ...)
         return {"GroupId": view.group.group_id}
 
-and import its module in ``load()`` below. ``anonymous=True`` answers it before login
-too (``call.account`` is then None); ``asking=(hooks.X,)`` names the app's
-before-callbacks it may wait for, as ``im.ops.ASKING`` does.
+and import its module in ``load()`` below (``ImConfig.ready`` calls it in every process,
+so pushes registered beside a command module are loaded everywhere too).
+``anonymous=True`` answers it before login too (``call.account`` is then None);
+``asking=(hooks.X,)`` names the app's before-callbacks it may wait for, as
+``im.ops.ASKING`` does.
 
 Servcmds no module registers are answered by ``UNSUPPORTED`` (documented per command in
 docs/tim-sdk.md): an empty success where the SDK asks on its own and an empty answer is
