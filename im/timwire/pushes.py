@@ -197,8 +197,3 @@ def kicked_out(event: Event, viewer_id: int | None) -> Push | None:
         {"EventArray": [{"Event": EVENT_C2C_NOTIFY, "C2cNotifyMsgArray": [notify]}]},
         servcmd=FORCE_OFFLINE,
     )
-
-
-# The group pushes register themselves here, in every process that encodes events (an
-# admin action or a command sends them too, not only the consumer's).
-from im.timwire import group_pushes  # noqa: E402, F401

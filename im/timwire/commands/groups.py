@@ -30,6 +30,7 @@ from im.selectors import group_progress, joined_groups
 from im.serializers import message_id, unix
 from im.services import conversations, groups, members, messages
 from im.services.mentions import AT_ALL
+from im.timwire import group_pushes  # noqa: F401 (registers the group pushes beside)
 from im.timwire.commands import Call, command
 from im.timwire.commands.c2c import _element
 from im.timwire.group_serializers import group_message_item, group_profile
