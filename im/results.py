@@ -7,6 +7,7 @@ result looks on its wire (``im/serializers.py`` for the Hutong protocol).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from im.models import Account, Group, GroupMember, Message, Participant
 
@@ -170,3 +171,13 @@ class Blacklist:
 
     owner_id: int
     user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    """Where a member stands in a group's conversation: its newest sequence and time
+    (``last_message_at`` None before any message) and the member's read mark."""
+
+    last_seq: int
+    last_message_at: datetime | None
+    read_seq: int

@@ -43,7 +43,7 @@ from im.models import (
     Message,
     Participant,
 )
-from im.results import AtInfo
+from im.results import AtInfo, GroupProgress
 
 M = TypeVar("M")
 
@@ -640,3 +640,16 @@ def peer_read_time(conversation: Conversation, account: Account) -> int:
         .first()
     )
     return int(sent.timestamp()) if sent else 0
+
+
+def group_progress(account: Account) -> dict[int, GroupProgress]:
+    """``GroupProgress`` of each group ``account`` is in, by group pk, in one query."""
+    rows = Participant.objects.filter(
+        account=account, conversation__kind=Conversation.Kind.GROUP
+    ).values_list(
+        "conversation__group_id",
+        "conversation__last_seq",
+        "conversation__last_message_at",
+        "read_seq",
+    )
+    return {group: GroupProgress(*rest) for group, *rest in rows}

@@ -13,7 +13,13 @@ from im.errors import (
 )
 from im.events import Event, send_event_on_commit
 from im.models import Account, Conversation, GroupMember, Message, Participant
-from im.permissions import C2C_PREFIX, ConversationRef, access_conversation, history_floor
+from im.permissions import (
+    C2C_PREFIX,
+    GROUP_PREFIX,
+    ConversationRef,
+    access_conversation,
+    history_floor,
+)
 from im.results import (
     ConversationDeleted,
     ConversationView,
@@ -27,6 +33,7 @@ from im.selectors import (
     accounts_by_user_id,
     c2c_message_by_key,
     conversation_list,
+    message_at_seq,
     message_seq,
     messages_before,
     messages_changed_after,
@@ -50,9 +57,18 @@ C2C_REMIND_TYPES = (
 
 
 def check_get_message_list(
-    *, account: Account, conversation_id: str, next_req_message_id: str = "", count: int = MAX_PAGE
+    *,
+    account: Account,
+    conversation_id: str,
+    next_req_message_id: str = "",
+    count: int = MAX_PAGE,
+    up_to_seq: int = 0,
 ) -> HistoryPage:
-    """A page of history, oldest first, ending before ``next_req_message_id`` (TIM's paging)."""
+    """A page of history, oldest first, ending before ``next_req_message_id`` (TIM's paging),
+    or, with ``up_to_seq`` instead, with the message numbered so (TIM's socket pages a
+    group's history by sequence)."""
+    if up_to_seq < 0:
+        raise IMError(INVALID_PARAMS, "the sequence to page from must not be negative")
     if not 1 <= count <= MAX_PAGE:
         raise IMError(INVALID_PARAMS, f"count must be 1-{MAX_PAGE}")
     if next_req_message_id:
@@ -63,6 +79,8 @@ def check_get_message_list(
     before_seq = None
     if next_req_message_id:
         before_seq = message_seq(ref.conversation, next_req_message_id)
+    elif up_to_seq:
+        before_seq = up_to_seq + 1
     page = messages_before(
         ref.conversation,
         before_seq=before_seq,
@@ -332,3 +350,13 @@ def get_peer_read_times(*, account: Account, user_ids: list[str]) -> list[int]:
         ref = access_conversation(account, C2C_PREFIX + user_id)
         times.append(peer_read_time(ref.conversation, account) if ref.conversation else 0)
     return times
+
+
+def find_group_message(*, account: Account, group_id: str, seq: int) -> Message:
+    """The message numbered ``seq`` in a group ``account`` is a member of (TIM's socket
+    names a group's messages by sequence). 10030 if there is none."""
+    ref = access_conversation(account, GROUP_PREFIX + group_id)
+    found = message_at_seq(ref.conversation, seq) if ref.conversation is not None else None
+    if found is None:
+        raise IMError(MESSAGE_NOT_FOUND, f"no message {seq} in this group")
+    return found

@@ -8,8 +8,9 @@ payload key that picks the SDK's handler (``C2cMsgArray``, ``C2cNotifyMsgArray``
 ``im_open_status.stat_forceoffline``.
 
 To add one: a function ``(event, viewer_id) -> Push | None`` registered with
-``@push(EVENT_NAME)``, or, for an event whose payload is a ``Message``, with
-``@push(EVENT_NAME, kind=Conversation.Kind.GROUP)`` for that kind of conversation only.
+``@push(EVENT_NAME)``, or, for an event whose payload is a ``Message`` or a
+``Participant``, with ``@push(EVENT_NAME, kind=Conversation.Kind.GROUP)`` for that kind
+of conversation only (taking precedence over the one without a kind).
 None means the SDK has nothing to hear of it (the frame is empty and not written).
 """
 
@@ -71,7 +72,7 @@ def push(name: str, *, kind: str | None = None) -> Callable[[Builder], Builder]:
 
 def _builder(event: Event) -> Builder | None:
     payload = event.payload
-    if isinstance(payload, Message):
+    if isinstance(payload, Message | Participant):
         found = PUSHES.get(f"{event.name}:{payload.conversation.kind}")
         if found is not None:
             return found

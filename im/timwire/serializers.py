@@ -17,6 +17,7 @@ from im import media
 from im.models import Account, Conversation, Message, Participant
 from im.rest.elements import payload_to_content
 from im.serializers import avatar_url, message_for_show, shown_payload
+from im.services.payloads import GROUP_TIP
 
 # TIM's profile tags for the standard fields the SDK asks for.
 NICK = "Tag_Profile_IM_Nick"
@@ -140,14 +141,22 @@ def session_item(participant: Participant) -> dict[str, Any] | None:
                 "MsgRandom": message.random,
                 "LastC2CMsgFromAccount": message.sender.user_id,
                 "MsgShow": message_for_show(message),
-                "LastMsg": {
-                    "MsgBody": msg_body(message),
-                    "CloudCustomData": message.cloud_custom_data,
-                },
+                "LastMsg": _last_message(message),
                 "LastMsgFlags": revoked_flag if message.is_revoked else 0,
             }
         )
     return item
+
+
+def _last_message(message: Message) -> dict[str, Any]:
+    """``LastMsg`` of a conversation: its body, or a group tip as the SDK reads one there
+    (``Event`` 4 and the tip's own keys, which camel-casing a payload would mangle)."""
+    if message.type == GROUP_TIP:
+        # A cycle otherwise: the group serialiser builds on this module.
+        from im.timwire.group_serializers import last_tip
+
+        return last_tip(message)
+    return {"MsgBody": msg_body(message), "CloudCustomData": message.cloud_custom_data}
 
 
 def profile_item(account: Account, tags: list[str] | None = None) -> dict[str, Any]:

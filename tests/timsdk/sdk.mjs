@@ -43,8 +43,9 @@ export function loadTIM() {
 
 /** One user's SDK: created against `proxyServer`, its events kept in order. */
 export class User {
-  constructor(userID, { SDKAppID, proxyServer, userSig, devMode = false }) {
-    this.TIM = loadTIM();
+  /** `TIM`: another SDK with TIM's API to drive the same way (Hutong's own tim.js). */
+  constructor(userID, { SDKAppID, proxyServer, userSig, devMode = false, TIM = loadTIM() }) {
+    this.TIM = TIM;
     this.userID = userID;
     this.userSig = userSig;
     this.tim = this.TIM.create({ SDKAppID, proxyServer, devMode });

@@ -3,6 +3,7 @@ administrator (``im.permissions.access_manager``: an owner's rights in every gro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,7 +45,7 @@ def _group_id(body: dict[str, Any]) -> str:
     return params.get_str(body, "GroupId")
 
 
-def _fields(body: dict[str, Any], name: str) -> list[dict[str, str]]:
+def key_value_fields(body: dict[str, Any], name: str) -> list[dict[str, str]]:
     """TIM's ``[{"Key", "Value"}]`` custom data as Hutong's ``[{key, value}]``."""
     value = body.get(name, [])
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
@@ -52,7 +53,7 @@ def _fields(body: dict[str, Any], name: str) -> list[dict[str, str]]:
     return [{"key": item.get("Key"), "value": item.get("Value", "")} for item in value]
 
 
-def _user_id_list(body: dict[str, Any], name: str, key: str | None = None) -> list[str]:
+def user_id_list(body: dict[str, Any], name: str, key: str | None = None) -> list[str]:
     """An array of userIDs, or of ``{key: userID}`` objects."""
     entries = items(body, name, most=MAX_MEMBERS_PER_CALL, code=GROUP_INVALID)
     if key is not None:
@@ -111,6 +112,12 @@ def create_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     owner_id = params.get_str(body, "Owner_Account", default="")
     # TIM makes a group with no owner then; a Hutong group has one: the administrator.
     owner = _account(caller, owner_id) if owner_id else caller.admin
+    return {"GroupId": create_from_body(body, owner=owner).group.group_id}
+
+
+def create_from_body(body: dict[str, Any], *, owner: Account) -> GroupView:
+    """create_group's fields (TIM's keys, shared by the socket's command) through
+    ``groups.check_create_group``, ``owner`` owning the group."""
     group_type = params.get_str(body, "Type")
     member_list = body.get("MemberList", [])
     if not isinstance(member_list, list) or not all(isinstance(m, dict) for m in member_list):
@@ -119,11 +126,11 @@ def create_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         (
             params.get_str(m, "Member_Account"),
             params.get_str(m, "Role", default=GroupMember.Role.MEMBER),
-            _fields(m, "AppMemberDefinedData"),
+            key_value_fields(m, "AppMemberDefinedData"),
         )
         for m in member_list
     ]
-    view = groups.check_create_group(
+    return groups.check_create_group(
         owner=owner,
         name=params.get_str(body, "Name"),
         group_type=TYPE_ALIASES.get(group_type, group_type),
@@ -134,9 +141,8 @@ def create_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         avatar=params.get_str(body, "FaceUrl", default=""),
         join_option=params.get_str(body, "ApplyJoinOption", default="FreeAccess"),
         max_member_num=params.get_int(body, "MaxMemberCount", default=0),
-        custom_fields=_fields(body, "AppDefinedData"),
+        custom_fields=key_value_fields(body, "AppDefinedData"),
     )
-    return {"GroupId": view.group.group_id}
 
 
 @command(SERVICE, "destroy_group", invalid_code=GROUP_INVALID)
@@ -171,8 +177,9 @@ BASE_INFO = {
 }
 
 
-@command(SERVICE, "modify_group_base_info", invalid_code=GROUP_INVALID)
-def modify_group_base_info(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+def base_info_changes(body: dict[str, Any]) -> dict[str, object]:
+    """modify_group_base_info's fields (TIM's keys, shared by the socket's command) as
+    ``groups.check_update_group_profile``'s changes."""
     changes: dict[str, object] = {
         ours: params.get_str(body, theirs) for theirs, ours in BASE_INFO.items() if theirs in body
     }
@@ -182,7 +189,13 @@ def modify_group_base_info(caller: Caller, body: dict[str, Any]) -> dict[str, An
             raise IMError(GROUP_INVALID, "ShutUpAllMember is On or Off")
         changes["mute_all_members"] = mute_all == "On"
     if "AppDefinedData" in body:
-        changes["custom_fields"] = _fields(body, "AppDefinedData")
+        changes["custom_fields"] = key_value_fields(body, "AppDefinedData")
+    return changes
+
+
+@command(SERVICE, "modify_group_base_info", invalid_code=GROUP_INVALID)
+def modify_group_base_info(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    changes = base_info_changes(body)
     if "MaxMemberNum" in body:
         raise IMError(GROUP_INVALID, "MaxMemberNum is set when the group is created")
     groups.check_update_group_profile(
@@ -215,7 +228,7 @@ def get_appid_group_list(caller: Caller, body: dict[str, Any]) -> dict[str, Any]
 
 @command(SERVICE, "add_group_member", invalid_code=GROUP_INVALID)
 def add_group_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-    user_ids = _user_id_list(body, "MemberList", "Member_Account")
+    user_ids = user_id_list(body, "MemberList", "Member_Account")
     result = members.check_add_members(
         account=caller.admin, group_id=_group_id(body), user_ids=user_ids
     )
@@ -233,52 +246,47 @@ def delete_group_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     members.check_delete_members(
         account=caller.admin,
         group_id=_group_id(body),
-        user_ids=_user_id_list(body, "MemberToDel_Account"),
+        user_ids=user_id_list(body, "MemberToDel_Account"),
         reason=params.get_str(body, "Reason", default=""),
     )
     return {}
 
 
-@command(SERVICE, "modify_group_member_info", invalid_code=GROUP_INVALID)
-def modify_group_member_info(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+def change_member(
+    body: dict[str, Any], *, account: Account, remind_account: Callable[[str], Account]
+) -> None:
+    """modify_group_member_info's fields (TIM's keys, shared by the socket's command),
+    each through its service acting as ``account``, all in one transaction: a refused
+    field leaves the others unchanged too. ``MsgFlag`` is the member's own setting:
+    it is changed as ``remind_account(userID)``, which may refuse."""
     group_id, user_id = _group_id(body), params.get_str(body, "Member_Account")
-    admin = caller.admin
     changes = {"Role", "MsgFlag", "NameCard", "AppMemberDefinedData", "ShutUpTime"} & set(body)
     if not changes:
         raise IMError(GROUP_INVALID, "nothing to change")
-    # One transaction: a refused field leaves the others unchanged too.
+    target = {"account": account, "group_id": group_id, "user_id": user_id}
     with transaction.atomic():
         if "Role" in body:
-            members.check_set_role(
-                account=admin, group_id=group_id, user_id=user_id, role=params.get_str(body, "Role")
-            )
+            members.check_set_role(**target, role=params.get_str(body, "Role"))
         if "ShutUpTime" in body:
-            members.check_set_mute_time(
-                account=admin,
-                group_id=group_id,
-                user_id=user_id,
-                mute_time=params.get_int(body, "ShutUpTime"),
-            )
+            members.check_set_mute_time(**target, mute_time=params.get_int(body, "ShutUpTime"))
         if "NameCard" in body:
-            members.check_set_name_card(
-                account=admin,
-                group_id=group_id,
-                user_id=user_id,
-                name_card=params.get_str(body, "NameCard"),
-            )
+            members.check_set_name_card(**target, name_card=params.get_str(body, "NameCard"))
         if "AppMemberDefinedData" in body:
-            members.check_set_member_fields(
-                account=admin,
-                group_id=group_id,
-                user_id=user_id,
-                fields=_fields(body, "AppMemberDefinedData"),
-            )
-        if "MsgFlag" in body:  # the member's own setting
+            fields = key_value_fields(body, "AppMemberDefinedData")
+            members.check_set_member_fields(**target, fields=fields)
+        if "MsgFlag" in body:
             members.check_set_remind_type(
-                account=_account(caller, user_id),
+                account=remind_account(user_id),
                 group_id=group_id,
                 remind_type=params.get_str(body, "MsgFlag"),
             )
+
+
+@command(SERVICE, "modify_group_member_info", invalid_code=GROUP_INVALID)
+def modify_group_member_info(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    change_member(
+        body, account=caller.admin, remind_account=lambda user_id: _account(caller, user_id)
+    )
     return {}
 
 
@@ -287,7 +295,7 @@ def forbid_send_msg(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     group_id = _group_id(body)
     seconds = params.get_int(body, "ShutUpTime")
     with transaction.atomic():
-        for user_id in dict.fromkeys(_user_id_list(body, "Members_Account")):
+        for user_id in dict.fromkeys(user_id_list(body, "Members_Account")):
             members.check_set_mute_time(
                 account=caller.admin, group_id=group_id, user_id=user_id, mute_time=seconds
             )
@@ -374,7 +382,7 @@ def send_group_msg(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 def send_group_system_notification(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     receivers = None
     if "ToMembers_Account" in body:
-        receivers = _user_id_list(body, "ToMembers_Account")
+        receivers = user_id_list(body, "ToMembers_Account")
     notices.check_send_custom_notice(
         account=caller.admin,
         group_id=_group_id(body),

@@ -100,4 +100,4 @@ def refuse(answer: Unsupported, servcmd: str) -> IMError:
 
 def load() -> None:
     """Import every command module (each registers its commands)."""
-    from im.timwire.commands import c2c, config, conversations, profiles  # noqa: F401
+    from im.timwire.commands import c2c, config, conversations, groups, profiles  # noqa: F401

@@ -24,10 +24,6 @@ UNSUPPORTED: dict[str, Unsupported] = {
     "openim.get_c2c_peer_mute_notifications": Unsupported(
         body={"MuteNotificationsList": [], "UpdateSeq": 0}
     ),
-    # Groups: empty until the group commands are registered (they take precedence).
-    "group_open_http_svc.get_joined_group_list": Unsupported(
-        body={"TotalCount": 0, "GroupIdList": []}
-    ),
     "million_group_open_http_svc.get_joined_group_list": Unsupported(
         code=COMMUNITY_UNAVAILABLE, info="community groups are not available in Hutong"
     ),
