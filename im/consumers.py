@@ -89,7 +89,7 @@ class IMConsumer(AsyncWebsocketConsumer):
     async def write(self, frame: str | bytes) -> None:
         await self.send(text_data=frame)
 
-    async def close_kicked_out(self) -> None:
+    async def close_kicked_out(self, reason: str) -> None:
         await self.close(code=CLOSE_KICKED_OUT)
 
     async def im_kick(self, event: dict) -> None:

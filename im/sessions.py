@@ -56,8 +56,9 @@ class Connection(Protocol):
     async def write(self, frame: str | bytes) -> None:
         """Send one encoded frame to the client."""
 
-    async def close_kicked_out(self) -> None:
-        """Close the connection the protocol's way after a kick (already told and ended)."""
+    async def close_kicked_out(self, reason: str) -> None:
+        """End the connection the protocol's way after a kick for ``reason`` (the client
+        already told, the session ended)."""
 
 
 # The threads of ``IMSession.call_apart``: few, since what runs there is CPU-bound (on
@@ -189,7 +190,7 @@ class IMSession:
             return
         await self._tell_kicked(reason, viewer_id=account.pk)
         await self.end()
-        await self.connection.close_kicked_out()
+        await self.connection.close_kicked_out(reason)
 
     async def _tell_kicked(self, reason: str, *, viewer_id: int | None) -> None:
         event = Event(KICKED_OUT, Kick(reason))

@@ -103,8 +103,16 @@ class TIMConsumer(AsyncWebsocketConsumer):
         else:
             await self.send(text_data=data)
 
-    async def close_kicked_out(self) -> None:
+    async def close_kicked_out(self, reason: str) -> None:
         self.ticket = ""
+        if reason in KICK_TYPES:
+            # Told by a push, the SDK logs out over this socket (wslogout) and only once
+            # that is answered reports KICKED_OUT; then it keeps the socket for its next
+            # login. Closed now, its logout would wait for a reconnect instead, and the
+            # kick be reported late or not at all.
+            return
+        # A kick with no push (the UserSig expired): the SDK learns of it when its
+        # re-login by A2 is refused.
         await self.close(code=CLOSE_KICKED_OUT)
 
     async def im_kick(self, event: dict) -> None:
