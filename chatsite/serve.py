@@ -56,6 +56,10 @@ class HutongRequest(WebRequest):
             and length > HANDOFF_MIN_LENGTH
             and worker.takes(self.channel._command, self.channel._path)
             and isinstance(self.channel.transport, tcp.Server)  # a plain socket, not TLS
+            # Twisted answers "100 Continue" after this: the worker's answer must not
+            # overtake it on the socket, so such a request (curl's, never a browser's)
+            # stays here.
+            and not self.requestHeaders.hasHeader(b"expect")
         ):
             # Read nothing more; what this read brought past the head is kept for the
             # worker, and the connection goes to it on the next turn.

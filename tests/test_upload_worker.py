@@ -139,3 +139,31 @@ async def test_with_the_worker_gone_uploads_are_taken_by_the_server(cast, live):
         assert await put_over_http(url, data, made["upload"]["headers"]) == 204
         await sent_intact(live, alice, made, data, n)
     await alice.close()
+
+
+async def test_a_put_expecting_100_continue_gets_it_first(cast, live):
+    # curl's way for a large body: the head, then the body once "100 Continue" comes.
+    # Twisted sends that interim answer, so the server keeps such an upload.
+    alice = await net_online(live.ws_url, "alice")
+    data = secrets.token_bytes(MIB)
+    made = await announce(alice, data)
+    parts = urlsplit(urljoin(http_origin(live.ws_url), made["upload"]["url"]))
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    head = [
+        f"PUT {parts.path}?{parts.query} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        f"Content-Length: {len(data)}",
+        "Expect: 100-continue",
+        *(f"{k}: {v}" for k, v in made["upload"]["headers"].items()),
+    ]
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+    await writer.drain()
+    interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    assert interim.startswith(b"HTTP/1.1 100 ")
+    writer.write(data)
+    await writer.drain()
+    final = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
+    assert final.startswith(b"HTTP/1.1 204 ")
+    writer.close()
+    await sent_intact(live, alice, made, data, 1)
+    await alice.close()
