@@ -7,7 +7,9 @@ line per configuration: the share of samples at or under each latency, log scale
 and one figure of cost against load: daphne CPU per message at each C2C scenario's
 achieved rate (c2c-latency is one message in flight, c2c-throughput the offered load,
 the scale mode's points each process count), so a cost that grows with load shows as
-a rising line. ``python -m bench`` calls ``draw`` after every run.
+a rising line; and for a scale-mode run (``--config scale``) the cost per C2C message
+and per group delivery against the number of daphne processes. ``python -m bench``
+calls ``draw`` after every run.
 """
 
 from __future__ import annotations
@@ -84,7 +86,36 @@ def draw(results: list[dict[str, Any]], stem: Path) -> list[Path]:
         ax.set_title("C2C: cost per message against load")
         ax.legend(fontsize="small")
         written.append(_save(fig, stem, "cost"))
+    scale = _scale_points(results)
+    if scale:
+        fig, axes = plt.subplots(1, len(scale), figsize=(4 * len(scale), 3.6), squeeze=False)
+        for ax, (what, values) in zip(axes[0], sorted(scale.items()), strict=True):
+            values.sort()
+            ax.plot([v[0] for v in values], [v[1] for v in values], marker="o")
+            ax.set_xticks([v[0] for v in values])
+            ax.set_xlabel("daphne processes")
+            ax.set_ylabel(what)
+            ax.set_ylim(bottom=0)
+            ax.grid(True, alpha=0.3)
+        fig.suptitle("scale mode: cost against processes (one PostgreSQL, one Redis)")
+        written.append(_save(fig, stem, "processes"))
     return written
+
+
+def _scale_points(results: list[dict[str, Any]]) -> dict[str, list[tuple[int, float]]]:
+    """The scale mode's costs by process count: CPU per C2C message (c2c-throughput)
+    and per group delivery (group-fanout: per message ÷ members)."""
+    points: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for r in results:
+        if not r["config"].startswith("scale-") or r["cpu_ms_per_msg"] is None:
+            continue
+        processes = int(r["config"].removeprefix("scale-"))
+        if r["scenario"] == "c2c-throughput":
+            points["CPU per C2C message (ms)"].append((processes, r["cpu_ms_per_msg"]))
+        elif r["scenario"] == "group-fanout" and r["extra"].get("members"):
+            per_delivery = r["cpu_ms_per_msg"] * 1000 / int(r["extra"]["members"])
+            points["CPU per group delivery (µs)"].append((processes, per_delivery))
+    return points
 
 
 def _label(r: dict[str, Any]) -> str:
