@@ -203,8 +203,9 @@ async def test_an_acknowledged_message_survives_kill_9_of_the_server(servers):
             acked.append(answer["message"])
 
     sending = [asyncio.create_task(keep_sending(i, c)) for i, c in enumerate(clients)]
-    while len(acked) < 100:
-        await asyncio.sleep(0.01)
+    async with asyncio.timeout(60):
+        while len(acked) < 100:
+            await asyncio.sleep(0.01)
     one.kill()
     await asyncio.gather(*sending)
     assert len(acked) >= 100
