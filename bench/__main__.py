@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
 import os
 import shlex
 import signal
@@ -21,13 +22,13 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import harness
+from bench import harness, plots
 from bench.client import check_loopback
 from bench.harness import FULL, QUICK, Result, Sizes
 from bench.proc import machine, raise_open_files_limit
 from bench.profile import Sampler, summarize
 from bench.scenarios import SCENARIOS
-from bench.servers import CONFIGS, SubprocessSeeder, Target
+from bench.servers import CONFIGS, SCALE_PROCESSES, SubprocessSeeder, Target
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 # connections runs first, on fresh processes, so no memory freed by an earlier
@@ -45,7 +46,12 @@ RUN_ORDER = [
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--config", choices=["embedded", "deployed", "both"], default="both")
+    parser.add_argument(
+        "--config",
+        choices=["embedded", "deployed", "both", "scale", *(f"scale-{n}" for n in SCALE_PROCESSES)],
+        default="both",
+        help="both: embedded then deployed; scale: deployed with 1, 2 and 4 daphne processes",
+    )
     parser.add_argument("--scenario", action="append", choices=list(SCENARIOS), dest="scenarios")
     parser.add_argument("--quick", action="store_true", help="small sizes; well under a minute")
     parser.add_argument(
@@ -225,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
         path = RESULTS_DIR / f"{stamp}-{label}{'-quick' if args.quick else ''}.txt"
         path.write_text("\n".join(out.lines) + "\n")
         print(f"\nraw output: {path}")
+        if results:
+            # The samples too, so the figures can be drawn again (python -m bench.plots).
+            kept = path.with_suffix(".json")
+            kept.write_text(json.dumps(plots.result_dicts(results)))
+            for figure in plots.draw(plots.result_dicts(results), path.with_suffix("")):
+                print(f"figure: {figure}")
 
 
 def _run(
@@ -253,7 +265,10 @@ def _run(
         )
         results += asyncio.run(run_scenarios(target, names, sizes, check, out, sampler))
     else:
-        configs = ["embedded", "deployed"] if args.config == "both" else [args.config]
+        configs = {
+            "both": ["embedded", "deployed"],
+            "scale": [f"scale-{n}" for n in SCALE_PROCESSES],
+        }.get(args.config, [args.config])
         for config in configs:
             # The server may change between configurations of one run: say which one ran.
             out(f"## {config} (server revision {git_revision()})")

@@ -4,6 +4,8 @@
 - deployed: PostgreSQL database ``hutong_bench`` (created and dropped here), Redis under a
   unique channel prefix (its keys deleted after), two daphne processes, and moto's S3
   server as the media store (in memory, stopped after).
+- scale-1, scale-2, scale-4: deployed with that many daphne processes (``--config scale``
+  runs the three in turn).
 
 ``BENCH_PG_DB`` and ``BENCH_REDIS_URL`` name another database and Redis for the deployed
 configuration, so two benches on one machine do not drop each other's database.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -251,7 +254,7 @@ class MotoProcess(LoopbackProcess):
 
 
 @contextlib.contextmanager
-def deployed() -> Iterator[Target]:
+def deployed(processes: int = 2, config: str = "deployed") -> Iterator[Target]:
     var_dir = Path(tempfile.mkdtemp(prefix="hutong-bench-"))
     prefix = f"hutong-bench-{os.getpid()}-{secrets.token_hex(4)}"
     env = _base_env(var_dir)
@@ -268,7 +271,7 @@ def deployed() -> Iterator[Target]:
         store.create_bucket()
         env.update(store.s3_env())
         assert store.process is not None
-        with _servers("deployed", env, 2, var_dir, [store.process.pid]) as target:
+        with _servers(config, env, processes, var_dir, [store.process.pid]) as target:
             yield target
     finally:
         store.stop()
@@ -280,3 +283,9 @@ def deployed() -> Iterator[Target]:
 
 
 CONFIGS = {"embedded": embedded, "deployed": deployed}
+# The scale mode (``--config scale``): the deployed set-up with 1, 2 and 4 daphne
+# processes in turn, one PostgreSQL and one Redis. On this machine's two cores it
+# measures what more processes cost (per message, per delivery), not more capacity.
+SCALE_PROCESSES = (1, 2, 4)
+for _count in SCALE_PROCESSES:
+    CONFIGS[f"scale-{_count}"] = functools.partial(deployed, _count, f"scale-{_count}")

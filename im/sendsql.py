@@ -1,0 +1,168 @@
+"""The hot path's statements, written by hand: every send and login goes through them.
+
+Building and compiling a Django query costs more CPU than SQLite takes to run it and
+about as much as PostgreSQL's round trip (bench/README.md, issue 18: the ORM was over
+half of a C2C send's CPU). These few statements (a row by key, the C2C lock, the
+blacklist test, the message insert) are the hot path's; everything else stays in the
+ORM. Values go through the model fields' own ``get_db_prep_save``, so what
+is stored is what ``Model.save`` would store, and the two backends Hutong runs on
+(SQLite ≥ 3.35 and PostgreSQL, both with ``RETURNING`` and ``ON CONFLICT``) take the
+same text but where the comments say otherwise.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
+
+from im.models import Conversation, Message
+
+M = TypeVar("M", bound=Model)
+
+
+def _db() -> BaseDatabaseWrapper:
+    """This thread's connection, looked up once per statement: every attribute read
+    through ``django.db.connection`` is a lookup in asgiref's thread-critical local,
+    which the profile showed at 12% of a send's CPU when done per column."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+@cache
+def _reader(model: type[Model], vendor: str) -> tuple[str, list[tuple[int, list, Any]]]:
+    """The column list of ``model`` and, per column that needs them, the converters a
+    queryset applies to it on this backend (SQLite's dates and JSON, booleans...)."""
+    db = _db()
+    fields = model._meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(model._meta.db_table)
+        found = db.ops.get_db_converters(column) + column.get_db_converters(db)
+        if found:
+            converters.append((index, found, column))
+    return ", ".join(db.ops.quote_name(f.column) for f in fields), converters
+
+
+def select_one(model: type[M], where: str, params: list[Any], *, lock: bool = False) -> M | None:
+    """The one row of ``model`` matching ``where`` (SQL, ``%s`` placeholders), or None,
+    as a queryset would load it (the fields' converters applied); ``lock``: row-locked
+    until the transaction ends (PostgreSQL's ``FOR UPDATE``; SQLite's ``BEGIN
+    IMMEDIATE`` already holds the database's write lock)."""
+    db = _db()
+    columns, converters = _reader(model, db.vendor)
+    sql = f"SELECT {columns} FROM {model._meta.db_table} WHERE {where} LIMIT 1"
+    if lock and db.vendor == "postgresql":
+        sql += " FOR UPDATE"
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, found, column in converters:
+        value = values[index]
+        for converter in found:
+            value = converter(value, column, db)
+        values[index] = value
+    return model.from_db(db.alias, None, values)
+
+
+_MESSAGE_FIELDS = [
+    Message._meta.get_field(name)
+    for name in (
+        "conversation",
+        "seq",
+        "sender",
+        "type",
+        "payload",
+        "created_at",
+        "random",
+        "client_time",
+        "client_seq",
+        "priority",
+        "cloud_custom_data",
+        "is_revoked",
+        "revoked_by",
+        "change_seq",
+        "at_user_list",
+    )
+]
+# The conversation's last_message_at is the message's created_at, prepared alike.
+_CREATED_AT = [f.name for f in _MESSAGE_FIELDS].index("created_at")
+_INSERT_MESSAGE = (
+    f"INSERT INTO im_message ({', '.join(f.column for f in _MESSAGE_FIELDS)})"
+    f" VALUES ({', '.join(['%s'] * len(_MESSAGE_FIELDS))})"
+    # The client's key for a message (``message_unique_client_key``): a resend that
+    # meets the first one stores nothing and numbers nothing.
+    " ON CONFLICT (conversation_id, sender_id, random, client_time) DO NOTHING"
+)
+_COUNTERS = (
+    "UPDATE im_conversation SET last_seq = %s, change_seq = %s, last_message_at = %s,"
+    " last_message_id = {message} WHERE id = %s"
+)
+# A deleted conversation comes back with its next message.
+_UNHIDE = "UPDATE im_participant SET is_hidden = %s WHERE conversation_id = %s AND is_hidden"
+
+
+def lock_c2c(low_pk: int, high_pk: int) -> Conversation | None:
+    """The pair's conversation row, locked until the transaction ends, or None if the
+    pair has none yet."""
+    return select_one(
+        Conversation,
+        "kind = %s AND account_low_id = %s AND account_high_id = %s",
+        [Conversation.Kind.C2C, low_pk, high_pk],
+        lock=True,
+    )
+
+
+def is_blocked(owner_pk: int, blocked_pk: int) -> bool:
+    """Whether ``owner_pk``'s blacklist holds ``blocked_pk``."""
+    with _db().cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM im_blacklistentry WHERE owner_id = %s AND blocked_id = %s LIMIT 1",
+            [owner_pk, blocked_pk],
+        )
+        return cursor.fetchone() is not None
+
+
+def insert_numbered(message: Message) -> bool:
+    """Insert ``message`` (numbered, unsaved) and move its conversation's counters to it,
+    un-hiding the conversation for whoever deleted it; the caller holds the
+    conversation's lock. False, and nothing written, if the sender stored a message
+    with the same client key before (a resend): the caller reads that one.
+
+    PostgreSQL: one statement (the insert, the counters and the un-hiding as one
+    ``WITH``, so the counters move only if the row went in). SQLite, in-process, where
+    a statement costs no round trip: three."""
+    db = _db()
+    values = [f.get_db_prep_save(getattr(message, f.attname), db) for f in _MESSAGE_FIELDS]
+    conversation = message.conversation
+    counters = [message.seq, message.change_seq, values[_CREATED_AT]]
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            cursor.execute(
+                f"WITH m AS ({_INSERT_MESSAGE} RETURNING id),"
+                f" c AS ({_COUNTERS.format(message='(SELECT id FROM m)')}"
+                " AND EXISTS (SELECT 1 FROM m)),"
+                f" p AS ({_UNHIDE} AND EXISTS (SELECT 1 FROM m))"
+                " SELECT id FROM m",
+                [*values, *counters, conversation.pk, False, conversation.pk],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return False
+            message.pk = row[0]
+        else:
+            cursor.execute(_INSERT_MESSAGE + " RETURNING id", values)
+            row = cursor.fetchone()
+            if row is None:
+                return False
+            message.pk = row[0]
+            cursor.execute(_COUNTERS.format(message="%s"), [*counters, message.pk, conversation.pk])
+            cursor.execute(_UNHIDE, [False, conversation.pk])
+    message._state.adding = False
+    message._state.db = db.alias
+    return True
