@@ -307,6 +307,10 @@ IM_SITE_USERSIG_EXPIRE = int(os.environ.get("IM_SITE_USERSIG_EXPIRE", str(4 * 36
 IM_ALLOWED_ORIGINS = [
     o.strip() for o in os.environ.get("IM_ALLOWED_ORIGINS", "").split(",") if o.strip()
 ]
+# Where pages reach this server (https://im.example.com): the file system store's media
+# links are paths, which Tencent's tim-js-sdk cannot resolve, so TIM's frames carry
+# them absolute against this (docs/tim-sdk.md). Unset: as paths.
+IM_PUBLIC_URL = os.environ.get("IM_PUBLIC_URL", "").rstrip("/")
 # WebSocket logins from one network address: a second, and at once (0: no limit).
 IM_LOGIN_RATE = float(os.environ.get("IM_LOGIN_RATE", "20"))
 IM_LOGIN_BURST = int(os.environ.get("IM_LOGIN_BURST", "100"))

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -210,6 +211,24 @@ def download_url(key: str, content_type: str, *, download_name: str | None = Non
         {"k": key, "n": download_name, "t": content_type}, salt=DOWNLOAD_SALT, compress=True
     )
     return f"{reverse('im-media')}?t={token}"
+
+
+# An object key, as the end of an S3 link's path: ``<app>/<uuid>/<variant>``.
+KEY_IN_PATH = re.compile(r"(\d+/[0-9a-f]{32}/[a-z]+)$")
+
+
+def download_key(url: str) -> str | None:
+    """The object key a ``download_url`` link names, or None if ``url`` is not one (a
+    file system link's token is verified; an S3 link's key is its path's end)."""
+    parts = urlsplit(url)
+    if is_s3():
+        found = KEY_IN_PATH.search(unquote(parts.path))
+        return found.group(1) if found else None
+    token = parse_qs(parts.query).get("t", [""])[0]
+    try:
+        return download(token).key
+    except (signing.BadSignature, KeyError, TypeError):
+        return None
 
 
 @dataclass(frozen=True)

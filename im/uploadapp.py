@@ -7,10 +7,10 @@ thread every op's database work shares. Here the token and the upload's limits a
 checked as soon as the request's head is in, before any body message is read; then
 each body chunk goes to the stored file as it is received (``storage.receive_local``),
 refused the moment it passes what was announced, and a client that goes away or a
-failure leaves nothing stored. The answers are those of the Django view it replaced:
-204, 403 for a bad or expired link, 400 with the JSON error of ``check_receive_upload``
-or ``Receiving``, 404 with an S3 store (uploads go to the store itself), 405 for
-another method.
+failure leaves nothing stored. The answers: 200 (as an object store answers a PUT;
+Tencent's upload plugin takes no other), 403 for a bad or expired link, 400 with the
+JSON error of ``check_receive_upload`` or ``Receiving``, 404 with an S3 store (uploads
+go to the store itself), 405 for another method.
 
 Note: daphne (Twisted) receives a request's whole body before it starts the
 application, so under daphne a refused upload has already crossed the network; an ASGI
@@ -92,7 +92,8 @@ async def upload(scope: Scope, receive: Any, send: Any) -> None:
         return
     if received is None:  # the client went away: no one to answer
         return
-    await send({"type": "http.response.start", "status": 204, "headers": []})
+    # 200 as an object store answers a PUT: Tencent's upload plugin takes nothing else.
+    await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b""})
 
 

@@ -6,9 +6,11 @@ plain-socket path.)"""
 
 from __future__ import annotations
 
+import base64
 import os
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from im.services.site import ensure_site_app
 from tests.browser import PASSWORD
 from tests.conftest import SDKAPPID, make_sig
 from tests.live import LiveServer
+from tests.media import image_bytes
 from tests.test_browser_messaging import bubbles, conversation, send, sign_in, start_chat
 from tests.timsdk_driver import proxy_server
 
@@ -30,8 +33,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 LOGIN = """async ({ sdkappid, proxyServer, userID, userSig }) => {
   const tim = TIM.create({ SDKAppID: sdkappid, proxyServer });
+  tim.registerPlugin({ 'tim-upload-plugin': TIMUploadPlugin });
   window.tim = tim;
   window.received = [];
+  window.images = [];
   window.unread = null;
   tim.on(TIM.EVENT.MESSAGE_RECEIVED, (event) => {
     // Text only: Hutong's chat page also sends typing notices (online-only custom
@@ -39,6 +44,9 @@ LOGIN = """async ({ sdkappid, proxyServer, userID, userSig }) => {
     for (const m of event.data) {
       if (m.type === TIM.TYPES.MSG_TEXT) {
         window.received.push({ ID: m.ID, from: m.from, text: m.payload.text });
+      } else if (m.type === TIM.TYPES.MSG_IMAGE) {
+        const urls = m.payload.imageInfoArray.map((v) => v.url);
+        window.images.push({ ID: m.ID, from: m.from, urls });
       }
     }
   });
@@ -76,8 +84,12 @@ class CustomerSite(LoopbackProcess):
 @pytest.fixture
 def sites(transactional_db) -> Iterator[tuple[LiveServer, CustomerSite]]:
     """Hutong letting in the customer's origin (IM_ALLOWED_ORIGINS), and the customer."""
-    port = free_port()
-    hutong = LiveServer(env={"IM_ALLOWED_ORIGINS": f"http://127.0.0.1:{port}"}).start()
+    port, hutong_port = free_port(), free_port()
+    env = {
+        "IM_ALLOWED_ORIGINS": f"http://127.0.0.1:{port}",
+        "IM_PUBLIC_URL": f"http://127.0.0.1:{hutong_port}",
+    }
+    hutong = LiveServer(env=env, port=hutong_port).start()
     site = CustomerSite(hutong_ws=proxy_server(hutong.url).removesuffix("/tim"), port=port)
     try:
         site.start()
@@ -147,6 +159,49 @@ def test_the_sdk_in_a_browser_worker_sends_and_receives(sites, cast, browser):
         ".then((r) => r.data.conversationList.map((c) => c.conversationID))"
     )
     assert listed == ["C2Calice"]
+
+
+SEND_IMAGE = """async ({ to, png }) => {
+  const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
+  const file = new File([bytes], 'holiday.png', { type: 'image/png' });
+  const message = tim.createImageMessage({
+    to, conversationType: TIM.TYPES.CONV_C2C, payload: { file },
+  });
+  const result = await tim.sendMessage(message);
+  const original = result.data.message.payload.imageInfoArray[0];
+  return { code: result.code, ID: result.data.message.ID, width: original.width };
+}"""
+
+
+@pytest.mark.once  # the server side is the Node media test's, in both passes
+def test_an_image_from_a_browser_page_with_tencents_upload_plugin(sites, cast, browser):
+    """The plugin's PUT with the browser's XMLHttpRequest across origins (a CORS
+    preflight), the SDK's Image load of the upload under the page's CSP; the receiving
+    page gets links it can fetch."""
+    hutong, site = sites
+    alice, alice_console = tim_page(browser, hutong, site, "alice")
+    bob, _ = tim_page(browser, hutong, site, "bob")
+    picture = image_bytes("PNG", (640, 480))
+    sent = alice.evaluate(SEND_IMAGE, {"to": "bob", "png": base64.b64encode(picture).decode()})
+    assert sent["code"] == 0, alice_console[-20:]
+    assert sent["width"] == 640  # the SDK loaded the original from Hutong under the CSP
+    until(bob, "window.images.length === 1")
+    (got,) = bob.evaluate("window.images")
+    assert (got["ID"], got["from"]) == (sent["ID"], "alice")
+    # The receiving page shows each version (its CSP lets in Hutong's origin), and the
+    # original's link gives back the bytes alice put.
+    shown = bob.evaluate(
+        """(urls) => Promise.all(urls.map((url) => new Promise((resolve) => {
+          const img = new Image();
+          img.onload = () => resolve([img.naturalWidth, img.naturalHeight]);
+          img.onerror = () => resolve(null);
+          img.src = url;
+        })))""",
+        got["urls"],
+    )
+    assert shown == [[640, 480], [264, 198], [640, 480]]  # original, thumb, large (<= 720)
+    with urllib.request.urlopen(got["urls"][0]) as answer:
+        assert answer.read() == picture
 
 
 @pytest.fixture

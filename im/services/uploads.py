@@ -104,6 +104,10 @@ MAX_FILE_NAME = 255
 CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$")
 # How long an announced upload may stay without a message before imcleanuploads removes it.
 UNSENT_GRACE = timedelta(hours=24)
+# The size of an upload whose client did not say it (Tencent's SDK asks for its upload
+# link before it tells the file's size): any up to the kind's limit may be put, and the
+# upload takes the size of what was put when it is finished.
+UNANNOUNCED = 0
 
 
 def check_file_name(name: str) -> str:
@@ -127,10 +131,11 @@ def _content_type(value: str) -> str:
 
 
 def check_create_upload(
-    *, account: Account, kind: str, file_name: str, size: int, content_type: str
+    *, account: Account, kind: str, file_name: str, size: int | None, content_type: str
 ) -> tuple[Upload, storage.UploadTarget]:
     """Announce a file the client is about to put; an entry point. Returns the upload
-    and where to put it, valid for ``IM_UPLOAD_URL_EXPIRE`` seconds."""
+    and where to put it, valid for ``IM_UPLOAD_URL_EXPIRE`` seconds. ``size`` None: not
+    told (``UNANNOUNCED``), checked against the kind's limit once put."""
     if kind not in LIMITS:
         raise IMError(INVALID_PARAMS, f"kind must be one of {sorted(LIMITS)}")
     limit = LIMITS[kind]
@@ -138,10 +143,10 @@ def check_create_upload(
     content_type = _content_type(content_type)
     if limit.content_types is not None and content_type not in limit.content_types:
         raise IMError(limit.bad_type, f"a {kind} cannot be of type {content_type}")
-    if size <= 0:
-        raise IMError(FILE_EMPTY, "the file is empty")
-    if size > limit.max_bytes:
-        raise IMError(limit.too_large, f"a {kind} may be at most {limit.max_bytes // MB} MB")
+    if size is None:
+        size = UNANNOUNCED
+    else:
+        _check_size(limit, kind, size)
     expires_in = settings.IM_UPLOAD_URL_EXPIRE
     upload = Upload.objects.create(
         uuid=secrets.token_hex(16),
@@ -157,27 +162,37 @@ def check_create_upload(
     return upload, storage.upload_target(key, content_type, expires_in)
 
 
-def check_finish_upload(*, account: Account, uuid: str) -> Upload:
+def _check_size(limit: Limit, kind: str, size: int) -> None:
+    if size <= 0:
+        raise IMError(FILE_EMPTY, "the file is empty")
+    if size > limit.max_bytes:
+        raise IMError(limit.too_large, f"a {kind} may be at most {limit.max_bytes // MB} MB")
+
+
+def check_finish_upload(*, account: Account, uuid: str, file_name: str | None = None) -> Upload:
     """Check the object the client put for ``uuid`` and make the upload sendable; an
     entry point. A refused object is removed with its upload; finishing twice returns
-    the finished upload."""
+    the finished upload. ``file_name``: the name to show, for a client that tells it
+    only now (Tencent's SDK announces a name of its own making)."""
     upload = _own(account, uuid)
     if upload.is_ready:
         return upload
+    name = check_file_name(file_name) if file_name is not None else upload.file_name
     try:
-        info = _checked_object(upload)
+        size, info = _checked_object(upload)
     except IMError:
         storage.delete(*_keys(upload))
         upload.delete()
         raise
     if upload.kind == Kind.AVATAR:  # only the square is ever shown
         storage.delete(storage.object_key(upload.app_id, upload.uuid))
-    upload.is_ready, upload.info = True, info
-    upload.save(update_fields=["is_ready", "info"])
+    upload.is_ready, upload.info, upload.size, upload.file_name = True, info, size, name
+    upload.save(update_fields=["is_ready", "info", "size", "file_name"])
     return upload
 
 
-def _checked_object(upload: Upload) -> dict:
+def _checked_object(upload: Upload) -> tuple[int, dict]:
+    """The stored object's size and what it is."""
     limit = LIMITS[upload.kind]
     key = storage.object_key(upload.app_id, upload.uuid)
     stored = storage.stat(key)
@@ -185,9 +200,11 @@ def _checked_object(upload: Upload) -> dict:
         raise IMError(limit.failed, "nothing was uploaded for this file")
     if stored.modified > upload.expires_at:
         raise IMError(limit.failed, "the file was put after its upload link expired")
-    if stored.size != upload.size:
+    if upload.size == UNANNOUNCED:
+        _check_size(limit, upload.kind, stored.size)
+    elif stored.size != upload.size:
         raise IMError(limit.failed, f"{stored.size} bytes were put, {upload.size} were announced")
-    return _checked(upload, key)
+    return stored.size, _checked(upload, key)
 
 
 @dataclass(frozen=True)
@@ -220,9 +237,31 @@ def check_receive_upload(*, key: str, length: str | None) -> Receiving:
     limit = LIMITS[upload.kind]
     if length is None or not length.isdigit():
         raise IMError(INVALID_PARAMS, "the upload needs its Content-Length")
-    if int(length) > upload.size:
+    if upload.size == UNANNOUNCED:
+        if int(length) > limit.max_bytes:
+            most = limit.max_bytes // MB
+            raise IMError(limit.too_large, f"a {upload.kind} may be at most {most} MB")
+    elif int(length) > upload.size:
         raise IMError(limit.too_large, f"{length} bytes sent, {upload.size} were announced")
     return Receiving(key=key, length=int(length), too_large=limit.too_large, failed=limit.failed)
+
+
+def original_link(upload: Upload) -> str:
+    """A link to the object as put, for its owner's client to show before it sends it
+    (a file's saved under its name). Links in messages come from ``im.media``."""
+    name = upload.file_name if upload.kind == Kind.FILE else None
+    key = storage.object_key(upload.app_id, upload.uuid)
+    return storage.download_url(key, upload.content_type, download_name=name)
+
+
+def uuid_of_link(url: str) -> str | None:
+    """The upload a link of this store names (an ``original_link`` a client sends back
+    as its message's URL), or None if it names none."""
+    key = storage.download_key(url)
+    if key is None:
+        return None
+    _, uuid, variant = key.split("/")
+    return uuid if variant == "original" else None
 
 
 def _own(account: Account, uuid: str) -> Upload:

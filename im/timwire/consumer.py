@@ -37,6 +37,7 @@ from im.sessions import IMSession
 from im.timwire import PROTOCOL, codec
 from im.timwire.commands import COMMANDS, Call, refuse, unsupported
 from im.timwire.pushes import KICK_TYPES
+from im.usersig import verify_usersig
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class TIMConsumer(AsyncWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         self.instance_id = (query.get("instanceid") or [""])[0][:MAX_INSTANCE_ID]
         self.sdkappid = (query.get("sdkappid") or [""])[0]
+        self.origin = _origin(self.scope)
         self.session = IMSession(self)
         self.ticket = ""
         self._last_frame = time.monotonic()
@@ -164,13 +166,22 @@ class TIMConsumer(AsyncWebsocketConsumer):
             if answer.code:
                 raise refuse(answer, servcmd or "an empty servcmd")
             return dict(answer.body)
-        if not found.anonymous:
+        if found.by_usersig:
+            self._check_signed_in_by_usersig(request)
+        elif not found.anonymous:
             if account is None and request.head.get("a2"):
                 account = await self._resume(request.head)
             self._check_signed_in(request)
         call = Call(
-            account=account, body=request.body, channel=self.channel_name, head=request.head
+            account=account,
+            body=request.body,
+            channel=self.channel_name,
+            head=request.head,
+            origin=self.origin,
         )
+        first = found.first(call) if found.first is not None else None
+        if first is not None:
+            await self.session.call_apart(first, call)
         if account is not None and found.asks_back_end(account.app):
             return await self.session.call_waiting(found.handler, call)
         return await self.session.call(found.handler, call)
@@ -184,6 +195,27 @@ class TIMConsumer(AsyncWebsocketConsumer):
             raise IMError(NOT_LOGGED_IN, "the request carries no a2 ticket")
         if a2 != self.ticket:
             raise IMError(NOT_LOGGED_IN, "the a2 ticket is not this connection's session")
+
+    def _check_signed_in_by_usersig(self, request: codec.Request) -> None:
+        """A request the SDK names its session by ``identifier`` + ``usersig`` (its COS
+        requests: no a2): the sig must be the logged-in account's, live, made with the
+        app's key as it is now."""
+        account = self.session.account
+        if account is None:
+            raise IMError(NOT_LOGGED_IN, f"log in before {request.servcmd}")
+        head = request.head
+        if head.get("identifier") != account.user_id:
+            raise IMError(NOT_LOGGED_IN, "identifier is not this connection's account")
+        user_sig = head.get("usersig")
+        if not isinstance(user_sig, str) or not user_sig:
+            raise IMError(USERSIG_EMPTY, f"{request.servcmd} names its session by usersig")
+        app = account.app
+        verify_usersig(
+            user_sig,
+            sdkappid=app.sdkappid,
+            secret_key=app.secret_key,
+            user_id=account.user_id,
+        )
 
     # --- the session's commands ---
 
@@ -254,6 +286,17 @@ class TIMConsumer(AsyncWebsocketConsumer):
         await self.session.end(logout=True)
         self.ticket = ""
         return {}
+
+
+def _origin(scope: dict[str, Any]) -> str:
+    """The server's origin as the client reached it: the handshake's Host, and https
+    behind TLS (daphne's ``--proxy-headers`` makes a proxy's ``wss`` the scope's)."""
+    headers = dict(scope.get("headers") or [])
+    host = headers.get(b"host", b"").decode("latin-1")
+    if not host:
+        server = scope.get("server") or ("localhost", None)
+        host = f"{server[0]}:{server[1]}" if server[1] else str(server[0])
+    return f"{'https' if scope.get('scheme') == 'wss' else 'http'}://{host}"
 
 
 def _str(value: object, name: str) -> str:

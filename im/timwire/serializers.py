@@ -12,6 +12,9 @@ without one (the REST API's).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin
+
+from django.conf import settings
 
 from im import media
 from im.models import Account, Conversation, Message, Participant
@@ -56,17 +59,48 @@ def c2c_receiver(message: Message) -> Account:
     return conversation.account_low
 
 
+# The links of an uploaded media payload as shown (``media.with_links``).
+LINKS = (
+    "fileUrl",
+    "url",
+    "remoteAudioUrl",
+    "videoUrl",
+    "remoteVideoUrl",
+    "thumbUrl",
+    "snapshotUrl",
+)
+
+
 def msg_body(message: Message) -> list[dict[str, Any]]:
     """``MsgBody``: the one element a Hutong message holds; none once recalled. An
     uploaded file's element is Hutong's payload with fresh links (the web SDK's own
-    field names, which the SDK keeps as they come)."""
+    field names, which the SDK keeps as they come; a file's link also as ``url``, the
+    one its file element reads), absolute (``IM_PUBLIC_URL``)."""
     if message.is_revoked:
         return []
     if message.type in media.MEDIA_TYPES and not media.is_external(message.type, message.payload):
-        content = shown_payload(message)
+        content = _absolute_links(shown_payload(message))
+        if message.type == media.FILE and "fileUrl" in content:
+            content["url"] = content["fileUrl"]
     else:
         content = payload_to_content(message)
     return [{"MsgType": message.type, "MsgContent": content}]
+
+
+def _absolute_links(content: dict[str, Any]) -> dict[str, Any]:
+    """The file system store's links are paths: the SDK would take one for a host-less
+    https URL. An S3 store's, already absolute, stay as they are."""
+    base = settings.IM_PUBLIC_URL + "/"
+
+    def absolute(links: dict[str, Any]) -> dict[str, Any]:
+        return {
+            k: urljoin(base, v) if k in LINKS or k == "imageUrl" else v for k, v in links.items()
+        }
+
+    content = absolute(content)
+    if "imageInfoArray" in content:
+        content["imageInfoArray"] = [absolute(v) for v in content["imageInfoArray"]]
+    return content
 
 
 def c2c_item(message: Message, *, sync: bool = False) -> dict[str, Any]:

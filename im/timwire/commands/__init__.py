@@ -18,7 +18,12 @@ and import its module in ``load()`` below (``ImConfig.ready`` calls it in every 
 so pushes registered beside a command module are loaded everywhere too).
 ``anonymous=True`` answers it before login too (``call.account`` is then None);
 ``asking=(hooks.X,)`` names the app's before-callbacks it may wait for, as
-``im.ops.ASKING`` does.
+``im.ops.ASKING`` does; ``first=pick`` names long, CPU-bound work some of its requests
+need before it (an image's upload decoded by Pillow): ``pick(call)`` returns a handler
+to run in a thread of its own first (``IMSession.call_apart``, as ``im.ops.APART``), or
+None when the request needs none; ``by_usersig=True``: the SDK names the session by
+its UserSig (``identifier`` + ``usersig``, as it does for TIM's COS services), not by
+its ``a2`` ticket.
 
 Servcmds no module registers are answered by ``UNSUPPORTED`` (documented per command in
 docs/tim-sdk.md): an empty success where the SDK asks on its own and an empty answer is
@@ -46,9 +51,14 @@ class Call:
     body: Body
     channel: str  # the connection's channel: the ``origin_channel`` of services
     head: Body = field(default_factory=dict)
+    # The server as this connection reached it (``https://host``): links a reply hands
+    # out must be absolute, the SDK's page being on another site.
+    origin: str = ""
 
 
 Handler = Callable[[Call], Body]
+# Picks the work a request needs done apart before its command (None: none).
+FirstPick = Callable[[Call], Handler | None]
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,8 @@ class Command:
     handler: Handler
     anonymous: bool = False
     asking: tuple[str, ...] = ()  # the app's before-callbacks it may wait for
+    first: FirstPick | None = None
+    by_usersig: bool = False
 
     def asks_back_end(self, app: App) -> bool:
         wanted = app.callback_commands if app.callback_url else ()
@@ -66,12 +78,19 @@ COMMANDS: dict[str, Command] = {}
 
 
 def command(
-    servcmd: str, *, anonymous: bool = False, asking: tuple[str, ...] = ()
+    servcmd: str,
+    *,
+    anonymous: bool = False,
+    asking: tuple[str, ...] = (),
+    first: FirstPick | None = None,
+    by_usersig: bool = False,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if servcmd in COMMANDS:
             raise ValueError(f"{servcmd} is registered twice")
-        COMMANDS[servcmd] = Command(handler, anonymous=anonymous, asking=asking)
+        COMMANDS[servcmd] = Command(
+            handler, anonymous=anonymous, asking=asking, first=first, by_usersig=by_usersig
+        )
         return handler
 
     return register
@@ -100,4 +119,11 @@ def refuse(answer: Unsupported, servcmd: str) -> IMError:
 
 def load() -> None:
     """Import every command module (each registers its commands)."""
-    from im.timwire.commands import c2c, config, conversations, groups, profiles  # noqa: F401
+    from im.timwire.commands import (  # noqa: F401
+        c2c,
+        config,
+        conversations,
+        groups,
+        profiles,
+        uploads,
+    )

@@ -11,6 +11,7 @@ from im.rest.elements import element_to_payload
 from im.serializers import message_id
 from im.services import conversations, messages
 from im.timwire.commands import Call, command
+from im.timwire.commands.uploads import MEDIA_ELEMENTS, finishing, media_element
 from im.timwire.serializers import c2c_item, wire_seq
 
 C2C = Conversation.Kind.C2C
@@ -21,18 +22,26 @@ SYNC_DONE = 2
 
 
 def _element(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The one element of ``MsgBody`` (a Hutong message holds one): text, custom or
-    face. Images, files, voice and video go through TIM's upload services, which
-    Hutong does not offer over this protocol (docs/tim-sdk.md)."""
+    """The one element of ``MsgBody`` (a Hutong message holds one): text, custom, face,
+    or an image or a file uploaded through ``im_cos_msg.pre_sig`` (``commands.uploads``,
+    whose ``finishing`` has finished its upload). Voice and video are not taken from
+    Tencent's SDK (docs/tim-sdk.md)."""
     elements = body.get("MsgBody")
     if not isinstance(elements, list) or not elements:
         raise IMError(INVALID_PARAMS, "MsgBody must be a non-empty array of elements")
     if len(elements) > 1:
         raise IMError(INVALID_PARAMS, "MsgBody holds one element: Hutong stores one per message")
-    return element_to_payload(elements[0])
+    element = elements[0]
+    if isinstance(element, dict) and element.get("MsgType") in MEDIA_ELEMENTS:
+        content = element.get("MsgContent")
+        if not isinstance(content, dict):
+            raise IMError(INVALID_PARAMS, "MsgContent must be an object")
+        payload, _ = media_element(element["MsgType"], content)
+        return element["MsgType"], payload
+    return element_to_payload(element)
 
 
-@command("openim.sendmsg", asking=(hooks.C2C_BEFORE_SEND,))
+@command("openim.sendmsg", asking=(hooks.C2C_BEFORE_SEND,), first=finishing)
 def send_message(call: Call) -> dict[str, Any]:
     body = call.body
     msg_type, payload = _element(body)

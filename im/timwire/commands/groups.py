@@ -33,6 +33,7 @@ from im.services.mentions import AT_ALL
 from im.timwire import group_pushes  # noqa: F401 (registers the group pushes beside)
 from im.timwire.commands import Call, command
 from im.timwire.commands.c2c import _element
+from im.timwire.commands.uploads import finishing
 from im.timwire.group_serializers import group_message_item, group_profile
 
 SERVICE = "group_open_http_svc"
@@ -128,7 +129,7 @@ def _at_user_list(body: dict[str, Any]) -> list[str] | None:
     ]
 
 
-@command(f"{SERVICE}.send_group_msg", asking=(hooks.GROUP_BEFORE_SEND,))
+@command(f"{SERVICE}.send_group_msg", asking=(hooks.GROUP_BEFORE_SEND,), first=finishing)
 def send_group_message(call: Call) -> dict[str, Any]:
     body = call.body
     msg_type, payload = _element(body)
