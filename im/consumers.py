@@ -41,6 +41,20 @@ CLOSE_IDLE = 4408
 OpHandler = Callable[["IMConsumer", dict], Awaitable[dict]]
 
 
+async def close_when_idle(consumer: Any) -> None:
+    """A client that sent nothing (not even a heartbeat) for IM_IDLE_TIMEOUT is gone:
+    its session ends and the socket closes. ``consumer`` is a protocol's consumer that
+    stamps ``_last_frame`` (time.monotonic()) on every frame it receives."""
+    timeout = settings.IM_IDLE_TIMEOUT
+    while True:
+        silent = time.monotonic() - consumer._last_frame
+        if silent >= timeout:
+            await consumer.session.end()
+            await consumer.close(code=CLOSE_IDLE)
+            return
+        await asyncio.sleep(timeout - silent)
+
+
 class IMConsumer(AsyncWebsocketConsumer):
     protocol = serializers.PROTOCOL
 
@@ -61,7 +75,7 @@ class IMConsumer(AsyncWebsocketConsumer):
         self._last_frame = time.monotonic()
         await self.accept()
         self._login_timer = asyncio.create_task(self._close_unless_logged_in())
-        self._watchdog = asyncio.create_task(self._close_when_idle())
+        self._watchdog = asyncio.create_task(close_when_idle(self))
 
     async def disconnect(self, code: int) -> None:
         self._login_timer.cancel()
@@ -72,17 +86,6 @@ class IMConsumer(AsyncWebsocketConsumer):
         await asyncio.sleep(settings.IM_LOGIN_TIMEOUT)
         if self.session.account is None:
             await self.close(code=CLOSE_LOGIN_TIMEOUT)
-
-    async def _close_when_idle(self) -> None:
-        """A client that sent nothing (not even a heartbeat) for IM_IDLE_TIMEOUT is gone."""
-        timeout = settings.IM_IDLE_TIMEOUT
-        while True:
-            silent = time.monotonic() - self._last_frame
-            if silent >= timeout:
-                await self.session.end()
-                await self.close(code=CLOSE_IDLE)
-                return
-            await asyncio.sleep(timeout - silent)
 
     # --- what the session needs of its connection (``im.sessions.Connection``) ---
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from django.conf import settings
@@ -54,6 +57,19 @@ class LiveServer(DaphneProcess):
     def start(self, timeout: float = 30) -> LiveServer:
         super().start(timeout)
         return self
+
+
+@contextlib.asynccontextmanager
+async def sharing_redis(count: int = 2) -> AsyncIterator[list[LiveServer]]:
+    """``count`` daphne processes on the test database and the machine's Redis, as a
+    deployment runs them (in the first pass too), started at once; stopped after."""
+    servers = [LiveServer(env={"REDIS_URL": redis_url()}) for _ in range(count)]
+    try:
+        await asyncio.gather(*(asyncio.to_thread(s.start) for s in servers))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
 
 
 async def net_online(url: str, user_id: str) -> Conn:

@@ -14,7 +14,7 @@ from bench.client import Conn, ErrorAnswer, Pushes, text_message
 from bench.daphne import free_port
 from im.models import App, Instance, Message
 from tests.conftest import SDKAPPID, make_sig
-from tests.live import LiveServer, net_online, redis_url
+from tests.live import LiveServer, net_online, sharing_redis
 from tests.test_ws_groups import created_notice
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,13 +22,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 async def servers(cast) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
-    pair = [LiveServer(env={"REDIS_URL": redis_url()}) for _ in range(2)]
-    try:
-        await asyncio.gather(*(asyncio.to_thread(s.start) for s in pair))
-        yield pair[0], pair[1]
-    finally:
-        for server in pair:
-            server.stop()
+    async with sharing_redis() as (one, two):
+        yield one, two
 
 
 async def set_limit(limit: int) -> None:

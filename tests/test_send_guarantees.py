@@ -20,7 +20,7 @@ import pytest
 from bench.client import Conn, text_message
 from im.models import Account, App, Message
 from tests.conftest import SDKAPPID
-from tests.live import LiveServer, net_online, redis_url
+from tests.live import LiveServer, net_online, sharing_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,13 +31,8 @@ CLIENT_TIME = 1764000000
 
 @pytest.fixture
 async def servers(cast) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
-    pair = [LiveServer(env={"REDIS_URL": redis_url()}) for _ in range(2)]
-    try:
-        await asyncio.gather(*(asyncio.to_thread(s.start) for s in pair))
-        yield pair[0], pair[1]
-    finally:
-        for server in pair:
-            server.stop()
+    async with sharing_redis() as (one, two):
+        yield one, two
 
 
 async def allow_instances(count: int) -> None:

@@ -6,12 +6,13 @@ the same conversation."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 
 from im.models import App, Message
 from tests.conftest import SDKAPPID, make_sig
-from tests.live import LiveServer, net_online, redis_url
+from tests.live import LiveServer, net_online, sharing_redis
 from tests.timsdk_driver import proxy_server, run_scenario
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -109,15 +110,10 @@ async def test_kicked_by_a_second_login_and_by_sig_expiry(live, cast):
 
 
 @pytest.fixture
-def two_servers(transactional_db):
-    """Two daphne processes sharing the database and Redis, as a deployment runs them
-    (tests/test_multiprocess.py's way: the first pass's too, on the machine's Redis)."""
-    pair = [LiveServer(env={"REDIS_URL": redis_url()}).start() for _ in range(2)]
-    try:
+async def two_servers(transactional_db) -> AsyncIterator[list[LiveServer]]:
+    """Two daphne processes sharing the database and Redis, as a deployment runs them."""
+    async with sharing_redis() as pair:
         yield pair
-    finally:
-        for server in pair:
-            server.stop()
 
 
 async def test_kicked_by_a_login_on_another_process(two_servers, cast):

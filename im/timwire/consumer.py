@@ -21,6 +21,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from im.consumers import CLOSE_KICKED_OUT, close_when_idle
 from im.errors import (
     ALREADY_LOGGED_IN,
     INTERNAL_ERROR,
@@ -42,8 +43,6 @@ from im.usersig import verify_usersig
 logger = logging.getLogger(__name__)
 
 
-CLOSE_KICKED_OUT = 4001
-CLOSE_IDLE = 4408
 # How often the SDK says hello while logged in (its default is 120 s); within the
 # idle timeout, so a logged-in SDK is never closed as silent.
 HELLO_INTERVAL = 30
@@ -77,21 +76,11 @@ class TIMConsumer(AsyncWebsocketConsumer):
         await self.accept()
         # No login deadline: the SDK opens its socket at TIM.create, long before it
         # logs in, and keeps it between logins; it says hello every 10 s meanwhile.
-        self._watchdog = asyncio.create_task(self._close_when_idle())
+        self._watchdog = asyncio.create_task(close_when_idle(self))
 
     async def disconnect(self, code: int) -> None:
         self._watchdog.cancel()
         await self.session.end()
-
-    async def _close_when_idle(self) -> None:
-        timeout = settings.IM_IDLE_TIMEOUT
-        while True:
-            silent = time.monotonic() - self._last_frame
-            if silent >= timeout:
-                await self.session.end()
-                await self.close(code=CLOSE_IDLE)
-                return
-            await asyncio.sleep(timeout - silent)
 
     # --- what the session needs of its connection (``im.sessions.Connection``) ---
 
