@@ -18,26 +18,16 @@ from django.conf import settings
 
 from im import media
 from im.models import Account, Conversation, Message, Participant
+from im.rest.commands.profiles import TAGS
 from im.rest.elements import payload_to_content
 from im.serializers import avatar_url, message_for_show, shown_payload
 from im.services.payloads import GROUP_TIP
 
-# TIM's profile tags for the standard fields the SDK asks for.
+# TIM's profile tags for the standard fields the SDK asks for (the REST API's table); the
+# avatar goes out as a link the page can load, not the stored value.
 NICK = "Tag_Profile_IM_Nick"
 AVATAR = "Tag_Profile_IM_Image"
-PROFILE_TAGS = {
-    NICK: "nick",
-    "Tag_Profile_IM_Gender": "gender",
-    "Tag_Profile_IM_BirthDay": "birthday",
-    "Tag_Profile_IM_Location": "location",
-    "Tag_Profile_IM_SelfSignature": "self_signature",
-    "Tag_Profile_IM_AllowType": "allow_type",
-    "Tag_Profile_IM_Language": "language",
-    "Tag_Profile_IM_MsgSettings": "message_settings",
-    "Tag_Profile_IM_AdminForbidType": "admin_forbid_type",
-    "Tag_Profile_IM_Level": "level",
-    "Tag_Profile_IM_Role": "role",
-}
+PROFILE_TAGS = {tag: column for tag, column in TAGS.items() if tag != AVATAR}
 # LastMsgFlags of a recent-contact item: the last C2C message was recalled.
 C2C_LAST_REVOKED = 8
 # MsgFlagBits of a message item: recalled.
