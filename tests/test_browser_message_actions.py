@@ -162,6 +162,24 @@ def test_forward_reaches_another_conversation(site_users, live, browser):
         page.context.close()
 
 
+def test_the_forward_dialog_keeps_the_focus_when_its_list_changes(site_users, live, browser):
+    # carol writes while alice's keyboard is on a target: the list refills (carol's
+    # conversation comes first) and the focus stays on the target alice was on.
+    alice, bob = chat_between(browser, live)
+    carol = signed_in(browser, live, "carol")
+    pick(alice, "hello from bob", "forward")
+    target = alice.locator("[data-testid=forward-target][data-conversation-id=C2Cbob]")
+    target.focus()
+    expect(target).to_be_focused()
+    start_chat(carol, "alice")
+    send(carol, "hi alice")
+    forward_to_carol = "[data-testid=forward-target][data-conversation-id=C2Ccarol]"
+    expect(alice.locator(forward_to_carol)).to_be_visible()
+    expect(target).to_be_focused()
+    for page in (alice, bob, carol):
+        page.context.close()
+
+
 def test_delete_for_me_removes_it_for_alice_only_and_after_reload(
     site_users, site_app, live, browser
 ):

@@ -407,7 +407,19 @@ export class MessageActions {
       none.textContent = gettext('No conversation matches.');
       items.push(none);
     }
-    this.#dialog.querySelector('[data-testid="forward-list"]').replaceChildren(...items);
+    const list = this.#dialog.querySelector('[data-testid="forward-list"]');
+    // A refill while a target has the focus (the list changed under the keyboard's
+    // user) gives it to the same conversation's new button, or to the filter if the
+    // conversation is gone, never to the page behind the modal dialog.
+    const focused = list.contains(document.activeElement)
+      ? document.activeElement.dataset.conversationId
+      : null;
+    list.replaceChildren(...items);
+    if (focused !== null) {
+      const same = [...list.querySelectorAll('[data-testid="forward-target"]')]
+        .find((button) => button.dataset.conversationId === focused);
+      (same ?? filter).focus();
+    }
   }
 
   #forward(conversationID) {
