@@ -21,7 +21,7 @@ import {
 import {MAX_TEXT_BYTES, fitHeight, sizeText, textSize} from './composer.js';
 import {fillMediaBubble, imageVersion, setUploadProgress, uploadStrip, clockText} from './mediaui.js';
 import {errorText, groupTypeText, remindText, roleText} from './pagetext.js';
-import {dayLabel, fullDateTime, listTime, startsNewDay, timeOfDay, untilNextDay} from './when.js';
+import {dayKey, dayLabel, fullDateTime, listTime, startsNewDay, timeOfDay, untilNextDay} from './when.js';
 import {ProfileUI, avatarElement} from './profileui.js';
 import {FindPeople} from './findpeople.js';
 import {VoiceRecorder} from './recorder.js';
@@ -627,7 +627,7 @@ function daySeparator(ms) {
   row.className = 'day-separator';
   row.dataset.testid = 'day-separator';
   const time = document.createElement('time');
-  time.dateTime = new Date(ms).toISOString().slice(0, 10);
+  time.dateTime = dayKey(ms);
   time.textContent = dayLabel(ms, serverNow(), LANG, i18n);
   row.append(time);
   return row;

@@ -9,10 +9,15 @@
  * JavaScript catalog as `i18n` ({gettext}).
  */
 
-/** The local calendar day of `ms`, as a key that compares equal within one day. */
+/**
+ * The local calendar day of `ms` as YYYY-MM-DD: equal within one day, and what a
+ * <time datetime> says of it (toISOString would give the UTC day, a day off for
+ * part of every day east or west of Greenwich).
+ */
 export function dayKey(ms) {
   const date = new Date(ms);
-  return `${date.getFullYear()}-${date.getMonth() + 1}-${date.getDate()}`;
+  const two = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}`;
 }
 
 /** The local day before `ms` (by the calendar, so a 23- or 25-hour day counts as one). */

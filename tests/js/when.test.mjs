@@ -22,6 +22,12 @@ test('a day is the local calendar day, from midnight to midnight', () => {
   assert.equal(startsNewDay(at('2026-12-05T23:59:00'), NOW), true);
 });
 
+test("a day is named by its local date, not UTC's, zero-padded as <time datetime> wants", () => {
+  // 00:30 in Shanghai is still the day before in UTC.
+  assert.equal(dayKey(at('2026-12-06T00:30:00')), '2026-12-06');
+  assert.equal(dayKey(at('2027-01-02T23:59:59')), '2027-01-02');
+});
+
 test('the page redraws its dates at the next local midnight', () => {
   assert.equal(untilNextDay(NOW), (14 * 60 + 30) * 60 * 1000);
   assert.equal(untilNextDay(at('2026-12-06T23:59:59')), 1000);
