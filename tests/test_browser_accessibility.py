@@ -435,6 +435,11 @@ def test_every_control_shown_is_reached_with_tab(site_users, live, browser, view
     start_chat(alice, "bob")
     send(alice, "hello https://example.com/")
     expect(alice.locator("[data-testid=message-row][data-status=success]")).to_have_count(1)
+    # The row gains its menu once the SDK lists the conversation, which may come after the
+    # send's acknowledgement: a walk before it would miss a control drawn after it.
+    expect(
+        alice.locator("[data-conversation-id=C2Cbob] [data-testid=conversation-menu-toggle]")
+    ).to_have_count(1)
     alice.fill("[data-testid=message-input]", "a draft")  # so Send is enabled
     panes = ["chat", "list"] if viewport is PHONE else ["both"]
     for pane in panes:
