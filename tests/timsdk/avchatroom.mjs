@@ -1,14 +1,11 @@
 // An AVChatRoom through Tencent's SDK (tests/test_timsdk_groups.py): alice creates it
 // and, as TIM has it, joins it like anyone; bob joins; they talk by pushes (the SDK
 // polls nothing: Hutong names no LongPollingKey).
-import { User, run } from './sdk.mjs';
+import { run, userOf } from './sdk.mjs';
 
 run(async (config, record) => {
-  const options = (userID) => ({
-    SDKAppID: config.sdkappid, proxyServer: config.proxyServer, userSig: config.sigs[userID],
-  });
-  const alice = new User('alice', options('alice'));
-  const bob = new User('bob', options('bob'));
+  const alice = userOf(config, 'alice');
+  const bob = userOf(config, 'bob');
   const { TYPES, EVENT } = alice.TIM;
   const say = (user, text) => user.tim.sendMessage(user.tim.createTextMessage({
     to: 'live', conversationType: TYPES.CONV_GROUP, payload: { text },

@@ -1,15 +1,11 @@
 // The C2C contract scenario (tests/test_timsdk_c2c.py): alice and bob on Tencent's SDK.
-import { User, run } from './sdk.mjs';
+import { run, userOf } from './sdk.mjs';
 
 const HISTORY = 18; // messages alice sends for the history pages (15 a page)
 
 run(async (config, record) => {
-  const options = (userID) => ({
-    SDKAppID: config.sdkappid, proxyServer: config.proxyServer, userSig: config.sigs[userID],
-    devMode: Boolean(config.devMode),
-  });
-  const alice = new User('alice', options('alice'));
-  const bob = new User('bob', options('bob'));
+  const alice = userOf(config, 'alice');
+  const bob = userOf(config, 'bob');
   const TIM = alice.TIM;
   const C2C = TIM.TYPES.CONV_C2C;
 
@@ -49,7 +45,7 @@ run(async (config, record) => {
     await alice.tim.sendMessage(message);
   }
   await bob.next(TIM.EVENT.MESSAGE_RECEIVED, (list) => list.some((m) => m.payload.text === `m${HISTORY}`));
-  const bob2 = new User('bob', options('bob'));
+  const bob2 = userOf(config, 'bob');
   await bob2.login();
   // C2C unread counts come with the unread sync (openim.getmsg), after SDK_READY.
   await bob2.next(TIM.EVENT.TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, (n) => n === HISTORY + 1);

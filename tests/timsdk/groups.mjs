@@ -3,14 +3,11 @@
 // joins, they talk; carol logs in later and pages the history; then a mute, a role
 // change, a kick, a quit, a recall and the dismissal of a second group. Each step
 // records what the SDK itself answered or emitted.
-import { User, run } from './sdk.mjs';
+import { run, userOf } from './sdk.mjs';
 
 run(async (config, record) => {
-  const options = (userID) => ({
-    SDKAppID: config.sdkappid, proxyServer: config.proxyServer, userSig: config.sigs[userID],
-  });
-  const alice = new User('alice', options('alice'));
-  const bob = new User('bob', options('bob'));
+  const alice = userOf(config, 'alice');
+  const bob = userOf(config, 'bob');
   const TIM = alice.TIM;
   const { EVENT, TYPES } = TIM;
 
@@ -85,7 +82,7 @@ run(async (config, record) => {
   record('bobUnreadAfterRead', (await conversation(bob, conversationID)).unreadCount);
 
   // --- carol logs in: the group is in her list with its unread count; she pages it ---
-  const carol = new User('carol', options('carol'));
+  const carol = userOf(config, 'carol');
   await carol.login();
   const carolList = (await carol.tim.getConversationList()).data.conversationList;
   const carolGroup = carolList.find((c) => c.conversationID === conversationID);
@@ -172,7 +169,7 @@ run(async (config, record) => {
   // --- the same unread count in alice's SDK and in a fresh login's conversation list,
   // whose last message, a tip, shows as one ---
   const aliceSees = await conversation(alice, conversationID);
-  const again = new User('alice', options('alice'));
+  const again = userOf(config, 'alice');
   await again.login();
   const listedAgain = (await again.tim.getConversationList()).data.conversationList
     .find((c) => c.conversationID === conversationID);

@@ -1,17 +1,14 @@
 // Kick-outs as Tencent's SDK reports them (tests/test_timsdk_c2c.py): a second login of
 // alice past the app's one instance (optionally on another server process), and a
 // UserSig that expires while logged in.
-import { User, run } from './sdk.mjs';
+import { run, userOf } from './sdk.mjs';
 
 run(async (config, record) => {
-  const options = (userID, proxyServer, userSig) => ({
-    SDKAppID: config.sdkappid, proxyServer, userSig: userSig ?? config.sigs[userID],
-  });
   const [one, two] = config.proxyServers;
 
-  const first = new User('alice', options('alice', one));
+  const first = userOf(config, 'alice', { proxyServer: one });
   await first.login();
-  const second = new User('alice', options('alice', two));
+  const second = userOf(config, 'alice', { proxyServer: two });
   const kicked = first.next(first.TIM.EVENT.KICKED_OUT);
   await second.login();
   record('kickedType', (await kicked).type);
@@ -21,7 +18,7 @@ run(async (config, record) => {
   record('firstRefused', refused);
 
   if (config.shortSig) {
-    const bob = new User('bob', options('bob', one, config.shortSig));
+    const bob = userOf(config, 'bob', { proxyServer: one, userSig: config.shortSig });
     await bob.login();
     const expired = await bob.next(bob.TIM.EVENT.KICKED_OUT, () => true, 20000);
     record('expiredType', expired.type);

@@ -3,7 +3,7 @@
 // unmodified; then an image that is not one.
 import TIMUploadPlugin from 'tim-upload-plugin';
 import './browserio.mjs';
-import { User, run } from './sdk.mjs';
+import { run, userOf } from './sdk.mjs';
 
 const bytes = (base64) => Buffer.from(base64, 'base64');
 
@@ -25,11 +25,8 @@ function fileFacts(message) {
 }
 
 run(async (config, record) => {
-  const options = (userID) => ({
-    SDKAppID: config.sdkappid, proxyServer: config.proxyServer, userSig: config.sigs[userID],
-  });
-  const alice = new User('alice', options('alice'));
-  const bob = new User('bob', options('bob'));
+  const alice = userOf(config, 'alice');
+  const bob = userOf(config, 'bob');
   alice.tim.registerPlugin({ 'tim-upload-plugin': TIMUploadPlugin });
   const TIM = alice.TIM;
   const C2C = TIM.TYPES.CONV_C2C;

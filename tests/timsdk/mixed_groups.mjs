@@ -3,7 +3,7 @@
 // way, a notice from Hutong's side, and both sides' unread counts.
 import WebSocket from 'ws';
 import HutongTIM from '../../static/im/tim.js';
-import { User, run } from './sdk.mjs';
+import { run, userOf } from './sdk.mjs';
 
 // The page events Hutong's tim.js listens to (sdk.mjs stands in for the rest of a page).
 globalThis.document.addEventListener ??= () => {};
@@ -18,13 +18,8 @@ globalThis.WebSocket = class extends WebSocket {
 };
 
 run(async (config, record) => {
-  const alice = new User('alice', {
-    SDKAppID: config.sdkappid, proxyServer: config.proxyServer, userSig: config.sigs.alice,
-  });
-  const bob = new User('bob', {
-    SDKAppID: config.sdkappid, proxyServer: config.hutongServer, userSig: config.sigs.bob,
-    TIM: HutongTIM,
-  });
+  const alice = userOf(config, 'alice');
+  const bob = userOf(config, 'bob', { proxyServer: config.hutongServer, TIM: HutongTIM });
   const { TYPES, EVENT } = alice.TIM;
   const received = async (user, test) => {
     const list = await user.next(user.TIM.EVENT.MESSAGE_RECEIVED, (l) => l.some(test));

@@ -1,13 +1,10 @@
 // The server restarts under logged-in SDKs (tests/test_timsdk_c2c.py): each reconnects and
 // logs in again by its A2 ticket alone, which the new process verifies, and they chat.
-import { User, run, step } from './sdk.mjs';
+import { run, step, userOf } from './sdk.mjs';
 
 run(async (config, record) => {
-  const options = (userID) => ({
-    SDKAppID: config.sdkappid, proxyServer: config.proxyServer, userSig: config.sigs[userID],
-  });
-  const alice = new User('alice', options('alice'));
-  const bob = new User('bob', options('bob'));
+  const alice = userOf(config, 'alice');
+  const bob = userOf(config, 'bob');
   const TIM = alice.TIM;
   await alice.login();
   await bob.login();

@@ -91,6 +91,17 @@ export class User {
   }
 }
 
+/** `userID`'s SDK as a scenario's `config` sets it up (`overrides`: another server or sig). */
+export function userOf(config, userID, overrides = {}) {
+  return new User(userID, {
+    SDKAppID: config.sdkappid,
+    proxyServer: config.proxyServer,
+    userSig: config.sigs[userID],
+    devMode: Boolean(config.devMode),
+    ...overrides,
+  });
+}
+
 /** Run `scenario` with a fact log; print the facts as JSON (the pytest side asserts). */
 export async function run(scenario) {
   const config = JSON.parse(process.argv[2]);
