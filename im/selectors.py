@@ -151,11 +151,7 @@ def group_member_count(group: Group) -> int:
 def c2c_conversation(a: Account, b: Account) -> Conversation | None:
     """The pair's conversation, with both accounts attached (no join: we have them)."""
     low, high = sorted((a, b), key=lambda account: account.pk)
-    conversation = one_or_none(
-        Conversation.objects.filter(
-            kind=Conversation.Kind.C2C, account_low_id=low.pk, account_high_id=high.pk
-        )
-    )
+    conversation = sendsql.find_c2c(low.pk, high.pk)
     if conversation is not None:
         conversation.account_low, conversation.account_high = low, high
     return conversation
@@ -317,8 +313,7 @@ def get_message(conversation: Conversation | None, message_id: object) -> Messag
 
 def read_seqs(conversation: Conversation) -> dict[int, int]:
     """Each participant's read mark in ``conversation``, by account pk."""
-    rows = Participant.objects.filter(conversation=conversation)
-    return dict(rows.values_list("account_id", "read_seq"))
+    return sendsql.read_marks(conversation.pk)
 
 
 def attach_peer_reads(conversation: Conversation, messages: list[Message]) -> None:
@@ -343,7 +338,10 @@ def _in_conversation(conversation: Conversation, queryset: QuerySet[Message]) ->
     """
     if conversation.kind != Conversation.Kind.C2C:
         queryset = queryset.select_related("sender", "revoked_by")
-    messages = list(queryset)
+    return _attach_conversation(conversation, list(queryset))
+
+
+def _attach_conversation(conversation: Conversation, messages: list[Message]) -> list[Message]:
     pair = {}
     if conversation.kind == Conversation.Kind.C2C:
         pair = {a.pk: a for a in (conversation.account_low, conversation.account_high)}
@@ -363,11 +361,7 @@ def _in_conversation(conversation: Conversation, queryset: QuerySet[Message]) ->
 def message_seq(conversation: Conversation, message_id: object) -> int:
     """The sequence number of a message given by ID (a history cursor)."""
     sender_id, client_time, random = parse_message_id(message_id)
-    seq = one_or_none(
-        Message.objects.filter(
-            conversation=conversation, sender_id=sender_id, client_time=client_time, random=random
-        ).values_list("seq", flat=True)
-    )
+    seq = sendsql.seq_of(conversation.pk, sender_id, client_time, random)
     if seq is None:
         raise IMError(MESSAGE_NOT_FOUND, f"message {message_id!r} not found")
     return seq
@@ -398,7 +392,17 @@ def messages_before(
     (newest first), but those ``viewer`` deleted; keyset, no OFFSET.
 
     ``conversation`` must come with what serialising needs (see permissions.access_conversation).
+    A C2C page, the one every chat pages most, is one hand-written statement (``sendsql``).
     """
+    if conversation.kind == Conversation.Kind.C2C:
+        page = sendsql.page_before(
+            conversation.pk,
+            before_seq=before_seq,
+            after_seq=after_seq,
+            viewer_pk=None if viewer is None else viewer.pk,
+            limit=limit,
+        )
+        return _attach_conversation(conversation, page)
     queryset = visible_messages(conversation, viewer)
     if before_seq is not None:
         queryset = queryset.filter(seq__lt=before_seq)

@@ -1,9 +1,11 @@
-"""The hot path's statements, written by hand: every send and login goes through them.
+"""The hot path's statements, written by hand: every send, login and C2C history page
+goes through them.
 
 Building and compiling a Django query costs more CPU than SQLite takes to run it and
 about as much as PostgreSQL's round trip (bench/README.md, issue 18: the ORM was over
 half of a C2C send's CPU). These few statements (a row by key, the C2C lock, the
-blacklist test, the message insert) are the hot path's; everything else stays in the
+blacklist test, the message insert, a C2C page of history and its read marks) are the
+hot path's; everything else stays in the
 ORM. Values go through the model fields' own ``get_db_prep_save``, so what
 is stored is what ``Model.save`` would store, and the two backends Hutong runs on
 (SQLite ≥ 3.35 and PostgreSQL, both with ``RETURNING`` and ``ON CONFLICT``) take the
@@ -46,28 +48,34 @@ def _reader(model: type[Model], vendor: str) -> tuple[str, list[tuple[int, list,
     return ", ".join(db.ops.quote_name(f.column) for f in fields), converters
 
 
-def select_one(model: type[M], where: str, params: list[Any], *, lock: bool = False) -> M | None:
-    """The one row of ``model`` matching ``where`` (SQL, ``%s`` placeholders), or None,
-    as a queryset would load it (the fields' converters applied); ``lock``: row-locked
-    until the transaction ends (PostgreSQL's ``FOR UPDATE``; SQLite's ``BEGIN
-    IMMEDIATE`` already holds the database's write lock)."""
+def select_rows(model: type[M], where: str, params: list[Any], tail: str = "") -> list[M]:
+    """The rows of ``model`` matching ``where`` (SQL, ``%s`` placeholders; ``tail``: an
+    ORDER BY, LIMIT or FOR UPDATE after it), as a queryset would load them (the fields'
+    converters applied)."""
     db = _db()
     columns, converters = _reader(model, db.vendor)
-    sql = f"SELECT {columns} FROM {model._meta.db_table} WHERE {where} LIMIT 1"
-    if lock and db.vendor == "postgresql":
-        sql += " FOR UPDATE"
     with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
-    for index, found, column in converters:
-        value = values[index]
-        for converter in found:
-            value = converter(value, column, db)
-        values[index] = value
-    return model.from_db(db.alias, None, values)
+        cursor.execute(f"SELECT {columns} FROM {model._meta.db_table} WHERE {where} {tail}", params)
+        rows = cursor.fetchall()
+    loaded = []
+    for row in rows:
+        values = list(row)
+        for index, found, column in converters:
+            value = values[index]
+            for converter in found:
+                value = converter(value, column, db)
+            values[index] = value
+        loaded.append(model.from_db(db.alias, None, values))
+    return loaded
+
+
+def select_one(model: type[M], where: str, params: list[Any], *, lock: bool = False) -> M | None:
+    """The one row of ``model`` matching ``where``, or None, as ``select_rows`` loads it;
+    ``lock``: row-locked until the transaction ends (PostgreSQL's ``FOR UPDATE``;
+    SQLite's ``BEGIN IMMEDIATE`` already holds the database's write lock)."""
+    tail = "LIMIT 1 FOR UPDATE" if lock and _db().vendor == "postgresql" else "LIMIT 1"
+    rows = select_rows(model, where, params, tail)
+    return rows[0] if rows else None
 
 
 _MESSAGE_FIELDS = [
@@ -107,15 +115,19 @@ _COUNTERS = (
 _UNHIDE = "UPDATE im_participant SET is_hidden = %s WHERE conversation_id = %s AND is_hidden"
 
 
-def lock_c2c(low_pk: int, high_pk: int) -> Conversation | None:
-    """The pair's conversation row, locked until the transaction ends, or None if the
-    pair has none yet."""
+def find_c2c(low_pk: int, high_pk: int, *, lock: bool = False) -> Conversation | None:
+    """The pair's conversation row (``lock``: locked until the transaction ends), or None
+    if the pair has none yet."""
     return select_one(
         Conversation,
         "kind = %s AND account_low_id = %s AND account_high_id = %s",
         [Conversation.Kind.C2C, low_pk, high_pk],
-        lock=True,
+        lock=lock,
     )
+
+
+def lock_c2c(low_pk: int, high_pk: int) -> Conversation | None:
+    return find_c2c(low_pk, high_pk, lock=True)
 
 
 def is_blocked(owner_pk: int, blocked_pk: int) -> bool:
@@ -166,3 +178,54 @@ def insert_numbered(message: Message) -> bool:
     message._state.adding = False
     message._state.db = db.alias
     return True
+
+
+# --- a page of history (getMessageList), C2C: its two accounts are the conversation's ---
+
+
+def page_before(
+    conversation_pk: int,
+    *,
+    before_seq: int | None,
+    after_seq: int,
+    viewer_pk: int | None,
+    limit: int,
+) -> list[Message]:
+    """Up to ``limit`` messages numbered below ``before_seq`` (if given) and above
+    ``after_seq``, newest first, but those ``viewer_pk`` deleted for itself: the
+    statement ``selectors.messages_before`` would build, by the index on
+    (conversation, seq)."""
+    where = ["conversation_id = %s"]
+    params: list[Any] = [conversation_pk]
+    if before_seq is not None:
+        where.append("seq < %s")
+        params.append(before_seq)
+    if after_seq:
+        where.append("seq > %s")
+        params.append(after_seq)
+    if viewer_pk is not None:
+        where.append("id NOT IN (SELECT message_id FROM im_deletedmessage WHERE account_id = %s)")
+        params.append(viewer_pk)
+    return select_rows(Message, " AND ".join(where), [*params, limit], "ORDER BY seq DESC LIMIT %s")
+
+
+def seq_of(conversation_pk: int, sender_pk: int, client_time: int, random: int) -> int | None:
+    """The sequence of the message with this client key (a history cursor), or None."""
+    with _db().cursor() as cursor:
+        cursor.execute(
+            "SELECT seq FROM im_message WHERE conversation_id = %s AND sender_id = %s"
+            " AND client_time = %s AND random = %s LIMIT 1",
+            [conversation_pk, sender_pk, client_time, random],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def read_marks(conversation_pk: int) -> dict[int, int]:
+    """Each participant's read mark in the conversation, by account pk."""
+    with _db().cursor() as cursor:
+        cursor.execute(
+            "SELECT account_id, read_seq FROM im_participant WHERE conversation_id = %s",
+            [conversation_pk],
+        )
+        return dict(cursor.fetchall())
