@@ -97,7 +97,7 @@ async def test_kicked_by_a_second_login_and_by_sig_expiry(live, cast):
         {
             **config(live, "alice"),
             "proxyServers": [server, server],
-            "shortSig": make_sig("bob", expire=4),
+            "shortSig": make_sig("bob", expire=10),
         },
     )
     assert facts["kickedType"] == facts["kickedTypeExpected"] == "multipleAccount"

@@ -21,7 +21,8 @@ class IMClient(Client):
         self.comm = WebsocketCommunicator(application, "/ws/im/")
 
     async def connect(self) -> IMClient:
-        connected, _ = await self.comm.connect()
+        # The communicator's 1 s default is a busy machine's handshake (CI's failure).
+        connected, _ = await self.comm.connect(timeout=10)
         assert connected
         return self
 

@@ -6,6 +6,12 @@ import { run, userOf } from './sdk.mjs';
 run(async (config, record) => {
   const [one, two] = config.proxyServers;
 
+  // bob's sig runs out while the kick below goes on: logged in first, so a slow start
+  // (a busy machine) cannot use up its seconds before the login.
+  const bob = config.shortSig &&
+    userOf(config, 'bob', { proxyServer: one, userSig: config.shortSig });
+  if (bob) await bob.login();
+
   const first = userOf(config, 'alice', { proxyServer: one });
   await first.login();
   const second = userOf(config, 'alice', { proxyServer: two });
@@ -17,10 +23,8 @@ run(async (config, record) => {
   const refused = await first.tim.getConversationList().then((r) => r.code, (e) => e.code);
   record('firstRefused', refused);
 
-  if (config.shortSig) {
-    const bob = userOf(config, 'bob', { proxyServer: one, userSig: config.shortSig });
-    await bob.login();
-    const expired = await bob.next(bob.TIM.EVENT.KICKED_OUT, () => true, 20000);
+  if (bob) {
+    const expired = await bob.next(bob.TIM.EVENT.KICKED_OUT, () => true, 30000);
     record('expiredType', expired.type);
     record('expiredTypeExpected', bob.TIM.TYPES.KICKED_OUT_USERSIG_EXPIRED);
   }
