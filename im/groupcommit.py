@@ -112,6 +112,10 @@ def _run_one(call: _Call) -> _Outcome:
 def _commit_batch(calls: list[_Call]) -> list[_Outcome]:
     """Run ``calls`` (in the database thread) in one transaction, each in a savepoint;
     their outcomes in the order of ``calls``, valid only once this returns (committed)."""
+    if len(calls) == 1:
+        # Alone, a call needs no savepoint: its own transaction is the one it had
+        # before group commit, statement for statement.
+        return [_run_alone(calls[0])]
     outcomes = [_Outcome() for _ in calls]
     order = sorted(range(len(calls)), key=lambda index: calls[index].key)
     try:
