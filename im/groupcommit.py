@@ -10,7 +10,9 @@ or any other failure undoes that call's writes only and becomes its caller's err
 Only once the COMMIT has returned does any caller get its result and its events'
 sends (``im.events``: bound to the call's own ``deferred_sends`` block); if the COMMIT
 fails, or anything outside the savepoints does, every call of the batch is answered
-70500 and nothing of it is pushed: none was acknowledged, and a resend is safe.
+70500 and nothing of it is pushed: none was acknowledged, and a resend is safe. (A
+commit callback failing after the COMMIT loses pushes, not answers: the batch is
+stored.)
 
 Deadlocks: a call row-locks its conversation (``lock_c2c_conversation``,
 ``lock_group_conversation``) and the batch holds the lock until its COMMIT, so two
@@ -118,8 +120,12 @@ def _commit_batch(calls: list[_Call]) -> list[_Outcome]:
         return [_run_alone(calls[0])]
     outcomes = [_Outcome() for _ in calls]
     order = sorted(range(len(calls)), key=lambda index: calls[index].key)
+    committed: list[bool] = []
     try:
         with transaction.atomic():
+            # The first of the commit's callbacks: a failure after it (a push's
+            # encoding, an after-callback's queue) is not a failed COMMIT.
+            transaction.on_commit(lambda: committed.append(True))
             for index in order:
                 try:
                     outcomes[index] = _run_one(calls[index])
@@ -128,6 +134,14 @@ def _commit_batch(calls: list[_Call]) -> list[_Outcome]:
                         raise _Retry from error
                     outcomes[index] = _Outcome(error=error)
     except Exception as error:
+        if committed:
+            # Stored: each send is answered as it ran; the pushes whose callbacks did
+            # not run are lost, as a failing channel layer loses them (clients catch
+            # up with syncMessages).
+            logger.exception(
+                "after a batch of %d sends committed, a commit callback failed", len(calls)
+            )
+            return outcomes
         if not (isinstance(error, _Retry) or _is_retryable(error)):
             raise
         logger.warning("a batch of %d sends met a deadlock: rerun one by one", len(calls))
