@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from django.conf import settings
@@ -44,6 +46,10 @@ def take(key: str, *, rate: float, burst: int) -> bool:
     no limit (nothing is counted)."""
     if rate <= 0:
         return True
+    return _decide(lambda: _take(key, rate, burst))
+
+
+def _take(key: str, rate: float, burst: int) -> bool:
     if settings.REDIS_URL:
         name = f"{settings.REDIS_PREFIX}:bucket:{key}"
         return bool(_redis_script(_TAKE)(keys=[name], args=[rate, max(burst, 1)]))
@@ -68,10 +74,47 @@ return 1
 def admit(key: str, *, ceiling: int) -> bool:
     """Count an event of ``key`` in the current second if fewer than ``ceiling`` were
     counted in it so far; False (not counted) otherwise."""
+    return _decide(lambda: _admit(key, ceiling))
+
+
+def _admit(key: str, ceiling: int) -> bool:
     if settings.REDIS_URL:
         name = f"{settings.REDIS_PREFIX}:second:{key}"
         return bool(_redis_script(_ADMIT)(keys=[name], args=[ceiling]))
     return _local_seconds.admit(key, ceiling)
+
+
+_kept = threading.local()
+
+
+@contextmanager
+def decided_once(record: list[bool]) -> Iterator[None]:
+    """Inside this block the n-th ``take``/``admit`` answers what the n-th answered the
+    last time a block ran with this ``record``, without counting again (new answers are
+    asked for and appended). A call run a second time because its first run's
+    transaction was rolled back (``im.groupcommit``: a batch undone by a deadlock,
+    its calls rerun one by one) so takes each token once, and is refused only if its
+    first run was."""
+    previous = getattr(_kept, "state", None)
+    _kept.state = (record, [0])
+    try:
+        yield
+    finally:
+        _kept.state = previous
+
+
+def _decide(ask: Callable[[], bool]) -> bool:
+    state = getattr(_kept, "state", None)
+    if state is None:
+        return ask()
+    record, position = state
+    index = position[0]
+    position[0] += 1
+    if index < len(record):
+        return record[index]
+    answer = ask()
+    record.append(answer)
+    return answer
 
 
 @cache

@@ -27,7 +27,7 @@ from im.errors import (
     UNKNOWN_OP,
     IMError,
 )
-from im.ops import APART, OPS, asks_back_end
+from im.ops import APART, BATCHED, OPS, asks_back_end
 from im.serializers import account_login_info, encode_push
 from im.services.instances import InstanceKickedOut
 from im.sessions import IMSession
@@ -145,6 +145,9 @@ class IMConsumer(AsyncWebsocketConsumer):
             call = self.session.call_apart
         elif asks_back_end(account.app, op):
             call = self.session.call_waiting
+        elif op in BATCHED:
+            key = BATCHED[op](account, data)
+            return await self.session.call_batched(key, OPS[op], account, data, self.channel_name)
         else:
             call = self.session.call
         return await call(OPS[op], account, data, self.channel_name)

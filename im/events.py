@@ -180,8 +180,12 @@ def send_event_on_commit(event: Event) -> None:
     """Deliver ``event`` once the current transaction commits; a rollback drops it.
 
     It is encoded on commit, in the thread that made it, where its payload's models may
-    still be read (an encoder on the event loop could not touch the database).
+    still be read (an encoder on the event loop could not touch the database). Its sends
+    go to the ``deferred_sends`` block it was scheduled in, even if the commit comes after
+    that block ended: a group commit (``im.groupcommit``) commits several calls' blocks
+    at once, and each caller delivers its own.
     """
+    outbox = getattr(_local, "outbox", None)
 
     def release() -> None:
         capture = getattr(_local, "capture", None)
@@ -189,7 +193,6 @@ def send_event_on_commit(event: Event) -> None:
             capture.append(event)
             return
         sends = layer_sends(event)
-        outbox = getattr(_local, "outbox", None)
         if outbox is not None:
             outbox.extend(sends)
         else:

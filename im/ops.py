@@ -2,7 +2,8 @@
 service or selector, serialise the result (``im.serializers``).
 
 Each op runs in the database thread (``IMSession.call``) and returns the answer's
-``data``; an op registered ``apart`` runs in a thread of its own instead (``APART``).
+``data``; an op registered ``apart`` runs in a thread of its own instead (``APART``);
+one registered ``batched`` is committed with others (``BATCHED``, ``im.groupcommit``).
 Session ops (login, logout, heartbeat) live in the consumer.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from im import hooks, params
 from im.errors import GROUP_INVALID_PARAMS, PROFILE_UNKNOWN_FIELD, IMError
+from im.groupcommit import Key, conversation_key
 from im.models import Account, App, GroupMember, Message
 from im.results import Blacklist, MemberChange
 from im.selectors import joined_groups
@@ -51,6 +53,10 @@ OPS: dict[str, Op] = {}
 # queues on, they would hold up every account's sends; apart, they take a thread (and a
 # database connection) of their own, and Pillow releases the GIL while it works.
 APART: set[str] = set()
+# Ops committed several at once (``im.groupcommit``), with the conversation each locks:
+# the busiest writes, short, in the database thread. An op that may ask the app's back
+# end first is not batched (the consumer runs it in ``WAITING``).
+BATCHED: dict[str, Callable[[Account, dict], Key]] = {}
 
 
 # Ops that may ask the app's back end first, and the before-callbacks each may make.
@@ -69,17 +75,25 @@ def asks_back_end(app: App, name: str) -> bool:
     return any(command in wanted for command in ASKING.get(name, ()))
 
 
-def op(name: str, *, apart: bool = False) -> Callable[[Op], Op]:
+def op(
+    name: str, *, apart: bool = False, batched: Callable[[Account, dict], Key] | None = None
+) -> Callable[[Op], Op]:
     def register(func: Op) -> Op:
         OPS[name] = func
         if apart:
             APART.add(name)
+        if batched is not None:
+            BATCHED[name] = batched
         return func
 
     return register
 
 
-@op("sendMessage")
+def _send_key(account: Account, data: dict) -> Key:
+    return conversation_key(account, data.get("conversationType"), data.get("to"))
+
+
+@op("sendMessage", batched=_send_key)
 def send_message(account: Account, data: dict, channel: str) -> dict[str, Any]:
     if "forwardFrom" in data:
         return _forward_message(account, data, channel)

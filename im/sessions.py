@@ -6,7 +6,8 @@ changes when the account joins or leaves a group. A protocol adapter (``IMConsum
 for ``/ws/im/``) owns one session per connection and gives it a ``Connection``: a way
 to write a frame and to close after a kick. Service calls go through ``call``, which
 runs them in the database thread and delivers their events after commit (``call_apart``
-for the long ones, in threads of their own).
+for the long ones, in threads of their own; ``call_batched`` for sends, committed
+several at once: ``im.groupcommit``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from im.events import (
     group_channel,
 )
 from im.fanout import get_fanout
+from im.groupcommit import Key, get_batcher
 from im.models import PROFILE_COLUMNS, Account
 from im.services.instances import (
     KICKED_USERSIG_EXPIRED,
@@ -207,6 +209,14 @@ class IMSession:
         (encoded there) from the event loop once it returns."""
         return await self._call(func, args, kwargs, in_database_thread=True)
 
+    async def call_batched(
+        self, key: Key, func: Callable[..., T], /, *args: Any, **kwargs: Any
+    ) -> T:
+        """``call``, committed together with the other batched calls of this process
+        queued meanwhile (``im.groupcommit``; ``key``: the conversation it locks)."""
+        await self._refresh_account()
+        return await get_batcher().run(key, func, *args, **kwargs)
+
     async def call_apart(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``call``, but in a thread of its own (``im.ops.APART`` says which ops), so a
         long one holds up no other op."""
@@ -225,9 +235,7 @@ class IMSession:
         in_database_thread: bool = False,
         executor: ThreadPoolExecutor | None = None,
     ) -> T:
-        if self._account_stale and self.account is not None:
-            self._account_stale = False
-            await database_sync_to_async(self.account.refresh_from_db)(fields=PROFILE_COLUMNS)
+        await self._refresh_account()
         if in_database_thread:
             run = database_sync_to_async(call_deferring_sends)
         else:
@@ -235,6 +243,11 @@ class IMSession:
         result, sends = await run(func, *args, **kwargs)
         await deliver(sends)
         return result
+
+    async def _refresh_account(self) -> None:
+        if self._account_stale and self.account is not None:
+            self._account_stale = False
+            await database_sync_to_async(self.account.refresh_from_db)(fields=PROFILE_COLUMNS)
 
     # --- pushes (``im.fanout`` calls ``take``) ---
 

@@ -7,18 +7,25 @@
   conversation at the same moment, C2C and group.
 - An acknowledged message is stored: `kill -9` of the server right after the answer
   loses none of them (PostgreSQL in the deployed pass).
+- Sends committed together (``im.groupcommit``) are acknowledged only once their
+  transaction committed: a batch whose COMMIT fails has every send answered with an
+  error, stored nowhere, pushed to no one; a send a rule refuses gets its own code and
+  takes none of its batch down with it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator
 
 import pytest
+from django.db import connection, transaction
 
 from bench.client import Conn, text_message
-from im.models import Account, App, Message
+from im.errors import C2C_IN_PEER_BLACKLIST, INTERNAL_ERROR, MESSAGE_TOO_LONG
+from im.models import Account, App, Conversation, Message
 from tests.conftest import SDKAPPID
 from tests.live import LiveServer, net_online, sharing_redis
 
@@ -222,3 +229,212 @@ async def test_an_acknowledged_message_survives_kill_9_of_the_server(servers):
     for client in clients:
         with contextlib.suppress(Exception):
             await client.close()
+
+
+# --- group commit (im/groupcommit.py): sends committed together ---
+
+# A text that makes its transaction's COMMIT fail, and the SQL that does it: an insert of
+# such a message also inserts a row whose foreign key names no row. The key is checked
+# at COMMIT (DEFERRABLE INITIALLY DEFERRED, on both backends), so every statement of the
+# transaction succeeds and the COMMIT itself is refused, as a full disk or a lost
+# connection at COMMIT would refuse it: nothing of that transaction is stored.
+DOOMED = "doomed-at-commit"
+FAIL_AT_COMMIT = {
+    "sqlite": [
+        "CREATE TABLE gc_parent (id integer PRIMARY KEY)",
+        "CREATE TABLE gc_child (ref integer REFERENCES gc_parent (id) "
+        "DEFERRABLE INITIALLY DEFERRED)",
+        f"CREATE TRIGGER gc_doom AFTER INSERT ON {Message._meta.db_table} "
+        f"WHEN NEW.payload LIKE '%{DOOMED}%' BEGIN INSERT INTO gc_child VALUES (-1); END",
+    ],
+    "postgresql": [
+        "CREATE TABLE gc_parent (id integer PRIMARY KEY)",
+        "CREATE TABLE gc_child (ref integer REFERENCES gc_parent (id) "
+        "DEFERRABLE INITIALLY DEFERRED)",
+        "CREATE FUNCTION gc_doom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF NEW.payload::text LIKE '%{DOOMED}%' THEN INSERT INTO gc_child VALUES (-1); "
+        "END IF; RETURN NEW; END $$",
+        f"CREATE TRIGGER gc_doom AFTER INSERT ON {Message._meta.db_table} "
+        "FOR EACH ROW EXECUTE FUNCTION gc_doom()",
+    ],
+}
+UNDO_FAIL_AT_COMMIT = {
+    "sqlite": ["DROP TRIGGER gc_doom", "DROP TABLE gc_child", "DROP TABLE gc_parent"],
+    "postgresql": [
+        f"DROP TRIGGER gc_doom ON {Message._meta.db_table}",
+        "DROP FUNCTION gc_doom()",
+        "DROP TABLE gc_child",
+        "DROP TABLE gc_parent",
+    ],
+}
+WRITERS = 10  # accounts, each with sends in flight on its own conversation
+IN_FLIGHT = 5
+
+
+def _run_sql(statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+@pytest.fixture
+def commit_fails_for_doomed():
+    """COMMIT fails for any transaction that stored a message with DOOMED in it."""
+    _run_sql(FAIL_AT_COMMIT[connection.vendor])
+    try:
+        yield
+    finally:
+        _run_sql(UNDO_FAIL_AT_COMMIT[connection.vendor])
+
+
+async def writers_online(server: LiveServer) -> tuple[list[str], list[Conn], Conn]:
+    """WRITERS accounts online on ``server``, and zed, whom they write to, on it too;
+    the first writer has written to zed once (``WARM``), so their conversation exists."""
+    app = await App.objects.aget(sdkappid=SDKAPPID)
+    users = [f"w{n:02}" for n in range(WRITERS)]
+    await Account.objects.abulk_create([Account(app=app, user_id=u) for u in [*users, "zed"]])
+    clients = list(await asyncio.gather(*(net_online(server.ws_url, u) for u in users)))
+    zed = await net_online(server.ws_url, "zed")
+    await clients[0].ok("sendMessage", draft("zed", WARM, 999_999))
+    await zed.push("MESSAGE_RECEIVED")
+    return users, clients, zed
+
+
+WARM = "warm"
+
+
+def _hold_conversation(pk: int, held: threading.Event, release: threading.Event) -> None:
+    try:
+        with transaction.atomic():
+            # The row's lock on PostgreSQL; on SQLite the transaction's BEGIN IMMEDIATE
+            # already holds the whole database's write lock.
+            Conversation.objects.select_for_update().get(pk=pk)
+            held.set()
+            release.wait(20)
+    finally:
+        connection.close()
+
+
+async def all_in_flight(clients: list[Conn], bodies: list[list[dict]]) -> list[list[dict]]:
+    """Client i sends bodies[i] without waiting: every send in flight at once. The
+    answer frames, whatever their code, in the same shape.
+
+    So that the writers' first sends share one batch whatever the machine's speed:
+    the first writer's conversation with zed is held locked from here while its send
+    is queued; its batch waits for the lock, the others' sends queue behind it, and
+    they form the next batch once it is released."""
+    pk = (
+        await Message.objects.select_related("conversation").aget(payload__text=WARM)
+    ).conversation_id
+    held, release = threading.Event(), threading.Event()
+    holding = asyncio.create_task(asyncio.to_thread(_hold_conversation, pk, held, release))
+    try:
+        await asyncio.to_thread(held.wait, 10)
+        futures = [[await clients[0].submit("sendMessage", body) for body in bodies[0]]]
+        await asyncio.sleep(0.3)
+        for client, sent in zip(clients[1:], bodies[1:], strict=True):
+            futures.append([await client.submit("sendMessage", body) for body in sent])
+        await asyncio.sleep(0.3)
+    finally:
+        release.set()
+        await holding
+    async with asyncio.timeout(30):
+        return [list(await asyncio.gather(*row)) for row in futures]
+
+
+def codes_by_text(bodies: list[list[dict]], answers: list[list[dict]]) -> dict[str, int]:
+    """Each send's answer code, by the text it sent."""
+    return {
+        body["payload"]["text"]: answer["code"]
+        for sent, answered in zip(bodies, answers, strict=True)
+        for body, answer in zip(sent, answered, strict=True)
+    }
+
+
+async def zed_history(zed: Conn, users: list[str]) -> set[str]:
+    """The texts of every message in zed's conversations with ``users``."""
+    texts: set[str] = set()
+    for user in users:
+        texts |= {m["payload"]["text"] for m in await history(zed, f"C2C{user}")}
+    return texts
+
+
+async def pushed_texts(client: Conn, *, settle: float = 0.5) -> set[str]:
+    """The texts of the MESSAGE_RECEIVED pushes ``client`` got, once none came for
+    ``settle`` seconds."""
+    texts: set[str] = set()
+    while True:
+        try:
+            push = await client.push("MESSAGE_RECEIVED", timeout=settle)
+        except TimeoutError:
+            return texts
+        texts |= {m["payload"]["text"] for m in push["data"]}
+
+
+async def test_group_committed_sends_rolled_back_together_are_never_acknowledged(
+    servers, commit_fails_for_doomed
+):
+    """Sends in flight at once share a transaction; one of them makes its COMMIT fail.
+    Every send of that batch is answered with an error, stored nowhere and pushed to no
+    one; every send answered OK is stored and pushed. The sends of the doomed one's
+    batch other than itself show the batch was shared."""
+    one, _ = servers
+    users, clients, zed = await writers_online(one)
+    bodies = [
+        [
+            draft("zed", DOOMED if (i, n) == (WRITERS // 2, 0) else f"{i}-{n}", i * 100 + n)
+            for n in range(IN_FLIGHT)
+        ]
+        for i in range(WRITERS)
+    ]
+    answers = await all_in_flight(clients, bodies)
+    codes = codes_by_text(bodies, answers)
+    acked = {text for text, code in codes.items() if code == 0}
+    refused = {text: code for text, code in codes.items() if code}
+    assert refused.get(DOOMED) == INTERNAL_ERROR
+    assert set(refused.values()) == {INTERNAL_ERROR}
+    # The doomed send did not go alone: others committed with it were refused with it.
+    assert len(refused) > 1, "the doomed send shared no batch"
+    assert acked, "no send committed"
+    stored = await zed_history(zed, users)
+    pushed = await pushed_texts(zed)
+    assert acked <= stored, acked - stored
+    assert acked <= pushed, acked - pushed
+    assert not stored & set(refused) and not pushed & set(refused)
+    # The server and the connections carry on: each writer sends again, and it is stored.
+    again = await all_in_flight(
+        clients, [[draft("zed", f"{i}-again", i * 100 + 99)] for i in range(WRITERS)]
+    )
+    assert all(row[0]["code"] == 0 for row in again)
+    assert {f"{i}-again" for i in range(WRITERS)} <= await zed_history(zed, users)
+    await close([*clients, zed])
+
+
+async def test_a_batch_answers_each_refused_send_with_its_own_code(servers):
+    """Sends in flight at once, some refused by a rule (a peer's blacklist, a size
+    limit): each refused one gets its own TIM code, every other is stored."""
+    one, _ = servers
+    users, clients, zed = await writers_online(one)
+    await zed.ok("addToBlacklist", {"userIDList": [users[3]]})
+    too_long = "x" * (13 * 1024)
+    bodies = [
+        [
+            draft("zed", too_long if (i, n) == (6, 0) else f"{i}-{n}", i * 100 + n)
+            for n in range(IN_FLIGHT)
+        ]
+        for i in range(WRITERS)
+    ]
+    answers = await all_in_flight(clients, bodies)
+    for i, row in enumerate(answers):
+        for n, answer in enumerate(row):
+            if i == 3:
+                assert answer["code"] == C2C_IN_PEER_BLACKLIST, answer
+            elif (i, n) == (6, 0):
+                assert answer["code"] == MESSAGE_TOO_LONG, answer
+            else:
+                assert answer["code"] == 0, answer
+    expected = {f"{i}-{n}" for i in range(WRITERS) for n in range(IN_FLIGHT)}
+    expected -= {f"3-{n}" for n in range(IN_FLIGHT)} | {"6-0"}
+    assert await zed_history(zed, users) == expected | {WARM}
+    assert await pushed_texts(zed) == expected
+    await close([*clients, zed])

@@ -173,6 +173,8 @@ class TIMConsumer(AsyncWebsocketConsumer):
             await self.session.call_apart(first, call)
         if account is not None and found.asks_back_end(account.app):
             return await self.session.call_waiting(found.handler, call)
+        if account is not None and found.batched is not None:
+            return await self.session.call_batched(found.batched(call), found.handler, call)
         return await self.session.call(found.handler, call)
 
     def _check_signed_in(self, request: codec.Request) -> None:

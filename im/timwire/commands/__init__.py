@@ -21,7 +21,9 @@ so pushes registered beside a command module are loaded everywhere too).
 ``im.ops.ASKING`` does; ``first=pick`` names long, CPU-bound work some of its requests
 need before it (an image's upload decoded by Pillow): ``pick(call)`` returns a handler
 to run in a thread of its own first (``IMSession.call_apart``, as ``im.ops.APART``), or
-None when the request needs none; ``by_usersig=True``: the SDK names the session by
+None when the request needs none; ``batched=key`` commits it with the other sends of
+the moment (``IMSession.call_batched``, as ``im.ops.BATCHED``; ``key(call)``: the
+conversation it locks); ``by_usersig=True``: the SDK names the session by
 its UserSig (``identifier`` + ``usersig``, as it does for TIM's COS services), not by
 its ``a2`` ticket.
 
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from im.errors import IMError
+from im.groupcommit import Key
 from im.models import Account, App
 
 Body = dict[str, Any]
@@ -59,6 +62,8 @@ class Call:
 Handler = Callable[[Call], Body]
 # Picks the work a request needs done apart before its command (None: none).
 FirstPick = Callable[[Call], Handler | None]
+# The conversation a batched command locks (``im.groupcommit.conversation_key``).
+BatchKey = Callable[[Call], Key]
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class Command:
     asking: tuple[str, ...] = ()  # the app's before-callbacks it may wait for
     first: FirstPick | None = None
     by_usersig: bool = False
+    batched: BatchKey | None = None
 
     def asks_back_end(self, app: App) -> bool:
         wanted = app.callback_commands if app.callback_url else ()
@@ -84,12 +90,18 @@ def command(
     asking: tuple[str, ...] = (),
     first: FirstPick | None = None,
     by_usersig: bool = False,
+    batched: BatchKey | None = None,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if servcmd in COMMANDS:
             raise ValueError(f"{servcmd} is registered twice")
         COMMANDS[servcmd] = Command(
-            handler, anonymous=anonymous, asking=asking, first=first, by_usersig=by_usersig
+            handler,
+            anonymous=anonymous,
+            asking=asking,
+            first=first,
+            by_usersig=by_usersig,
+            batched=batched,
         )
         return handler
 

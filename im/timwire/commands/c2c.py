@@ -6,6 +6,7 @@ from typing import Any
 
 from im import hooks, params
 from im.errors import INVALID_PARAMS, IMError
+from im.groupcommit import Key, conversation_key
 from im.models import Conversation, Message, Participant
 from im.rest.elements import element_to_payload
 from im.serializers import message_id
@@ -41,7 +42,11 @@ def _element(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return element_to_payload(element)
 
 
-@command("openim.sendmsg", asking=(hooks.C2C_BEFORE_SEND,), first=finishing)
+def _send_key(call: Call) -> Key:
+    return conversation_key(call.account, C2C, call.body.get("To_Account"))
+
+
+@command("openim.sendmsg", asking=(hooks.C2C_BEFORE_SEND,), first=finishing, batched=_send_key)
 def send_message(call: Call) -> dict[str, Any]:
     body = call.body
     msg_type, payload = _element(body)

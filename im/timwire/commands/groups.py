@@ -13,6 +13,7 @@ from typing import Any
 
 from im import hooks, params
 from im.errors import GROUP_INVALID_PARAMS, IMError
+from im.groupcommit import Key, conversation_key
 from im.models import Account, Conversation, Group, Message
 from im.permissions import GROUP_PREFIX
 from im.rest.commands.groups import (
@@ -129,7 +130,16 @@ def _at_user_list(body: dict[str, Any]) -> list[str] | None:
     ]
 
 
-@command(f"{SERVICE}.send_group_msg", asking=(hooks.GROUP_BEFORE_SEND,), first=finishing)
+def _send_key(call: Call) -> Key:
+    return conversation_key(call.account, Conversation.Kind.GROUP, call.body.get("GroupId"))
+
+
+@command(
+    f"{SERVICE}.send_group_msg",
+    asking=(hooks.GROUP_BEFORE_SEND,),
+    first=finishing,
+    batched=_send_key,
+)
 def send_group_message(call: Call) -> dict[str, Any]:
     body = call.body
     msg_type, payload = _element(body)
