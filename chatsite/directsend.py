@@ -26,6 +26,8 @@ the fan-out caught and dropped).
 
 from __future__ import annotations
 
+import socket
+import sys
 from typing import Any
 
 from autobahn.websocket.protocol import PreparedMessage, WebSocketProtocol
@@ -70,61 +72,70 @@ FRAMES = _Frames()
 class DirectSend:
     """Write one message to one connection: text for a ``str``, binary for ``bytes``."""
 
-    __slots__ = ("_plain", "_protocol")
+    __slots__ = ("_limit", "_protocol", "_socket", "_transport")
 
     def __init__(self, protocol: WebSocketProtocol) -> None:
         self._protocol = protocol
-        self._plain: bool | None = None  # a bare TCP socket, known once first written
+        # Known at the first write, when the handshake (and so any compression) is done:
+        # the transport whose socket this writes to, or False for autobahn's own path.
+        self._transport: Any = None
+        self._socket: socket.socket | None = None
+        self._limit = sys.maxsize
 
     def __call__(self, payload: str | bytes) -> None:
         protocol = self._protocol
         if protocol.state != _OPEN:
             return
-        plain = self._plain
-        if plain is None:
-            plain = self._plain = self._is_plain(protocol)
+        transport = self._transport
+        if transport is None:
+            transport = self._transport = self._direct_transport(protocol)
         frame = FRAMES.frame(payload)
         if (
-            not plain
-            or protocol._perMessageCompress is not None
-            or protocol.send_queue  # autobahn's own paced writes (not used by daphne)
-            # The frame is longer than its payload: near a limit, autobahn decides.
-            or 0 < protocol.autoFragmentSize < len(frame)
-            or 0 < protocol.maxMessagePayloadSize < len(frame)
+            transport is False
+            or protocol.send_queue  # autobahn's own paced writes (daphne makes none)
+            or len(frame) > self._limit  # longer than its payload: autobahn decides
         ):
             # What daphne's serverSend does (it raises past the size limit, as before).
             binary = isinstance(payload, bytes)
             protocol.sendMessage(payload if binary else payload.encode("utf-8"), binary)
             return
-        transport: Any = protocol.transport
         if (
-            transport.connected
-            and not transport.disconnecting
-            and transport.offset == len(transport.dataBuffer)
+            transport.offset == len(transport.dataBuffer)
             and not transport._tempDataBuffer
+            and transport.connected
+            and not transport.disconnecting
         ):
-            sent = transport.writeSomeData(frame)
+            try:
+                sent = self._socket.send(frame)  # type: ignore[union-attr]
+            except OSError:
+                # The socket is full, or the connection is lost: Twisted finds that out
+                # when it writes the frame, and closes it its usual way.
+                sent = 0
             if sent == len(frame):
                 return
-            if isinstance(sent, int) and sent > 0:
-                frame = frame[sent:]
-            # Not all taken (or the connection is lost: Twisted finds that out when it
-            # writes the rest, and closes it its usual way).
+            frame = frame[sent:]
         transport.write(frame)
 
-    @staticmethod
-    def _is_plain(protocol: WebSocketProtocol) -> bool:
-        """Whether the connection's transport is a TCP (or Unix) socket of Twisted's
-        whose buffer this module knows how to read; TLS and the like are not."""
+    def _direct_transport(self, protocol: WebSocketProtocol) -> Any:
+        """The connection's transport if it is a TCP (or Unix) socket of Twisted's whose
+        buffer this module knows how to read, and the connection frames messages whole
+        and uncompressed; else False."""
         transport = protocol.transport
-        return (
-            isinstance(transport, tcp.Connection)
-            and not getattr(transport, "TLS", False)
-            and all(
+        if (
+            not isinstance(transport, tcp.Connection)
+            or getattr(transport, "TLS", False)
+            or not all(
                 hasattr(transport, name)
-                for name in ("dataBuffer", "offset", "_tempDataBuffer", "writeSomeData")
+                for name in ("dataBuffer", "offset", "_tempDataBuffer", "socket")
             )
-        )
+            or protocol._perMessageCompress is not None
+            or protocol.autoFragmentSize > 0
+        ):
+            return False
+        if protocol.maxMessagePayloadSize > 0:
+            self._limit = protocol.maxMessagePayloadSize
+        self._socket = transport.socket
+        return transport
 
 
 def websocket_extension(protocol: WebSocketProtocol) -> dict[str, Any]:
