@@ -26,7 +26,6 @@ the fan-out caught and dropped).
 
 from __future__ import annotations
 
-import socket
 import sys
 from typing import Any
 
@@ -79,7 +78,7 @@ class DirectSend:
         # Known at the first write, when the handshake (and so any compression) is done:
         # the transport whose socket this writes to, or False for autobahn's own path.
         self._transport: Any = None
-        self._socket: socket.socket | None = None
+        self._socket: Any = None
         self._limit = sys.maxsize
 
     def __call__(self, payload: str | bytes) -> None:
@@ -106,7 +105,7 @@ class DirectSend:
             and not transport.disconnecting
         ):
             try:
-                sent = self._socket.send(frame)  # type: ignore[union-attr]
+                sent = self._socket.send(frame)
             except OSError:
                 # The socket is full, or the connection is lost: Twisted finds that out
                 # when it writes the frame, and closes it its usual way.
