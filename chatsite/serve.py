@@ -1,6 +1,8 @@
 """daphne, as Hutong runs it: ``python -m chatsite.serve`` takes daphne's own arguments
-(``-b 0.0.0.0 -p 8001 chatsite.asgi:application``) and starts the same server with three
-changes, all about request bodies:
+(``-b 0.0.0.0 -p 8001 chatsite.asgi:application``) and starts the same server with these
+changes. Pushes are written to WebSockets without the ASGI round trip and framed once for
+all the connections they go to (``chatsite.directsend``; under plain daphne the adapters
+send them through ASGI). The other three are about request bodies:
 
 - The size of the pieces a body is handed to the application in. daphne receives a
   whole body before it starts the application, then queues all of it at once, in
@@ -29,6 +31,7 @@ from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.server import Server  # installs the asyncio reactor, before anything uses one
 from twisted.internet import reactor, tcp
 
+from chatsite.directsend import EXTENSION, websocket_extension
 from chatsite.uploadworker import MESSAGE_SIZE, encode_handoff
 from im.pacing import PACER
 
@@ -174,6 +177,11 @@ class HutongServer(Server):
     @http_factory.setter
     def http_factory(self, factory: HTTPFactory) -> None:
         self._http_factory = HutongHTTPFactory(self)
+
+    def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
+        if scope.get("type") == "websocket":
+            scope.setdefault("extensions", {})[EXTENSION] = websocket_extension(protocol)
+        return super().create_application(protocol, scope)
 
     def run(self) -> None:
         from im import storage  # Django is set up: the application is loaded

@@ -18,6 +18,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from chatsite.directsend import EXTENSION as DIRECT_SEND
 from im import frames, params, serializers
 from im.errors import (
     INTERNAL_ERROR,
@@ -39,6 +40,14 @@ CLOSE_LOGIN_TIMEOUT = 4401
 CLOSE_IDLE = 4408
 
 OpHandler = Callable[["IMConsumer", dict], Awaitable[dict]]
+
+
+def direct_send(scope: dict[str, Any]) -> Callable[[str | bytes], None] | None:
+    """The server's writer of frames straight to this connection's socket
+    (``chatsite.directsend``; text for a ``str``, binary for ``bytes``), or None under a
+    server without it (plain daphne, Channels' test communicator): then ``send``."""
+    extension = (scope.get("extensions") or {}).get(DIRECT_SEND)
+    return extension["send"] if extension else None
 
 
 async def close_when_idle(consumer: Any) -> None:
@@ -72,6 +81,7 @@ class IMConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.session = IMSession(self)
+        self._direct = direct_send(self.scope)
         self._last_frame = time.monotonic()
         await self.accept()
         self._login_timer = asyncio.create_task(self._close_unless_logged_in())
@@ -90,7 +100,10 @@ class IMConsumer(AsyncWebsocketConsumer):
     # --- what the session needs of its connection (``im.sessions.Connection``) ---
 
     async def write(self, frame: str | bytes) -> None:
-        await self.send(text_data=frame)
+        if self._direct is not None:
+            self._direct(frame)  # the fan-out's path: framed once for all members
+        else:
+            await self.send(text_data=frame)
 
     async def close_kicked_out(self, reason: str) -> None:
         await self.close(code=CLOSE_KICKED_OUT)

@@ -266,11 +266,13 @@ class IMSession:
         leave = message.get("leave")
         if leave is not None:
             self._leave(leave)
-        if message.get("profile") == account.pk:
+        # ``id``, not ``pk``: the property costs a lookup, once per member per push.
+        account_id = account.id
+        if message.get("profile") == account_id:
             self._account_stale = True
         if message["exclude"] == self.channel_name:
             return
-        if message.get("author_id") == account.pk:
+        if message.get("author_id") == account_id:
             await self.connection.write(message["author_texts"][self.protocol])
         else:
             await self.connection.write(message["texts"][self.protocol])

@@ -11,6 +11,7 @@ shaped by ``serializers`` and ``pushes``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -21,7 +22,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from im.consumers import CLOSE_KICKED_OUT, close_when_idle
+from im.consumers import CLOSE_KICKED_OUT, close_when_idle, direct_send
 from im.errors import (
     ALREADY_LOGGED_IN,
     INTERNAL_ERROR,
@@ -53,6 +54,15 @@ MAX_INSTANCE_ID = 64
 SessionCommand = Callable[["TIMConsumer", codec.Request], Awaitable[dict[str, Any]]]
 
 
+@functools.lru_cache(maxsize=8)
+def _wire(frame: str | bytes, binary: bool) -> str | bytes:
+    """A frame as this route sends it. Cached: a group push reaches all of a process's
+    members one after another, so it is converted (and compressed) once, and is the one
+    object whose WebSocket frame ``chatsite.directsend`` builds once."""
+    text = frame if isinstance(frame, str) else frame.decode()
+    return codec.to_wire(text, binary=binary)
+
+
 class TIMConsumer(AsyncWebsocketConsumer):
     protocol = PROTOCOL
 
@@ -71,6 +81,7 @@ class TIMConsumer(AsyncWebsocketConsumer):
         self.sdkappid = (query.get("sdkappid") or [""])[0]
         self.origin = _origin(self.scope)
         self.session = IMSession(self)
+        self._direct = direct_send(self.scope)
         self.ticket = ""
         self._last_frame = time.monotonic()
         await self.accept()
@@ -87,9 +98,10 @@ class TIMConsumer(AsyncWebsocketConsumer):
     async def write(self, frame: str | bytes) -> None:
         if not frame:  # an event the SDK has no push for
             return
-        text = frame if isinstance(frame, str) else frame.decode()
-        data = codec.to_wire(text, binary=self.binary)
-        if isinstance(data, bytes):
+        data = _wire(frame, self.binary)
+        if self._direct is not None:
+            self._direct(data)  # the fan-out's path: framed once for all members
+        elif isinstance(data, bytes):
             await self.send(bytes_data=data)
         else:
             await self.send(text_data=data)
