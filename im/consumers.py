@@ -7,7 +7,6 @@ Rules live in ``im/services``, answers and pushes are shaped by ``im.serializers
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -32,6 +31,7 @@ from im.ops import APART, BATCHED, OPS, asks_back_end
 from im.serializers import account_login_info, encode_push
 from im.services.instances import InstanceKickedOut
 from im.sessions import IMSession
+from im.timers import Deadline, IdleWatch
 
 logger = logging.getLogger(__name__)
 
@@ -50,18 +50,17 @@ def direct_send(scope: dict[str, Any]) -> Callable[[str | bytes], None] | None:
     return extension["send"] if extension else None
 
 
-async def close_when_idle(consumer: Any) -> None:
+def close_when_idle(consumer: Any) -> IdleWatch:
     """A client that sent nothing (not even a heartbeat) for IM_IDLE_TIMEOUT is gone:
     its session ends and the socket closes. ``consumer`` is a protocol's consumer that
-    stamps ``_last_frame`` (time.monotonic()) on every frame it receives."""
-    timeout = settings.IM_IDLE_TIMEOUT
-    while True:
-        silent = time.monotonic() - consumer._last_frame
-        if silent >= timeout:
-            await consumer.session.end()
-            await consumer.close(code=CLOSE_IDLE)
-            return
-        await asyncio.sleep(timeout - silent)
+    stamps ``_last_frame`` (time.monotonic()) on every frame it receives. Cancel the
+    watch when the connection closes."""
+
+    async def close() -> None:
+        await consumer.session.end()
+        await consumer.close(code=CLOSE_IDLE)
+
+    return IdleWatch(settings.IM_IDLE_TIMEOUT, lambda: consumer._last_frame, close)
 
 
 class IMConsumer(AsyncWebsocketConsumer):
@@ -84,8 +83,8 @@ class IMConsumer(AsyncWebsocketConsumer):
         self._direct = direct_send(self.scope)
         self._last_frame = time.monotonic()
         await self.accept()
-        self._login_timer = asyncio.create_task(self._close_unless_logged_in())
-        self._watchdog = asyncio.create_task(close_when_idle(self))
+        self._login_timer = Deadline(settings.IM_LOGIN_TIMEOUT, self._close_unless_logged_in)
+        self._watchdog = close_when_idle(self)
 
     async def disconnect(self, code: int) -> None:
         self._login_timer.cancel()
@@ -93,7 +92,6 @@ class IMConsumer(AsyncWebsocketConsumer):
         await self.session.end()
 
     async def _close_unless_logged_in(self) -> None:
-        await asyncio.sleep(settings.IM_LOGIN_TIMEOUT)
         if self.session.account is None:
             await self.close(code=CLOSE_LOGIN_TIMEOUT)
 
@@ -193,7 +191,7 @@ class IMConsumer(AsyncWebsocketConsumer):
 
     async def op_logout(self, data: dict) -> dict:
         await self.session.end(logout=True)
-        self._login_timer = asyncio.create_task(self._close_unless_logged_in())
+        self._login_timer = Deadline(settings.IM_LOGIN_TIMEOUT, self._close_unless_logged_in)
         return {}
 
     async def op_renew_usersig(self, data: dict) -> dict:

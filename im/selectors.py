@@ -125,15 +125,6 @@ def is_blacklisted(*, owner: Account, account: Account) -> bool:
     return sendsql.is_blocked(owner.pk, account.pk)
 
 
-def member_group_pks(account: Account) -> list[int]:
-    """The groups whose pushes the account's sessions hear: all it is in but those it
-    set to Discard."""
-    memberships = GroupMember.objects.filter(account=account).exclude(
-        message_remind_type=GroupMember.RemindType.DISCARD
-    )
-    return list(memberships.values_list("group_id", flat=True))
-
-
 def joined_groups(account: Account) -> list[GroupMember]:
     """The account's memberships, oldest first, each with ``member_count`` of its group."""
     return list(

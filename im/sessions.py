@@ -12,7 +12,6 @@ several at once: ``im.groupcommit``).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +44,7 @@ from im.services.instances import (
     check_resume_session,
     do_unregister_instance,
 )
+from im.timers import Deadline
 
 T = TypeVar("T")
 
@@ -88,7 +88,7 @@ class IMSession:
         self.protocol = connection.protocol
         self.account: Account | None = None
         self._groups: set[int] = set()  # IM groups whose pushes this session hears
-        self._expiry_timer: asyncio.Task | None = None
+        self._expiry_timer: Deadline | None = None
         # Set when a push says this account's profile changed (on another connection,
         # or by an operator): the copy held here is reloaded before the next op.
         self._account_stale = False
@@ -153,7 +153,7 @@ class IMSession:
             raise
         await deliver(sends)
         expires_at = opened.login.usersig.expires_at
-        self._expiry_timer = asyncio.create_task(self._expire_sig(expires_at - time.time()))
+        self._expiry_timer = self._expire_at(expires_at)
         return opened
 
     async def renew(self, user_sig: str) -> int:
@@ -166,7 +166,7 @@ class IMSession:
         )
         if self._expiry_timer is not None:
             self._expiry_timer.cancel()
-        self._expiry_timer = asyncio.create_task(self._expire_sig(info.expires_at - time.time()))
+        self._expiry_timer = self._expire_at(info.expires_at)
         return info.expires_at
 
     async def end(self, *, logout: bool = False) -> None:
@@ -176,7 +176,7 @@ class IMSession:
             return
         account, self.account = self.account, None
         timer, self._expiry_timer = self._expiry_timer, None
-        if timer is not None and timer is not asyncio.current_task():
+        if timer is not None:
             timer.cancel()
         await get_fanout().unsubscribe(self, self._listening(account))
         self._groups = set()
@@ -198,8 +198,11 @@ class IMSession:
         event = Event(KICKED_OUT, Kick(reason))
         await self.connection.write(encode(event, viewer_id)[self.protocol])
 
-    async def _expire_sig(self, seconds: float) -> None:
-        await asyncio.sleep(max(seconds, 0))
+    def _expire_at(self, expires_at: float) -> Deadline:
+        """The kick when the UserSig expires (``expires_at``: a Unix time)."""
+        return Deadline(expires_at - time.time(), self._sig_expired)
+
+    async def _sig_expired(self) -> None:
         await self.kick(KICKED_USERSIG_EXPIRED)
 
     # --- service calls ---

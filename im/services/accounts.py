@@ -40,12 +40,19 @@ def check_app_enabled(app: App) -> None:
 def check_account_enabled(account: Account) -> None:
     """Refuse an account an operator disabled, or whose chat-site user was deactivated
     (reads ``account.site_user``: select it with the account where it matters)."""
-    if account.is_disabled:
+    site_user_active = None if account.site_user_id is None else account.site_user.is_active
+    check_account_flags(account, disabled=account.is_disabled, site_user_active=site_user_active)
+
+
+def check_account_flags(account: Account, *, disabled: bool, site_user_active: bool | None) -> None:
+    """``check_account_enabled`` with the flags read elsewhere (a login's, under the
+    account's lock); ``site_user_active`` None: the account has no site user."""
+    if disabled:
         raise IMError(
             ACCOUNT_DISABLED,
             f"account {account.user_id!r} is disabled by an operator: it cannot log in",
         )
-    if account.site_user_id is not None and not account.site_user.is_active:
+    if site_user_active is False:
         raise IMError(
             ACCOUNT_DISABLED,
             f"account {account.user_id!r} belongs to a deactivated site user: it cannot log in",

@@ -14,15 +14,16 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from im import hooks
-from im.errors import INVALID_PARAMS, KICKED_OUT, IMError
+from im import hooks, instancesql
+from im.errors import ACCOUNT_NOT_FOUND, INVALID_PARAMS, KICKED_OUT, IMError
 from im.events import KICKED_OUT as KICKED_OUT_EVENT
 from im.events import Event, Kick, send_event_on_commit
 from im.models import Account, App, Instance
-from im.selectors import member_group_pks, one_or_none
+from im.selectors import one_or_none
 from im.services.accounts import (
     LoginResult,
     check_account_enabled,
+    check_account_flags,
     check_app_enabled,
     check_login,
 )
@@ -58,21 +59,19 @@ def do_register_instance(
     """Record a login; kick the oldest sessions past the app's limit. Returns the
     channels of the connections kicked.
 
-    Takes the account's row lock so two simultaneous logins count each other. The
-    limit is read from ``account.app``, which the login has just fetched.
+    Takes the account's row lock so two simultaneous logins count each other (on any
+    process); the limit and the disabled flags are read under it. The registry's
+    statements are ``im.instancesql``'s, hand-written: a login's hot path.
 
     An ``instance_id`` seen before is a reconnect: its row takes the new connection
     and keeps its place in login order; if it was kicked meanwhile the login is
     refused with ``InstanceKickedOut``. A disabled account is refused (70051).
     """
-    limit = account.app.max_web_instances
     now = timezone.now()
     with transaction.atomic():
-        _lock_enabled(account)
-        Instance.objects.filter(account=account, sig_expires_at__lte=now).delete()
-        row = None
-        if instance_id:
-            row = one_or_none(Instance.objects.filter(account=account, instance_id=instance_id))
+        limit = _lock_for_login(account)
+        rows = instancesql.drop_expired_and_list(account.pk, now)
+        row = next((r for r in rows if instance_id and r.instance_id == instance_id), None)
         if row is not None:
             if row.kicked_reason:
                 raise InstanceKickedOut(row.kicked_reason)
@@ -81,27 +80,47 @@ def do_register_instance(
                 # instanceID takes the session over and the first one is told to go,
                 # else any number of sockets could share one place under the limit.
                 _tell_kicked([account.pk], [row.channel_name], KICKED_MULTIPLE_ACCOUNT)
-            row.channel_name, row.is_online, row.sig_expires_at = channel_name, True, sig_expires_at
-            row.site_session = site_session
-            row.save(update_fields=["channel_name", "is_online", "sig_expires_at", "site_session"])
+            instancesql.reconnect_instance(
+                row.pk,
+                channel_name=channel_name,
+                sig_expires_at=sig_expires_at,
+                site_session=site_session,
+            )
+            # A reconnect keeps its place in login order.
+            sessions = [r.pk for r in rows if not r.kicked_reason]
         else:
-            Instance.objects.create(
+            instancesql.insert_instance(
+                account_pk=account.pk,
                 channel_name=channel_name,
                 instance_id=instance_id,
-                account=account,
                 logged_in_at=now,
                 sig_expires_at=sig_expires_at,
                 site_session=site_session,
             )
-        sessions = list(
-            Instance.objects.filter(account=account, kicked_reason="")
-            .order_by("-logged_in_at", "-pk")
-            .values_list("pk", flat=True)
-        )
+            # The new login is the newest: every other was recorded under this lock
+            # before it (so by lock order, whatever another process's clock said).
+            sessions = [None, *(r.pk for r in rows if not r.kicked_reason)]
         over = sessions[limit:]
         if not over:
             return []
         return _kick(Instance.objects.filter(account=account, pk__in=over), KICKED_MULTIPLE_ACCOUNT)
+
+
+def _lock_for_login(account: Account) -> int:
+    """Take ``account``'s row lock and read again what may refuse a login: the account
+    disabled (70051) or its site user deactivated, its app disabled (60016). An operator
+    disabling the account takes the same lock, so a login racing that is either kicked
+    by it or refused here (a disabled app's kick is not locked per account: see
+    ``do_kick_app``). Returns the app's limit of instances online, as it is now."""
+    state = instancesql.lock_account(account.pk)
+    if state is None:
+        raise IMError(ACCOUNT_NOT_FOUND, f"account {account.user_id!r} was removed")
+    check_account_flags(
+        account, disabled=state.account_disabled, site_user_active=state.site_user_active
+    )
+    account.app.is_disabled = state.app_disabled
+    check_app_enabled(account.app)
+    return state.max_web_instances
 
 
 def _lock_enabled(account: Account) -> Account:
@@ -195,7 +214,7 @@ def _open_session(login: LoginResult, *, channel_name: str, instance_id: str) ->
     hooks.tell_on_commit(
         account.app, hooks.STATE_CHANGE, hooks.StateChanged(account, "Login", "Register")
     )
-    return OpenedSession(login=login, group_pks=member_group_pks(login.account))
+    return OpenedSession(login=login, group_pks=instancesql.member_group_pks(account.pk))
 
 
 def check_renew_usersig(*, account: Account, channel_name: str, user_sig: str) -> UserSigInfo:

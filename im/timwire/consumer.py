@@ -10,7 +10,6 @@ shaped by ``serializers`` and ``pushes``.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import time
@@ -87,7 +86,7 @@ class TIMConsumer(AsyncWebsocketConsumer):
         await self.accept()
         # No login deadline: the SDK opens its socket at TIM.create, long before it
         # logs in, and keeps it between logins; it says hello every 10 s meanwhile.
-        self._watchdog = asyncio.create_task(close_when_idle(self))
+        self._watchdog = close_when_idle(self)
 
     async def disconnect(self, code: int) -> None:
         self._watchdog.cancel()
