@@ -14,15 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.backends.base.base import BaseDatabaseWrapper
-
 from im.models import Account, App, GroupMember, Instance
-
-
-def _db() -> BaseDatabaseWrapper:
-    # Looked up once per statement, not per attribute (``im.sendsql._db`` says why).
-    return connections[DEFAULT_DB_ALIAS]
+from im.sendsql import db_connection as _db
 
 
 @dataclass(frozen=True)
@@ -162,7 +155,7 @@ def reconnect_instance(
 
 def member_group_pks(account_pk: int) -> list[int]:
     """The groups whose pushes the account's sessions hear: all it is in but those it
-    set to Discard (``selectors.member_group_pks``, by hand: once per login)."""
+    set to Discard; asked once per login."""
     with _db().cursor() as cursor:
         cursor.execute(
             f"SELECT group_id FROM {GroupMember._meta.db_table}"

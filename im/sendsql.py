@@ -26,7 +26,7 @@ from im.models import Conversation, Message
 M = TypeVar("M", bound=Model)
 
 
-def _db() -> BaseDatabaseWrapper:
+def db_connection() -> BaseDatabaseWrapper:
     """This thread's connection, looked up once per statement: every attribute read
     through ``django.db.connection`` is a lookup in asgiref's thread-critical local,
     which the profile showed at 12% of a send's CPU when done per column."""
@@ -37,7 +37,7 @@ def _db() -> BaseDatabaseWrapper:
 def _reader(model: type[Model], vendor: str) -> tuple[str, list[tuple[int, list, Any]]]:
     """The column list of ``model`` and, per column that needs them, the converters a
     queryset applies to it on this backend (SQLite's dates and JSON, booleans...)."""
-    db = _db()
+    db = db_connection()
     fields = model._meta.concrete_fields
     converters = []
     for index, field in enumerate(fields):
@@ -52,7 +52,7 @@ def select_rows(model: type[M], where: str, params: list[Any], tail: str = "") -
     """The rows of ``model`` matching ``where`` (SQL, ``%s`` placeholders; ``tail``: an
     ORDER BY, LIMIT or FOR UPDATE after it), as a queryset would load them (the fields'
     converters applied)."""
-    db = _db()
+    db = db_connection()
     columns, converters = _reader(model, db.vendor)
     with db.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {model._meta.db_table} WHERE {where} {tail}", params)
@@ -73,7 +73,7 @@ def select_one(model: type[M], where: str, params: list[Any], *, lock: bool = Fa
     """The one row of ``model`` matching ``where``, or None, as ``select_rows`` loads it;
     ``lock``: row-locked until the transaction ends (PostgreSQL's ``FOR UPDATE``;
     SQLite's ``BEGIN IMMEDIATE`` already holds the database's write lock)."""
-    tail = "LIMIT 1 FOR UPDATE" if lock and _db().vendor == "postgresql" else "LIMIT 1"
+    tail = "LIMIT 1 FOR UPDATE" if lock and db_connection().vendor == "postgresql" else "LIMIT 1"
     rows = select_rows(model, where, params, tail)
     return rows[0] if rows else None
 
@@ -132,7 +132,7 @@ def lock_c2c(low_pk: int, high_pk: int) -> Conversation | None:
 
 def is_blocked(owner_pk: int, blocked_pk: int) -> bool:
     """Whether ``owner_pk``'s blacklist holds ``blocked_pk``."""
-    with _db().cursor() as cursor:
+    with db_connection().cursor() as cursor:
         cursor.execute(
             "SELECT 1 FROM im_blacklistentry WHERE owner_id = %s AND blocked_id = %s LIMIT 1",
             [owner_pk, blocked_pk],
@@ -149,7 +149,7 @@ def insert_numbered(message: Message) -> bool:
     PostgreSQL: one statement (the insert, the counters and the un-hiding as one
     ``WITH``, so the counters move only if the row went in). SQLite, in-process, where
     a statement costs no round trip: three."""
-    db = _db()
+    db = db_connection()
     values = [f.get_db_prep_save(getattr(message, f.attname), db) for f in _MESSAGE_FIELDS]
     conversation = message.conversation
     counters = [message.seq, message.change_seq, values[_CREATED_AT]]
@@ -211,7 +211,7 @@ def page_before(
 
 def seq_of(conversation_pk: int, sender_pk: int, client_time: int, random: int) -> int | None:
     """The sequence of the message with this client key (a history cursor), or None."""
-    with _db().cursor() as cursor:
+    with db_connection().cursor() as cursor:
         cursor.execute(
             "SELECT seq FROM im_message WHERE conversation_id = %s AND sender_id = %s"
             " AND client_time = %s AND random = %s LIMIT 1",
@@ -223,7 +223,7 @@ def seq_of(conversation_pk: int, sender_pk: int, client_time: int, random: int) 
 
 def read_marks(conversation_pk: int) -> dict[int, int]:
     """Each participant's read mark in the conversation, by account pk."""
-    with _db().cursor() as cursor:
+    with db_connection().cursor() as cursor:
         cursor.execute(
             "SELECT account_id, read_seq FROM im_participant WHERE conversation_id = %s",
             [conversation_pk],
