@@ -23,9 +23,11 @@ class Deadline:
     def __init__(self, delay: float, action: Callable[[], Awaitable[None]]) -> None:
         self._action = action
         self._task: asyncio.Task | None = None  # held here: the loop holds tasks weakly
-        self._handle: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
-            max(delay, 0), self._fire
-        )
+        self._handle: asyncio.TimerHandle | None = None
+        self._arm(max(delay, 0))
+
+    def _arm(self, delay: float) -> None:
+        self._handle = asyncio.get_running_loop().call_later(delay, self._fire)
 
     def _fire(self) -> None:
         self._handle = None
@@ -37,12 +39,12 @@ class Deadline:
             self._handle = None
 
 
-class IdleWatch:
+class IdleWatch(Deadline):
     """Runs ``action()`` once ``last_frame()`` (a ``time.monotonic()`` stamp, moved on by
     every frame the client sends) is ``timeout`` seconds old. A frame only moves the
     stamp; the timer, when it fires early, sets itself again for the rest."""
 
-    __slots__ = ("_action", "_handle", "_last_frame", "_task", "_timeout")
+    __slots__ = ("_last_frame", "_timeout")
 
     def __init__(
         self,
@@ -52,23 +54,11 @@ class IdleWatch:
     ) -> None:
         self._timeout = timeout
         self._last_frame = last_frame
-        self._action = action
-        self._task: asyncio.Task | None = None
-        self._handle: asyncio.TimerHandle | None = None
-        self._arm(timeout)
+        super().__init__(timeout, action)
 
-    def _arm(self, delay: float) -> None:
-        self._handle = asyncio.get_running_loop().call_later(delay, self._check)
-
-    def _check(self) -> None:
+    def _fire(self) -> None:
         silent = time.monotonic() - self._last_frame()
         if silent < self._timeout:
             self._arm(self._timeout - silent)
-            return
-        self._handle = None
-        self._task = asyncio.get_running_loop().create_task(self._action())
-
-    def cancel(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+        else:
+            super()._fire()
