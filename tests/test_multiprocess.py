@@ -393,3 +393,58 @@ async def test_a_removed_member_stops_hearing_the_group_on_every_process(servers
         assert carol.pushes.empty(), carol.pushes
     for client in (alice, bob, carol_one, carol_two):
         await client.close()
+
+
+async def test_members_joined_on_another_process_miss_nothing(servers):
+    """GROUP_JOINED's contract across processes: every message sent after a connection
+    got it arrives as a push, and syncing from the push's changeSequence returns the
+    ones sent before (a process hears a new group only once its subscription is live,
+    so pushes sent right after the join may not reach it). Nothing comes twice."""
+    one, two = servers
+    bob = await net_online(one.ws_url, "bob")
+    members = {
+        "alice": await net_online(two.ws_url, "alice"),
+        "carol": await net_online(two.ws_url, "carol"),
+        "carol on one": await net_online(one.ws_url, "carol"),
+    }
+    group = (
+        await bob.ok(
+            "createGroup",
+            {
+                "name": "g",
+                "type": "Public",
+                "memberList": [{"userID": "alice"}, {"userID": "carol"}],
+            },
+        )
+    )["group"]
+    group_id = group["groupID"]
+    # Sent at once: some may reach the members' processes before they hear the group.
+    early = [f"early {k}" for k in range(15)]
+    for k, body in enumerate(early):
+        await bob.ok("sendMessage", text(group_id, body, random=100 + k, group=True))
+    joined = {name: await member.push("GROUP_JOINED") for name, member in members.items()}
+    late = [f"late {k}" for k in range(15)]
+    for k, body in enumerate(late):
+        await bob.ok("sendMessage", text(group_id, body, random=200 + k, group=True))
+
+    for name, member in members.items():
+        pushed: list[dict] = []
+        while not {m["payload"]["text"] for m in pushed} >= set(late):
+            pushed.extend((await member.push("MESSAGE_RECEIVED"))["data"])
+        pushed_late = [m["payload"]["text"] for m in pushed if m["payload"]["text"] in late]
+        assert pushed_late == late, name  # every one, once, in order
+        synced: list[dict] = []
+        change = joined[name]["data"]["changeSequence"]
+        while True:
+            page = await member.ok(
+                "syncMessages", {"conversationID": f"GROUP{group_id}", "changeSequence": change}
+            )
+            synced.extend(page["messageList"])
+            change = page["changeSequence"]
+            if page["isCompleted"]:
+                break
+        held = {m["ID"]: m["payload"]["text"] for m in [*pushed, *synced]}
+        assert sorted(held.values(), key=(early + late).index) == early + late, name
+        assert len(held) == len(early + late)
+    for client in (bob, *members.values()):
+        await client.close()
