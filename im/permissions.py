@@ -24,11 +24,10 @@ from im.errors import (
 )
 from im.models import Account, Conversation, Group, GroupMember, Message
 from im.selectors import (
-    c2c_conversation,
-    get_account,
     group_conversation,
     is_blacklisted,
     one_or_none,
+    peer_and_c2c,
     system_conversation,
 )
 
@@ -144,10 +143,8 @@ def access_conversation(account: Account, conversation_id: object) -> Conversati
             conversation_id, Conversation.Kind.SYSTEM, system_conversation(account)
         )
     if conversation_id.startswith(C2C_PREFIX) and len(conversation_id) > len(C2C_PREFIX):
-        peer = get_account(account.app, conversation_id[len(C2C_PREFIX) :])
-        return ConversationRef(
-            conversation_id, Conversation.Kind.C2C, c2c_conversation(account, peer), peer=peer
-        )
+        peer, conversation = peer_and_c2c(account, conversation_id[len(C2C_PREFIX) :])
+        return ConversationRef(conversation_id, Conversation.Kind.C2C, conversation, peer=peer)
     if conversation_id.startswith(GROUP_PREFIX) and len(conversation_id) > len(GROUP_PREFIX):
         group, member = access_member(account, conversation_id[len(GROUP_PREFIX) :])
         return ConversationRef(

@@ -148,6 +148,20 @@ def c2c_conversation(a: Account, b: Account) -> Conversation | None:
     return conversation
 
 
+def peer_and_c2c(account: Account, user_id: str) -> tuple[Account, Conversation | None]:
+    """The app's account ``user_id`` (C2C_INVALID_RECEIVER if none) and its C2C
+    conversation with ``account``, both accounts attached; one query."""
+    found = sendsql.find_peer_and_c2c(account.app_id, user_id, account.pk)
+    if found is None:
+        raise IMError(C2C_INVALID_RECEIVER, f"userID {user_id!r} does not exist in this app")
+    peer, conversation = found
+    peer.app = account.app
+    if conversation is not None:
+        low, high = sorted((account, peer), key=lambda a: a.pk)
+        conversation.account_low, conversation.account_high = low, high
+    return peer, conversation
+
+
 def system_conversation(account: Account) -> Conversation | None:
     """The account's ``@TIM#SYSTEM`` conversation (its group notices), with it attached."""
     conversation = one_or_none(
@@ -307,12 +321,16 @@ def read_seqs(conversation: Conversation) -> dict[int, int]:
     return sendsql.read_marks(conversation.pk)
 
 
-def attach_peer_reads(conversation: Conversation, messages: list[Message]) -> None:
-    """Mark each C2C message its receiver has read (``is_peer_read``), in one query: the
-    receiver's read mark covers it. Other conversations have no peer to read."""
+def attach_peer_reads(
+    conversation: Conversation, messages: list[Message], marks: dict[int, int] | None = None
+) -> None:
+    """Mark each C2C message its receiver has read (``is_peer_read``): the receiver's
+    read mark covers it. ``marks``: the read marks by account, if already read (else
+    one query). Other conversations have no peer to read."""
     if conversation.kind != Conversation.Kind.C2C or not messages:
         return
-    marks = read_seqs(conversation)
+    if marks is None:
+        marks = read_seqs(conversation)
     pair = (conversation.account_low_id, conversation.account_high_id)
     for message in messages:
         receiver = pair[1] if message.sender_id == pair[0] else pair[0]
@@ -332,13 +350,15 @@ def _in_conversation(conversation: Conversation, queryset: QuerySet[Message]) ->
     return _attach_conversation(conversation, list(queryset))
 
 
-def _attach_conversation(conversation: Conversation, messages: list[Message]) -> list[Message]:
+def _attach_conversation(
+    conversation: Conversation, messages: list[Message], marks: dict[int, int] | None = None
+) -> list[Message]:
     pair = {}
     if conversation.kind == Conversation.Kind.C2C:
         pair = {a.pk: a for a in (conversation.account_low, conversation.account_high)}
     if conversation.kind == Conversation.Kind.GROUP:
         attach_name_cards(conversation.group_id, messages)
-    attach_peer_reads(conversation, messages)
+    attach_peer_reads(conversation, messages, marks)
     for message in messages:
         message.conversation = conversation
         if pair:
@@ -351,8 +371,7 @@ def _attach_conversation(conversation: Conversation, messages: list[Message]) ->
 
 def message_seq(conversation: Conversation, message_id: object) -> int:
     """The sequence number of a message given by ID (a history cursor)."""
-    sender_id, client_time, random = parse_message_id(message_id)
-    seq = sendsql.seq_of(conversation.pk, sender_id, client_time, random)
+    seq = sendsql.seq_of(conversation.pk, *parse_message_id(message_id))
     if seq is None:
         raise IMError(MESSAGE_NOT_FOUND, f"message {message_id!r} not found")
     return seq
@@ -374,26 +393,34 @@ def visible_messages(conversation: Conversation, viewer: Account | None) -> Quer
 def messages_before(
     conversation: Conversation,
     *,
-    before_seq: int | None,
+    before_seq: int | None = None,
+    before_id: str = "",
     limit: int,
     after_seq: int = 0,
     viewer: Account | None = None,
 ) -> list[Message]:
-    """Up to ``limit`` messages older than ``before_seq`` and newer than ``after_seq``
-    (newest first), but those ``viewer`` deleted; keyset, no OFFSET.
+    """Up to ``limit`` messages older than ``before_seq``, or than the message whose ID
+    is ``before_id`` (a history cursor: MESSAGE_NOT_FOUND if it names none), and newer
+    than ``after_seq`` (newest first), but those ``viewer`` deleted; keyset, no OFFSET.
 
     ``conversation`` must come with what serialising needs (see permissions.access_conversation).
     A C2C page, the one every chat pages most, is one hand-written statement (``sendsql``).
     """
     if conversation.kind == Conversation.Kind.C2C:
-        page = sendsql.page_before(
-            conversation.pk,
+        found = sendsql.c2c_page(
+            conversation,
             before_seq=before_seq,
+            before_key=parse_message_id(before_id) if before_id else None,
             after_seq=after_seq,
             viewer_pk=None if viewer is None else viewer.pk,
             limit=limit,
         )
-        return _attach_conversation(conversation, page)
+        if found is None:
+            raise IMError(MESSAGE_NOT_FOUND, f"message {before_id!r} not found")
+        page, marks = found
+        return _attach_conversation(conversation, page, marks)
+    if before_id:
+        before_seq = message_seq(conversation, before_id)
     queryset = visible_messages(conversation, viewer)
     if before_seq is not None:
         queryset = queryset.filter(seq__lt=before_seq)

@@ -21,7 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
-from im.models import Conversation, Message
+from im.models import Account, Conversation, Message
 
 M = TypeVar("M", bound=Model)
 
@@ -34,9 +34,12 @@ def db_connection() -> BaseDatabaseWrapper:
 
 
 @cache
-def _reader(model: type[Model], vendor: str) -> tuple[str, list[tuple[int, list, Any]]]:
-    """The column list of ``model`` and, per column that needs them, the converters a
-    queryset applies to it on this backend (SQLite's dates and JSON, booleans...)."""
+def _reader(
+    model: type[Model], vendor: str, alias: str = ""
+) -> tuple[str, list[tuple[int, list, Any]]]:
+    """The column list of ``model`` (each column qualified by ``alias``, if given) and,
+    per column that needs them, the converters a queryset applies to it on this
+    backend (SQLite's dates and JSON, booleans...)."""
     db = db_connection()
     fields = model._meta.concrete_fields
     converters = []
@@ -45,7 +48,8 @@ def _reader(model: type[Model], vendor: str) -> tuple[str, list[tuple[int, list,
         found = db.ops.get_db_converters(column) + column.get_db_converters(db)
         if found:
             converters.append((index, found, column))
-    return ", ".join(db.ops.quote_name(f.column) for f in fields), converters
+    qualify = f"{alias}." if alias else ""
+    return ", ".join(qualify + db.ops.quote_name(f.column) for f in fields), converters
 
 
 def select_rows(model: type[M], where: str, params: list[Any], tail: str = "") -> list[M]:
@@ -53,20 +57,23 @@ def select_rows(model: type[M], where: str, params: list[Any], tail: str = "") -
     ORDER BY, LIMIT or FOR UPDATE after it), as a queryset would load them (the fields'
     converters applied)."""
     db = db_connection()
-    columns, converters = _reader(model, db.vendor)
+    columns, _ = _reader(model, db.vendor)
     with db.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {model._meta.db_table} WHERE {where} {tail}", params)
-        rows = cursor.fetchall()
-    loaded = []
-    for row in rows:
-        values = list(row)
-        for index, found, column in converters:
-            value = values[index]
-            for converter in found:
-                value = converter(value, column, db)
-            values[index] = value
-        loaded.append(model.from_db(db.alias, None, values))
-    return loaded
+        return [_load(model, row) for row in cursor.fetchall()]
+
+
+def _load(model: type[M], row: tuple | list) -> M:
+    """An instance of ``model`` from a row whose first columns are ``_reader``'s."""
+    db = db_connection()
+    _, converters = _reader(model, db.vendor)
+    values = list(row[: len(model._meta.concrete_fields)])
+    for index, found, column in converters:
+        value = values[index]
+        for converter in found:
+            value = converter(value, column, db)
+        values[index] = value
+    return model.from_db(db.alias, None, values)
 
 
 def select_one(model: type[M], where: str, params: list[Any], *, lock: bool = False) -> M | None:
@@ -126,6 +133,34 @@ def find_c2c(low_pk: int, high_pk: int, *, lock: bool = False) -> Conversation |
     )
 
 
+def find_peer_and_c2c(
+    app_pk: int, user_id: str, viewer_pk: int
+) -> tuple[Account, Conversation | None] | None:
+    """The account ``user_id`` of the app and its C2C conversation with ``viewer_pk``
+    (None if the pair has none yet), in one statement: what opening a C2C
+    conversation reads first. None if the app has no such account."""
+    db = db_connection()
+    account_columns, _ = _reader(Account, db.vendor, "a")
+    conversation_columns, _ = _reader(Conversation, db.vendor, "c")
+    low = "CASE WHEN a.id < %s THEN a.id ELSE %s END"
+    high = "CASE WHEN a.id < %s THEN %s ELSE a.id END"
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {account_columns}, {conversation_columns} FROM im_account a"
+            f" LEFT JOIN im_conversation c ON c.kind = %s AND c.account_low_id = {low}"
+            f" AND c.account_high_id = {high}"
+            " WHERE a.app_id = %s AND a.user_id = %s LIMIT 1",
+            [Conversation.Kind.C2C, *[viewer_pk] * 4, app_pk, user_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(Account._meta.concrete_fields)
+    account = _load(Account, row)
+    rest = row[width:]
+    return account, None if rest[0] is None else _load(Conversation, rest)
+
+
 def lock_c2c(low_pk: int, high_pk: int) -> Conversation | None:
     return find_c2c(low_pk, high_pk, lock=True)
 
@@ -183,40 +218,70 @@ def insert_numbered(message: Message) -> bool:
 # --- a page of history (getMessageList), C2C: its two accounts are the conversation's ---
 
 
-def page_before(
-    conversation_pk: int,
+# A message by its client key (sender, clientTime, random): a history cursor.
+_SEQ_OF = (
+    "SELECT seq FROM im_message WHERE conversation_id = %s AND sender_id = %s"
+    " AND client_time = %s AND random = %s LIMIT 1"
+)
+
+
+def c2c_page(
+    conversation: Conversation,
     *,
     before_seq: int | None,
+    before_key: tuple[int, int, int] | None,
     after_seq: int,
     viewer_pk: int | None,
     limit: int,
-) -> list[Message]:
-    """Up to ``limit`` messages numbered below ``before_seq`` (if given) and above
-    ``after_seq``, newest first, but those ``viewer_pk`` deleted for itself: the
-    statement ``selectors.messages_before`` would build, by the index on
-    (conversation, seq)."""
+) -> tuple[list[Message], dict[int, int]] | None:
+    """Up to ``limit`` messages of a C2C conversation numbered below ``before_seq``, or
+    below the message whose client key (sender, clientTime, random) is ``before_key``,
+    and above ``after_seq``, newest first, but those ``viewer_pk`` deleted for itself;
+    and, if any, both accounts' read marks. None if ``before_key`` names no message of
+    the conversation.
+
+    One statement, by the index on (conversation, seq): the cursor's sequence and the
+    read marks are subqueries PostgreSQL and SQLite each run once, where three more
+    round trips cost the deployed set-up more than the page itself.
+    """
+    columns, _ = _reader(Message, db_connection().vendor)
     where = ["conversation_id = %s"]
-    params: list[Any] = [conversation_pk]
+    params: list[Any] = [conversation.pk]
     if before_seq is not None:
         where.append("seq < %s")
         params.append(before_seq)
+    if before_key is not None:
+        where.append(f"seq < ({_SEQ_OF})")
+        params.extend([conversation.pk, *before_key])
     if after_seq:
         where.append("seq > %s")
         params.append(after_seq)
     if viewer_pk is not None:
         where.append("id NOT IN (SELECT message_id FROM im_deletedmessage WHERE account_id = %s)")
         params.append(viewer_pk)
-    return select_rows(Message, " AND ".join(where), [*params, limit], "ORDER BY seq DESC LIMIT %s")
+    pair = (conversation.account_low_id, conversation.account_high_id)
+    mark = "(SELECT read_seq FROM im_participant WHERE conversation_id = %s AND account_id = %s)"
+    with db_connection().cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, {mark}, {mark} FROM im_message"
+            f" WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT %s",
+            [conversation.pk, pair[0], conversation.pk, pair[1], *params, limit],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        if before_key is not None and seq_of(conversation.pk, *before_key) is None:
+            return None
+        return [], {}
+    marks = {
+        account: seq for account, seq in zip(pair, rows[0][-2:], strict=True) if seq is not None
+    }
+    return [_load(Message, row) for row in rows], marks
 
 
 def seq_of(conversation_pk: int, sender_pk: int, client_time: int, random: int) -> int | None:
     """The sequence of the message with this client key (a history cursor), or None."""
     with db_connection().cursor() as cursor:
-        cursor.execute(
-            "SELECT seq FROM im_message WHERE conversation_id = %s AND sender_id = %s"
-            " AND client_time = %s AND random = %s LIMIT 1",
-            [conversation_pk, sender_pk, client_time, random],
-        )
+        cursor.execute(_SEQ_OF, [conversation_pk, sender_pk, client_time, random])
         row = cursor.fetchone()
     return None if row is None else row[0]
 

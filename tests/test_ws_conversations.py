@@ -102,6 +102,21 @@ async def test_message_list_refusals(cast, data, code):
     await alice.close()
 
 
+async def test_a_cursor_from_another_conversation_is_not_found_here(cast):
+    """A page's cursor is looked up in the conversation paged: the ID of a message
+    alice sent carol does not page her chat with bob."""
+    alice = await online("alice")
+    await send_many(alice, 3, to="bob")
+    other = (await send_many(alice, 1, to="carol", start=10))[0]
+    reply = await alice.request(
+        "getMessageList", {"conversationID": "C2Cbob", "nextReqMessageID": other["ID"]}
+    )
+    assert reply["code"] == 10030, reply
+    page = await alice.ok("getMessageList", {"conversationID": "C2Ccarol"})
+    assert [m["ID"] for m in page["messageList"]] == [other["ID"]]
+    await alice.close()
+
+
 async def test_group_history_is_for_members_only(cast):
     alice, carol = await online("alice"), await online("carol")
     group = await create_group(alice, ["bob"])

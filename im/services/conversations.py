@@ -34,7 +34,6 @@ from im.selectors import (
     c2c_message_by_key,
     conversation_list,
     message_at_seq,
-    message_seq,
     messages_before,
     messages_changed_after,
     one_or_none,
@@ -76,14 +75,10 @@ def check_get_message_list(
     ref = access_conversation(account, conversation_id)
     if ref.conversation is None:
         return HistoryPage(messages=[], is_completed=True)
-    before_seq = None
-    if next_req_message_id:
-        before_seq = message_seq(ref.conversation, next_req_message_id)
-    elif up_to_seq:
-        before_seq = up_to_seq + 1
     page = messages_before(
         ref.conversation,
-        before_seq=before_seq,
+        before_seq=up_to_seq + 1 if up_to_seq and not next_req_message_id else None,
+        before_id=next_req_message_id,
         limit=count + 1,
         after_seq=history_floor(ref),
         viewer=account,
