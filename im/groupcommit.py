@@ -26,6 +26,12 @@ limits answer each call as they did the first time (``buckets.decided_once``).
 
 Which ops are batched is the adapters' choice (``im.ops.BATCHED``, a TIM command's
 ``batched``): ops that run in the database thread and never wait for the app's back end.
+They choose by the app's callback settings as the session read them at login; should a
+call reach a before-callback the app wants now (``hooks.ask`` inside
+``hooks.not_asking``, which every call here runs in, batched or alone: the database
+thread is everyone's), it is rolled back, nothing of it stored or pushed, and its caller
+gets ``Unbatched``, whose ``rerun`` runs it again, outside any batch, asking the back
+end, the rate limits answering as they did the first time.
 """
 
 from __future__ import annotations
@@ -35,11 +41,13 @@ import logging
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.db import transaction
 
+from im import hooks
 from im.buckets import decided_once
 from im.errors import INTERNAL_ERROR, IMError
 from im.events import Send, deferred_sends, deliver
@@ -90,6 +98,17 @@ class _Retry(Exception):
     """Raised out of a batch's transaction to roll it back and rerun its calls singly."""
 
 
+class Unbatched(Exception):
+    """A batched call came to ask the app's back end (``hooks.MustAsk``: the app's
+    settings changed since its session chose to batch it). Nothing of it was stored or
+    pushed; the caller runs ``rerun()`` (no arguments) where waiting for the back end
+    holds up no one (``IMSession.call_waiting``), as an op known to ask runs."""
+
+    def __init__(self, rerun: Callable[[], Any]) -> None:
+        super().__init__("to be run outside the batch: it asks the app's back end")
+        self.rerun = rerun
+
+
 def _is_retryable(error: BaseException) -> bool:
     cause: BaseException | None = error
     while cause is not None:
@@ -104,7 +123,7 @@ def _run_one(call: _Call) -> _Outcome:
     """The call in the transaction open now (a savepoint of the batch's) or, outside
     one, in its own; its events' sends collected, not sent."""
     outcome = _Outcome()
-    with decided_once(call.decisions), deferred_sends() as outbox:
+    with decided_once(call.decisions), hooks.not_asking(), deferred_sends() as outbox:
         with transaction.atomic():
             outcome.result = call.func(*call.args, **call.kwargs)
     outcome.sends = outbox
@@ -156,6 +175,13 @@ def _run_alone(call: _Call) -> _Outcome:
         return _Outcome(error=error)
 
 
+def _rerun_asking(call: _Call) -> Any:
+    """``call`` as its session runs an op that asks: the rate limits answer what they
+    answered its run in the batch (tokens taken there stay taken, once)."""
+    with decided_once(call.decisions):
+        return call.func(*call.args, **call.kwargs)
+
+
 class Batcher:
     """The queue of one event loop's batched calls, and the one task draining it."""
 
@@ -165,7 +191,8 @@ class Batcher:
 
     async def run(self, key: Key, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """Run ``func(*args, **kwargs)`` in the next batch; once that batch committed,
-        deliver its events and return its result (or raise its error)."""
+        deliver its events and return its result (or raise its error; ``Unbatched``
+        if it is to be run again outside the batch)."""
         future = asyncio.get_running_loop().create_future()
         self._queue.append(_Call(key, func, args, kwargs, future))
         if self._draining is None:
@@ -197,7 +224,9 @@ class Batcher:
         for call, outcome in zip(batch, outcomes, strict=True):
             if call.future.done():  # its caller went away (the connection closed)
                 continue
-            if outcome.error is not None:
+            if isinstance(outcome.error, hooks.MustAsk):
+                call.future.set_exception(Unbatched(partial(_rerun_asking, call)))
+            elif outcome.error is not None:
                 call.future.set_exception(outcome.error)
             else:
                 call.future.set_result((outcome.result, outcome.sends))

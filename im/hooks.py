@@ -26,6 +26,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
@@ -124,13 +126,43 @@ def is_enabled(app: App, command: str) -> bool:
 # --- before: ask, and wait ---
 
 
+class MustAsk(Exception):
+    """Raised by ``ask`` inside ``not_asking``: the app's back end wants asking here,
+    and whoever runs the block must run it again where waiting holds up no one."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(f"{command} is to be asked outside this block")
+        self.command = command
+
+
+_refusing = threading.local()
+
+
+@contextmanager
+def not_asking() -> Iterator[None]:
+    """Inside this block (in this thread) ``ask`` raises ``MustAsk`` rather than post
+    a callback the app wants: a group commit's batch (``im.groupcommit``) runs its
+    sends in it, since every other send of the batch would wait for the back end too.
+    The adapters keep asking sends out of batches by the app's settings at login; this
+    holds when those changed since."""
+    previous = getattr(_refusing, "on", False)
+    _refusing.on = True
+    try:
+        yield
+    finally:
+        _refusing.on = previous
+
+
 def ask(app: App, command: str, subject: Any) -> Any:
     """Ask the app's back end about an action, if it wants to be asked; returns what
     its reply puts in place of the action's content (None: keep it). A refusal raises
-    10016 (or the back end's own 120001-130000) with the reply's ErrorInfo."""
+    10016 (or the back end's own 120001-130000) with the reply's ErrorInfo; inside
+    ``not_asking``, ``MustAsk`` instead of asking."""
     found = config(app)
     if found is None or command not in found.commands:
         return None
+    if getattr(_refusing, "on", False):
+        raise MustAsk(command)
     body = _codec.body(command, subject)
     try:
         reply = post(found, app.sdkappid, command, body)

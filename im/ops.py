@@ -55,7 +55,8 @@ OPS: dict[str, Op] = {}
 APART: set[str] = set()
 # Ops committed several at once (``im.groupcommit``), with the conversation each locks:
 # the busiest writes, short, in the database thread. An op that may ask the app's back
-# end first is not batched (the consumer runs it in ``WAITING``).
+# end first is not batched (the consumer runs it in ``WAITING``); one that turns out to
+# ask all the same (the settings changed since login) is rerun there by the session.
 BATCHED: dict[str, Callable[[Account, dict], Key]] = {}
 
 
@@ -70,7 +71,8 @@ ASKING = {
 
 def asks_back_end(app: App, name: str) -> bool:
     """Whether op ``name`` may wait for ``app``'s back end (by the app's settings as the
-    session read them at login): it then runs where waiting holds up no one else."""
+    session read them at login): it then runs where waiting holds up no one else. The
+    fast path only: a batched op that asks after all is rerun (``IMSession.call_batched``)."""
     wanted = app.callback_commands if app.callback_url else ()
     return any(command in wanted for command in ASKING.get(name, ()))
 

@@ -33,7 +33,7 @@ from im.events import (
     group_channel,
 )
 from im.fanout import get_fanout
-from im.groupcommit import Key, get_batcher
+from im.groupcommit import Key, Unbatched, get_batcher
 from im.models import PROFILE_COLUMNS, Account
 from im.services.instances import (
     KICKED_USERSIG_EXPIRED,
@@ -47,6 +47,9 @@ from im.services.instances import (
 from im.timers import Deadline
 
 T = TypeVar("T")
+
+# What the adapters read of a session's app to tell whether an op asks its back end.
+CALLBACK_COLUMNS = ("callback_url", "callback_commands")
 
 
 class Connection(Protocol):
@@ -216,9 +219,16 @@ class IMSession:
         self, key: Key, func: Callable[..., T], /, *args: Any, **kwargs: Any
     ) -> T:
         """``call``, committed together with the other batched calls of this process
-        queued meanwhile (``im.groupcommit``; ``key``: the conversation it locks)."""
+        queued meanwhile (``im.groupcommit``; ``key``: the conversation it locks).
+
+        One that comes to ask the app's back end (its settings changed since login) is
+        rolled back there and run again as ``call_waiting`` runs it; the client gets
+        that run's answer."""
         await self._refresh_account()
-        return await get_batcher().run(key, func, *args, **kwargs)
+        try:
+            return await get_batcher().run(key, func, *args, **kwargs)
+        except Unbatched as unbatched:
+            return await self.call_waiting(self._rerun_asking, unbatched.rerun)
 
     async def call_apart(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``call``, but in a thread of its own (``im.ops.APART`` says which ops), so a
@@ -246,6 +256,14 @@ class IMSession:
         result, sends = await run(func, *args, **kwargs)
         await deliver(sends)
         return result
+
+    def _rerun_asking(self, rerun: Callable[[], T]) -> T:
+        # The adapters route by the app as this session read it at login: read its
+        # callback settings again, so this session's next asking ops skip the batch.
+        account = self.account
+        if account is not None:
+            account.app.refresh_from_db(fields=CALLBACK_COLUMNS)
+        return rerun()
 
     async def _refresh_account(self) -> None:
         if self._account_stale and self.account is not None:

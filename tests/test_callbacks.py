@@ -16,8 +16,10 @@ from asgiref.sync import sync_to_async
 from im import hooks
 from im.models import App, CallbackFailure, Group, GroupMember, Message
 from im.services.apps import do_upsert_app
-from tests.backend import Backend, Call, allow
+from tests.backend import Answer, Backend, Call, allow
 from tests.conftest import SDKAPPID
+from tests.test_timwire_frames import online as tim_online
+from tests.test_timwire_frames import text_body
 from tests.test_ws_groups import create_group, group_text
 from tests.wsclient import assert_all_silent, online, text_message, wait_for
 
@@ -174,6 +176,100 @@ async def test_waiting_for_a_back_end_holds_up_no_one_else(cast, backend):
     assert time.monotonic() - started < 0.5
     await sending
     for client in (alice, carol):
+        await client.close()
+
+
+def slowly(answer: Answer, seconds: float = 1.5) -> Answer:
+    def slow(call: Call) -> tuple[int, dict] | None:
+        time.sleep(seconds)
+        return answer(call)
+
+    return slow
+
+
+def starred(call: Call) -> tuple[int, dict]:
+    """Let the message through with its 'darn's starred out."""
+    text = call.body["MsgBody"][0]["MsgContent"]["Text"]
+    body = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": text.replace("darn", "****")}}]
+    return 200, {"ErrorCode": 0, "MsgBody": body}
+
+
+async def test_a_callback_turned_on_after_login_is_asked_and_holds_up_no_one(cast, im_app, backend):
+    """Sessions route by the app they read at login, so alice's send is committed with
+    others'; once it comes to the back end the app wants asked now, it leaves the batch
+    and waits where it holds up no other send."""
+    # One token each, a second to refill: a send that took it twice would be refused.
+    await App.objects.filter(pk=im_app.pk).aupdate(send_rate=1, send_burst=1)
+    alice, bob, carol = await online("alice"), await online("bob"), await online("carol")
+    group = await create_group(carol, ["bob"], joined=(bob,))
+    for client in (alice, bob, carol):
+        client.pushes.clear()
+    backend.answer = slowly(starred)
+    # As an operator does, by saving the app: this process forgets its settings.
+    await wants(backend, hooks.C2C_BEFORE_SEND)
+    sending = asyncio.ensure_future(alice.ok("sendMessage", text_message("darn it", random=1)))
+    await asyncio.sleep(0.3)  # alice's send is waiting for the back end now
+    started = time.monotonic()
+    await carol.ok("sendMessage", group_text(group["groupID"], "meanwhile", random=2))
+    assert time.monotonic() - started < 0.5
+    assert not sending.done()
+    sent = (await sending)["message"]
+    assert sent["payload"] == {"text": "**** it"}
+    [asked] = backend.received(hooks.C2C_BEFORE_SEND)
+    assert asked.body["MsgBody"][0]["MsgContent"] == {"Text": "darn it"}
+    assert [m.payload async for m in Message.objects.filter(random=1)] == [{"text": "**** it"}]
+    heard = [(await bob.push("MESSAGE_RECEIVED"))["data"][0] for _ in range(2)]
+    assert [(m["from"], m["payload"]) for m in heard] == [
+        ("carol", {"text": "meanwhile"}),
+        ("alice", {"text": "**** it"}),
+    ]
+    await assert_all_silent(bob)
+    # Her next send knows the back end wants asking: asked once more, stored once more.
+    await asyncio.sleep(1)  # her bucket's token back
+    await alice.ok("sendMessage", text_message("darn again", random=3))
+    assert len(backend.received(hooks.C2C_BEFORE_SEND)) == 2
+    assert await Message.objects.filter(sender__user_id="alice").acount() == 2
+    for client in (alice, bob, carol):
+        await client.close()
+
+
+async def test_a_callback_turned_on_after_login_refuses_over_tims_wire(cast, backend):
+    alice, bob = await tim_online("alice"), await tim_online("bob")
+    carol = await online("carol")
+    group = await create_group(carol, [])
+    backend.answer = slowly(refuse_word)
+    await wants(backend, hooks.C2C_BEFORE_SEND)
+    sending = asyncio.ensure_future(
+        alice.call("openim.sendmsg", text_body("bob", "a forbidden word", 1))
+    )
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    await carol.ok("sendMessage", group_text(group["groupID"], "meanwhile", random=2))
+    assert time.monotonic() - started < 0.5
+    refused = await sending
+    assert (refused["ErrorCode"], refused["ErrorInfo"]) == (REFUSED, "no bad words here")
+    [asked] = backend.received(hooks.C2C_BEFORE_SEND)
+    assert asked.body["From_Account"] == "alice" and asked.body["To_Account"] == "bob"
+    assert not await Message.objects.filter(sender__user_id="alice").aexists()
+    await bob.assert_silent()
+    for sock in (alice, bob):
+        await sock.close()
+    await carol.close()
+
+
+async def test_sends_the_current_settings_do_not_hook_ask_nobody(cast, backend):
+    """Whatever the sessions read at login: alice's when C2C sends were asked about,
+    bob's when nothing was."""
+    await wants(backend, hooks.C2C_BEFORE_SEND)
+    alice = await online("alice")
+    await sync_to_async(do_upsert_app)(sdkappid=SDKAPPID, callback_commands=[])
+    bob = await online("bob")
+    await alice.ok("sendMessage", text_message("to bob", random=1))
+    await bob.ok("sendMessage", text_message("to alice", to="alice", random=2))
+    await asyncio.sleep(0.3)
+    assert backend.calls == []
+    assert await Message.objects.acount() == 2
+    for client in (alice, bob):
         await client.close()
 
 
