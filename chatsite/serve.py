@@ -2,7 +2,9 @@
 (``-b 0.0.0.0 -p 8001 chatsite.asgi:application``) and starts the same server with these
 changes. Pushes are written to WebSockets without the ASGI round trip and framed once for
 all the connections they go to (``chatsite.directsend``; under plain daphne the adapters
-send them through ASGI). The other three are about request bodies:
+send them through ASGI). autobahn's WebSocket protocol does not pretty-print what its
+debug lines would show unless they are written (``quiet_autobahn_debug_formatting``).
+The other three are about request bodies:
 
 - The size of the pieces a body is handed to the application in. daphne receives a
   whole body before it starts the application, then queues all of it at once, in
@@ -26,6 +28,8 @@ import subprocess
 import sys
 from typing import Any
 
+import txaio
+from autobahn.websocket import protocol as autobahn_protocol
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.server import Server  # installs the asyncio reactor, before anything uses one
@@ -193,8 +197,22 @@ class HutongServer(Server):
         super().run()
 
 
+def quiet_autobahn_debug_formatting() -> None:
+    """autobahn's WebSocket protocol ``pformat``s its 29 options and its transport's
+    details for two debug lines on every connection, before its logger drops them
+    (~230 µs of a login's CPU here, the larger part of its handshake): unless debug
+    lines are written (txaio's level, which daphne leaves at "info"), it gets ``repr``
+    instead, ~17 µs. autobahn calls ``pformat`` nowhere else but to print timings."""
+    if txaio.get_global_log_level() not in ("debug", "trace"):
+        autobahn_protocol.pformat = repr
+
+
 class HutongCommandLine(CommandLineInterface):
     server_class = HutongServer
+
+    def run(self, args: list[str]) -> None:
+        quiet_autobahn_debug_formatting()
+        super().run(args)
 
 
 if __name__ == "__main__":
