@@ -7,7 +7,7 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -94,3 +94,12 @@ async def net_online(url: str, user_id: str) -> Conn:
     client = await Conn(url, Pushes()).connect()
     await client.login(user_id, make_sig(user_id), SDKAPPID)
     return client
+
+
+async def new_group(
+    owner: Conn, members: Iterable[str], *, name: str = "g", type_: str = "Public"
+) -> str:
+    """createGroup from ``owner`` with ``members``; its groupID. It awaits no push:
+    whether the members heard of it yet is each test's own question."""
+    data = {"name": name, "type": type_, "memberList": [{"userID": u} for u in members]}
+    return (await owner.ok("createGroup", data))["group"]["groupID"]

@@ -17,7 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from bench.client import Conn, text_message
 from im.models import Account, App
 from tests.conftest import SDKAPPID, allow_instances, make_sig
-from tests.live import LiveServer, PlainDaphne
+from tests.live import LiveServer, PlainDaphne, new_group
 from tests.test_timwire_frames import decode
 
 pytestmark = [
@@ -123,11 +123,7 @@ async def test_group_pushes_on_the_direct_path_are_whole_and_in_order(live_pair,
     outsiders = [await recording(s.ws_url, "outsider") for s in live_pair]
     tim_fast = await TIMBinary.online(fast, members[0])
 
-    group = await owner.ok(
-        "createGroup",
-        {"name": "g", "type": "Public", "memberList": [{"userID": u} for u in members]},
-    )
-    group_id = group["group"]["groupID"]
+    group_id = await new_group(owner, members)
     # Short and long (a 2-byte length in the frame), ASCII and not, back to back.
     texts = [f"{k} 推送" + ("x" * 9000 if k % 5 == 0 else "") for k in range(25)]
     for k, text in enumerate(texts):
@@ -181,11 +177,7 @@ async def test_a_slow_reader_gets_every_push_in_order_and_others_are_not_held(li
     )
     slow._reader = asyncio.create_task(slow._read())
     await slow.login("slow", make_sig("slow"), SDKAPPID)
-    group = await owner.ok(
-        "createGroup",
-        {"name": "g", "type": "Public", "memberList": [{"userID": "slow"}, {"userID": "quick"}]},
-    )
-    group_id = group["group"]["groupID"]
+    group_id = await new_group(owner, ["slow", "quick"])
     await until(lambda: len(slow_frames) >= 1 and len(quick_frames) >= 1)
 
     # The slow client stops reading: the pushes pile up in its socket, then in the
@@ -216,11 +208,7 @@ async def test_sockets_closed_under_a_fanout_do_not_stop_it(live_pair, im_app):
     await accounts(im_app, "owner", *members)
     owner, _ = await recording(fast.ws_url, "owner")
     online = {u: await recording(fast.ws_url, u) for u in members}
-    group = await owner.ok(
-        "createGroup",
-        {"name": "g", "type": "Public", "memberList": [{"userID": u} for u in members]},
-    )
-    group_id = group["group"]["groupID"]
+    group_id = await new_group(owner, members)
     await until(lambda: all(frames for _, frames in online.values()))
 
     # A third cut without a word (the server learns of it when it writes), a third

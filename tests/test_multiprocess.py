@@ -13,7 +13,7 @@ from bench.client import Conn, ErrorAnswer, Pushes, text_message
 from bench.daphne import free_port
 from im.models import Instance, Message
 from tests.conftest import SDKAPPID, allow_instances, make_sig
-from tests.live import LiveServer, net_online
+from tests.live import LiveServer, net_online, new_group
 from tests.test_ws_groups import created_notice
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cast")]
@@ -35,22 +35,13 @@ async def test_messages_cross_processes(live_pair):
     push = await bob.push("MESSAGE_RECEIVED")
     assert push["data"][0]["payload"]["text"] == "跨进程"
 
-    group = (
-        await bob.ok(
-            "createGroup",
-            {
-                "name": "g",
-                "type": "Public",
-                "memberList": [{"userID": "alice"}, {"userID": "carol"}],
-            },
-        )
-    )["group"]
+    group_id = await new_group(bob, ["alice", "carol"])
     for member in (bob, alice, carol_one, carol_two):
-        assert (await member.push("GROUP_JOINED"))["data"]["groupID"] == group["groupID"]
-    await bob.ok("sendMessage", text(group["groupID"], "hello all", random=2, group=True))
+        assert (await member.push("GROUP_JOINED"))["data"]["groupID"] == group_id
+    await bob.ok("sendMessage", text(group_id, "hello all", random=2, group=True))
     for member in (alice, carol_one, carol_two):
         push = await member.push("MESSAGE_RECEIVED")
-        assert push["data"][0]["conversationID"] == f"GROUP{group['groupID']}"
+        assert push["data"][0]["conversationID"] == f"GROUP{group_id}"
     sent = (await alice.ok("sendMessage", text("bob", "oops", random=3)))["message"]
     await alice.ok("revokeMessage", {"conversationID": "C2Cbob", "ID": sent["ID"]})
     revoked = await bob.push("MESSAGE_REVOKED")
@@ -134,16 +125,7 @@ async def test_nothing_lost_when_connections_drop_and_a_process_dies(live_pair):
     """3 senders, 300 messages; the receiver's link is cut, a server is killed and restarted."""
     one, two = live_pair
     owner = await net_online(one.ws_url, "alice")
-    group_id = (
-        await owner.ok(
-            "createGroup",
-            {
-                "name": "fault",
-                "type": "Public",
-                "memberList": [{"userID": "bob"}, {"userID": "carol"}],
-            },
-        )
-    )["group"]["groupID"]
+    group_id = await new_group(owner, ["bob", "carol"], name="fault")
     await owner.close()
     urls = [one.ws_url, two.ws_url]
     per_sender = 100
@@ -351,17 +333,7 @@ async def test_a_removed_member_stops_hearing_the_group_on_every_process(live_pa
     bob = await net_online(two.ws_url, "bob")
     carol_one = await net_online(one.ws_url, "carol")
     carol_two = await net_online(two.ws_url, "carol")
-    group = (
-        await alice.ok(
-            "createGroup",
-            {
-                "name": "g",
-                "type": "Private",
-                "memberList": [{"userID": "bob"}, {"userID": "carol"}],
-            },
-        )
-    )["group"]
-    group_id = group["groupID"]
+    group_id = await new_group(alice, ["bob", "carol"], type_="Private")
     for member in (alice, bob, carol_one, carol_two):
         await member.push("GROUP_JOINED")
     await created_notice(alice, group_id)
@@ -396,17 +368,7 @@ async def test_members_joined_on_another_process_miss_nothing(live_pair):
         "carol": await net_online(two.ws_url, "carol"),
         "carol on one": await net_online(one.ws_url, "carol"),
     }
-    group = (
-        await bob.ok(
-            "createGroup",
-            {
-                "name": "g",
-                "type": "Public",
-                "memberList": [{"userID": "alice"}, {"userID": "carol"}],
-            },
-        )
-    )["group"]
-    group_id = group["groupID"]
+    group_id = await new_group(bob, ["alice", "carol"])
     # Sent at once: some may reach the members' processes before they hear the group.
     early = [f"early {k}" for k in range(15)]
     for k, body in enumerate(early):

@@ -26,7 +26,7 @@ from bench.client import Conn, text_message
 from im.errors import C2C_IN_PEER_BLACKLIST, INTERNAL_ERROR, MESSAGE_TOO_LONG
 from im.models import Account, App, Conversation, Message
 from tests.conftest import SDKAPPID, allow_instances
-from tests.live import LiveServer, net_online
+from tests.live import LiveServer, net_online, new_group
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cast")]
 
@@ -93,11 +93,7 @@ async def test_a_group_resend_is_stored_once(live_pair):
     one, two = live_pair
     alice = await net_online(one.ws_url, "alice")
     bob = await net_online(two.ws_url, "bob")
-    group_id = (
-        await alice.ok(
-            "createGroup", {"name": "g", "type": "Public", "memberList": [{"userID": "bob"}]}
-        )
-    )["group"]["groupID"]
+    group_id = await new_group(alice, ["bob"])
     answers = await asyncio.gather(
         *(alice.ok("sendMessage", draft(group_id, "hi", 3, group=True)) for _ in range(5))
     )
@@ -161,12 +157,7 @@ async def test_twenty_members_sending_to_one_group_leave_no_gap(live_pair):
     others = [f"m{n:02}" for n in range(SENDERS - 1)]
     await Account.objects.abulk_create([Account(app=app, user_id=u) for u in others])
     owner = await net_online(live_pair[0].ws_url, "alice")
-    group_id = (
-        await owner.ok(
-            "createGroup",
-            {"name": "busy", "type": "Public", "memberList": [{"userID": u} for u in others]},
-        )
-    )["group"]["groupID"]
+    group_id = await new_group(owner, others, name="busy")
     members = [owner, *await senders_online(live_pair, others)]
     sent = await send_all_at_once(members, [group_id] * len(members), group=True)
     stored = await history(owner, f"GROUP{group_id}")
