@@ -143,7 +143,9 @@ def live(transactional_db) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-async def live_pair(request, im_app: App) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
+async def live_pair(
+    request: pytest.FixtureRequest, im_app: App
+) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
     """Two daphne processes sharing the test database and Redis, as a deployment runs
     them. A module's ``pytest.mark.live_pair(kinds=..., instances=...)`` says which
     server class each runs (``LiveServer`` by default) and how many instances an account
