@@ -19,6 +19,7 @@ import asyncio
 import os
 import statistics
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -40,6 +41,24 @@ def http_origin(ws_url: str) -> str:
     return f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}/"
 
 
+def put_head(
+    url: str, length: int, *, extra: Sequence[str] = (), headers: Mapping[str, str] | None = None
+) -> bytes:
+    """The head of an HTTP/1.1 PUT of ``length`` body bytes to ``url``, blank line
+    included: the request line, Host and Content-Length, then the ``extra`` lines as
+    given, then ``headers`` (the ones a ``createUpload`` answer says to send)."""
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    lines = [
+        f"PUT {target} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        f"Content-Length: {length}",
+        *extra,
+        *(f"{name}: {value}" for name, value in (headers or {}).items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
 async def put(url: str, body: bytes, headers: dict[str, str]) -> int:
     """PUT ``body`` to ``url`` over HTTP/1.1 on this event loop; the answer's status.
 
@@ -52,15 +71,7 @@ async def put(url: str, body: bytes, headers: dict[str, str]) -> int:
         raise ValueError(f"the bench puts over plain HTTP on loopback, not {url!r}")
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
     try:
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        head = [
-            f"PUT {path} HTTP/1.1",
-            f"Host: {parts.netloc}",
-            f"Content-Length: {len(body)}",
-            "Connection: close",
-            *(f"{name}: {value}" for name, value in headers.items()),
-        ]
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        writer.write(put_head(url, len(body), extra=["Connection: close"], headers=headers))
         view = memoryview(body)
         for start in range(0, len(body), CHUNK):
             writer.write(view[start : start + CHUNK])

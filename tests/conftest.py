@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from playwright.sync_api import Browser
@@ -10,7 +10,7 @@ from playwright.sync_api import Browser
 from im.models import Account, App
 from im.usersig import gen_usersig
 from tests.browser import chromium
-from tests.live import LiveServer
+from tests.live import LiveServer, sharing_redis
 from tests.media import media_store, s3_server  # noqa: F401 (fixtures for the upload tests)
 
 SDKAPPID = 1400000001
@@ -61,6 +61,12 @@ def im_app(db) -> App:
         send_rate=0,
         group_message_rate=0,
     )
+
+
+async def allow_instances(limit: int) -> None:
+    """Let an account of the test app be online on ``limit`` connections at once (TIM's
+    max_web_instances): one login more kicks the oldest."""
+    await App.objects.filter(sdkappid=SDKAPPID).aupdate(max_web_instances=limit)
 
 
 @pytest.fixture
@@ -134,6 +140,22 @@ def live(transactional_db) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+async def live_pair(
+    request: pytest.FixtureRequest, im_app: App
+) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
+    """Two daphne processes sharing the test database and Redis, as a deployment runs
+    them. A module's ``pytest.mark.live_pair(kinds=..., instances=...)`` says which
+    server class each runs (``LiveServer`` by default) and how many instances an account
+    may have online, set before they start."""
+    mark = request.node.get_closest_marker("live_pair")
+    options = mark.kwargs if mark else {}
+    if "instances" in options:
+        await allow_instances(options["instances"])
+    async with sharing_redis(options.get("kinds", (LiveServer, LiveServer))) as (one, two):
+        yield one, two
 
 
 @pytest.fixture

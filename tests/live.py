@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -59,11 +60,24 @@ class LiveServer(DaphneProcess):
         return self
 
 
+class PlainDaphne(LiveServer):
+    """daphne itself, without ``chatsite.serve``: pushes go through ASGI's send."""
+
+    def command(self) -> list[str]:
+        return [
+            *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)),
+            "chatsite.asgi:application",
+        ]
+
+
 @contextlib.asynccontextmanager
-async def sharing_redis(count: int = 2) -> AsyncIterator[list[LiveServer]]:
-    """``count`` daphne processes on the test database and the machine's Redis, as a
-    deployment runs them (in the first pass too), started at once; stopped after."""
-    servers = [LiveServer(env={"REDIS_URL": redis_url()}) for _ in range(count)]
+async def sharing_redis(
+    kinds: Sequence[type[LiveServer]] = (LiveServer, LiveServer),
+) -> AsyncIterator[list[LiveServer]]:
+    """A daphne process of each of ``kinds`` on the test database and the machine's
+    Redis, as a deployment runs them (in the first pass too), started at once; stopped
+    after."""
+    servers = [kind(env={"REDIS_URL": redis_url()}) for kind in kinds]
     try:
         await asyncio.gather(*(asyncio.to_thread(s.start) for s in servers))
         yield servers
@@ -80,3 +94,12 @@ async def net_online(url: str, user_id: str) -> Conn:
     client = await Conn(url, Pushes()).connect()
     await client.login(user_id, make_sig(user_id), SDKAPPID)
     return client
+
+
+async def new_group(
+    owner: Conn, members: Iterable[str], *, name: str = "g", type_: str = "Public"
+) -> str:
+    """createGroup from ``owner`` with ``members``; its groupID. It awaits no push:
+    whether the members heard of it yet is each test's own question."""
+    data = {"name": name, "type": type_, "memberList": [{"userID": u} for u in members]}
+    return (await owner.ok("createGroup", data))["group"]["groupID"]

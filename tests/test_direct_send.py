@@ -8,47 +8,25 @@ import asyncio
 import itertools
 import json
 import socket
-import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.client import Conn, text_message
 from im.models import Account, App
-from tests.conftest import SDKAPPID, make_sig
-from tests.live import LiveServer, redis_url
+from tests.conftest import SDKAPPID, allow_instances, make_sig
+from tests.live import LiveServer, PlainDaphne, new_group
 from tests.test_timwire_frames import decode
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # (chatsite.serve, plain daphne), with room for two instances of each account.
+    pytest.mark.live_pair(kinds=(LiveServer, PlainDaphne), instances=10),
+]
 
 _seq = itertools.count(1)
-
-
-class PlainDaphne(LiveServer):
-    """daphne itself, without ``chatsite.serve``: pushes go through ASGI's send."""
-
-    def command(self) -> list[str]:
-        return [
-            *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)),
-            "chatsite.asgi:application",
-        ]
-
-
-@pytest.fixture
-async def servers(im_app: App) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
-    """(chatsite.serve, plain daphne), one database and one Redis."""
-    # Room for two instances of each account.
-    await App.objects.filter(pk=im_app.pk).aupdate(max_web_instances=10)
-    env = {"REDIS_URL": redis_url()}
-    pair = (LiveServer(env=env), PlainDaphne(env=env))
-    try:
-        await asyncio.gather(*(asyncio.to_thread(s.start) for s in pair))
-        yield pair
-    finally:
-        for server in pair:
-            server.stop()
 
 
 async def accounts(app: App, *user_ids: str) -> None:
@@ -131,25 +109,21 @@ class TIMBinary:
         await self.ws.close()
 
 
-async def test_group_pushes_on_the_direct_path_are_whole_and_in_order(servers, im_app):
+async def test_group_pushes_on_the_direct_path_are_whole_and_in_order(live_pair, im_app):
     """Every member on ``chatsite.serve`` gets each group push once, in order, the very
     same text (one frame built for all of them), on both adapters; members on the other
     process are left out here: pushes crossing processes are sometimes lost (seen on
     22b6fd8, before the direct path: the session note of 2026-12-06 has the repro), which
     is not this path's doing."""
-    fast, _plain = servers
+    fast, _plain = live_pair
     members = [f"m{i}" for i in range(6)]
     await accounts(im_app, "owner", "outsider", *members)
     owner, _ = await recording(fast.ws_url, "owner")
     on_fast = {u: await recording(fast.ws_url, u) for u in members}
-    outsiders = [await recording(s.ws_url, "outsider") for s in servers]
+    outsiders = [await recording(s.ws_url, "outsider") for s in live_pair]
     tim_fast = await TIMBinary.online(fast, members[0])
 
-    group = await owner.ok(
-        "createGroup",
-        {"name": "g", "type": "Public", "memberList": [{"userID": u} for u in members]},
-    )
-    group_id = group["group"]["groupID"]
+    group_id = await new_group(owner, members)
     # Short and long (a 2-byte length in the frame), ASCII and not, back to back.
     texts = [f"{k} 推送" + ("x" * 9000 if k % 5 == 0 else "") for k in range(25)]
     for k, text in enumerate(texts):
@@ -161,6 +135,7 @@ async def test_group_pushes_on_the_direct_path_are_whole_and_in_order(servers, i
         )
 
     await until(everyone_has_all)
+
     def pushes(frames: list[str]) -> list[str]:
         return [raw for raw in frames if json.loads(raw)["event"] == "MESSAGE_RECEIVED"]
 
@@ -187,8 +162,8 @@ def _slow_socket() -> socket.socket:
     return sock
 
 
-async def test_a_slow_reader_gets_every_push_in_order_and_others_are_not_held(servers, im_app):
-    fast, _ = servers
+async def test_a_slow_reader_gets_every_push_in_order_and_others_are_not_held(live_pair, im_app):
+    fast, _ = live_pair
     await accounts(im_app, "owner", "slow", "quick")
     owner, _ = await recording(fast.ws_url, "owner")
     quick, quick_frames = await recording(fast.ws_url, "quick")
@@ -202,11 +177,7 @@ async def test_a_slow_reader_gets_every_push_in_order_and_others_are_not_held(se
     )
     slow._reader = asyncio.create_task(slow._read())
     await slow.login("slow", make_sig("slow"), SDKAPPID)
-    group = await owner.ok(
-        "createGroup",
-        {"name": "g", "type": "Public", "memberList": [{"userID": "slow"}, {"userID": "quick"}]},
-    )
-    group_id = group["group"]["groupID"]
+    group_id = await new_group(owner, ["slow", "quick"])
     await until(lambda: len(slow_frames) >= 1 and len(quick_frames) >= 1)
 
     # The slow client stops reading: the pushes pile up in its socket, then in the
@@ -231,17 +202,13 @@ async def test_a_slow_reader_gets_every_push_in_order_and_others_are_not_held(se
         await client.close()
 
 
-async def test_sockets_closed_under_a_fanout_do_not_stop_it(servers, im_app):
-    fast, _ = servers
+async def test_sockets_closed_under_a_fanout_do_not_stop_it(live_pair, im_app):
+    fast, _ = live_pair
     members = [f"c{i}" for i in range(12)]
     await accounts(im_app, "owner", *members)
     owner, _ = await recording(fast.ws_url, "owner")
     online = {u: await recording(fast.ws_url, u) for u in members}
-    group = await owner.ok(
-        "createGroup",
-        {"name": "g", "type": "Public", "memberList": [{"userID": u} for u in members]},
-    )
-    group_id = group["group"]["groupID"]
+    group_id = await new_group(owner, members)
     await until(lambda: all(frames for _, frames in online.values()))
 
     # A third cut without a word (the server learns of it when it writes), a third
@@ -266,10 +233,10 @@ async def test_sockets_closed_under_a_fanout_do_not_stop_it(servers, im_app):
         await client.close()
 
 
-async def test_kicked_out_is_written_before_the_close(servers, im_app):
+async def test_kicked_out_is_written_before_the_close(live_pair, im_app):
     """A session's own frames (a kick, then the close) keep their order on the direct path."""
-    fast, _ = servers
-    await App.objects.filter(pk=im_app.pk).aupdate(max_web_instances=1)
+    fast, _ = live_pair
+    await allow_instances(1)
     await accounts(im_app, "kim")
     first, first_frames = await recording(fast.ws_url, "kim")
     second, _ = await recording(fast.ws_url, "kim")

@@ -18,7 +18,7 @@ from im.errors import IMError
 from im.models import App, Group, Message
 from im.services.groups import check_create_group
 from im.services.limits import check_group_rate
-from tests.live import LiveServer, net_online, redis_url
+from tests.live import LiveServer, net_online, sharing_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -117,18 +117,13 @@ async def test_a_flood_gets_one_seconds_budget_high_priority_last_to_go(group):
 
 
 async def test_the_budget_is_shared_by_server_processes(group):
-    pair = [LiveServer(env={"REDIS_URL": redis_url()}) for _ in range(2)]
-    try:
-        await asyncio.gather(*(asyncio.to_thread(s.start) for s in pair))
+    async with sharing_redis() as pair:
         alice = await net_online(pair[0].ws_url, "alice")
         bob = await net_online(pair[1].ws_url, "bob")
         carol = await net_online(pair[1].ws_url, "carol")
         await check_flood(await flood([alice, bob], group), carol, group)
         for client in (alice, bob, carol):
             await client.close()
-    finally:
-        for server in pair:
-            server.stop()
 
 
 @pytest.mark.once  # the in-process counter, its clock held still

@@ -11,7 +11,7 @@ import pytest
 from bench.client import Conn, Pushes
 from im.models import App, Message
 from tests.conftest import SDKAPPID, make_sig
-from tests.live import LiveServer, net_online, redis_url
+from tests.live import LiveServer, net_online, sharing_redis
 from tests.wsclient import assert_all_silent, online, text_message, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,9 +86,7 @@ async def test_logins_from_one_address_are_throttled(cast, transactional_db):
 
 async def test_the_send_rate_holds_across_server_processes(cast, im_app):
     await limit(im_app, send_rate=1, send_burst=2)
-    pair = [LiveServer(env={"REDIS_URL": redis_url()}) for _ in range(2)]
-    try:
-        await asyncio.gather(*(asyncio.to_thread(s.start) for s in pair))
+    async with sharing_redis() as pair:
         one = await net_online(pair[0].ws_url, "alice")
         two = await net_online(pair[1].ws_url, "alice")
         await one.ok("sendMessage", text_message("a", random=1))
@@ -101,6 +99,3 @@ async def test_the_send_rate_holds_across_server_processes(cast, im_app):
         )
         for client in (one, two):
             await client.close()
-    finally:
-        for server in pair:
-            server.stop()

@@ -6,28 +6,17 @@ import asyncio
 import contextlib
 import subprocess
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 
 from bench.client import Conn, ErrorAnswer, Pushes, text_message
 from bench.daphne import free_port
-from im.models import App, Instance, Message
-from tests.conftest import SDKAPPID, make_sig
-from tests.live import LiveServer, net_online, sharing_redis
+from im.models import Instance, Message
+from tests.conftest import SDKAPPID, allow_instances, make_sig
+from tests.live import LiveServer, net_online, new_group
 from tests.test_ws_groups import created_notice
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-async def servers(cast) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
-    async with sharing_redis() as (one, two):
-        yield one, two
-
-
-async def set_limit(limit: int) -> None:
-    await App.objects.filter(sdkappid=SDKAPPID).aupdate(max_web_instances=limit)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cast")]
 
 
 def text(to: str, body: str, *, random: int, group: bool = False) -> dict:
@@ -35,8 +24,8 @@ def text(to: str, body: str, *, random: int, group: bool = False) -> dict:
     return text_message(to, body, random, group=group, client_time=1764000000)
 
 
-async def test_messages_cross_processes(servers):
-    one, two = servers
+async def test_messages_cross_processes(live_pair):
+    one, two = live_pair
     alice = await net_online(one.ws_url, "alice")
     bob = await net_online(two.ws_url, "bob")
     carol_one = await net_online(one.ws_url, "carol")
@@ -46,22 +35,13 @@ async def test_messages_cross_processes(servers):
     push = await bob.push("MESSAGE_RECEIVED")
     assert push["data"][0]["payload"]["text"] == "跨进程"
 
-    group = (
-        await bob.ok(
-            "createGroup",
-            {
-                "name": "g",
-                "type": "Public",
-                "memberList": [{"userID": "alice"}, {"userID": "carol"}],
-            },
-        )
-    )["group"]
+    group_id = await new_group(bob, ["alice", "carol"])
     for member in (bob, alice, carol_one, carol_two):
-        assert (await member.push("GROUP_JOINED"))["data"]["groupID"] == group["groupID"]
-    await bob.ok("sendMessage", text(group["groupID"], "hello all", random=2, group=True))
+        assert (await member.push("GROUP_JOINED"))["data"]["groupID"] == group_id
+    await bob.ok("sendMessage", text(group_id, "hello all", random=2, group=True))
     for member in (alice, carol_one, carol_two):
         push = await member.push("MESSAGE_RECEIVED")
-        assert push["data"][0]["conversationID"] == f"GROUP{group['groupID']}"
+        assert push["data"][0]["conversationID"] == f"GROUP{group_id}"
     sent = (await alice.ok("sendMessage", text("bob", "oops", random=3)))["message"]
     await alice.ok("revokeMessage", {"conversationID": "C2Cbob", "ID": sent["ID"]})
     revoked = await bob.push("MESSAGE_REVOKED")
@@ -70,9 +50,9 @@ async def test_messages_cross_processes(servers):
         await client.close()
 
 
-async def test_login_on_one_process_kicks_instance_on_the_other(servers):
-    one, two = servers
-    await set_limit(1)
+async def test_login_on_one_process_kicks_instance_on_the_other(live_pair):
+    one, two = live_pair
+    await allow_instances(1)
     first = await net_online(one.ws_url, "alice")
     second = await net_online(two.ws_url, "alice")
     kicked = await first.push("KICKED_OUT")
@@ -85,9 +65,9 @@ async def test_login_on_one_process_kicks_instance_on_the_other(servers):
         await client.close()
 
 
-async def test_limit_two_across_processes(servers):
-    one, two = servers
-    await set_limit(2)
+async def test_limit_two_across_processes(live_pair):
+    one, two = live_pair
+    await allow_instances(2)
     first = await net_online(one.ws_url, "alice")
     second = await net_online(two.ws_url, "alice")
     await asyncio.sleep(0.5)
@@ -100,13 +80,13 @@ async def test_limit_two_across_processes(servers):
         await client.close()
 
 
-async def test_logins_racing_on_two_processes_count_each_other(servers):
+async def test_logins_racing_on_two_processes_count_each_other(live_pair):
     # Sixteen logins of one account at once, eight on each process, under a limit of
     # two, four times over: each registration takes the account's row lock, so each
     # counts every one before it, wherever it ran, and exactly two sessions are left.
     # (With the lock's FOR UPDATE taken out, 2 of 3 runs on PostgreSQL failed: 3 left.)
-    one, two = servers
-    await set_limit(2)
+    one, two = live_pair
+    await allow_instances(2)
     for _ in range(4):
         clients = [await Conn(url, Pushes()).connect() for url in (one.ws_url, two.ws_url) * 8]
         await asyncio.gather(*(c.login("alice", make_sig("alice"), SDKAPPID) for c in clients))
@@ -133,28 +113,19 @@ async def test_logins_racing_on_two_processes_count_each_other(servers):
             await asyncio.sleep(0.1)
 
 
-async def test_usersig_expiry_kicks_on_the_process_holding_the_instance(servers):
-    _, two = servers
+async def test_usersig_expiry_kicks_on_the_process_holding_the_instance(live_pair):
+    _, two = live_pair
     client = await Conn(two.ws_url, Pushes()).connect()
     await client.login("alice", make_sig("alice", expire=2, now=int(time.time()) - 1), SDKAPPID)
     assert (await client.push("KICKED_OUT", timeout=5))["data"] == {"type": "userSigExpired"}
     assert await client.wait_closed() == 4001
 
 
-async def test_nothing_lost_when_connections_drop_and_a_process_dies(servers):
+async def test_nothing_lost_when_connections_drop_and_a_process_dies(live_pair):
     """3 senders, 300 messages; the receiver's link is cut, a server is killed and restarted."""
-    one, two = servers
+    one, two = live_pair
     owner = await net_online(one.ws_url, "alice")
-    group_id = (
-        await owner.ok(
-            "createGroup",
-            {
-                "name": "fault",
-                "type": "Public",
-                "memberList": [{"userID": "bob"}, {"userID": "carol"}],
-            },
-        )
-    )["group"]["groupID"]
+    group_id = await new_group(owner, ["bob", "carol"], name="fault")
     await owner.close()
     urls = [one.ws_url, two.ws_url]
     per_sender = 100
@@ -268,9 +239,9 @@ async def test_nothing_lost_when_connections_drop_and_a_process_dies(servers):
         assert texts == [f"{user_id}-{i}" for i in range(per_sender)]
 
 
-async def test_idle_connection_survives_on_the_redis_layer(servers):
+async def test_idle_connection_survives_on_the_redis_layer(live_pair):
     """An idle consumer waits on Redis longer than redis-py's default read timeout (5 s)."""
-    one, two = servers
+    one, two = live_pair
     bob = await net_online(two.ws_url, "bob")
     alice = await net_online(one.ws_url, "alice")
     await asyncio.sleep(12)
@@ -356,23 +327,13 @@ async def test_a_redis_restart_loses_no_answer_and_pushes_resume(cast):
         redis.stop()
 
 
-async def test_a_removed_member_stops_hearing_the_group_on_every_process(servers):
-    one, two = servers
+async def test_a_removed_member_stops_hearing_the_group_on_every_process(live_pair):
+    one, two = live_pair
     alice = await net_online(one.ws_url, "alice")
     bob = await net_online(two.ws_url, "bob")
     carol_one = await net_online(one.ws_url, "carol")
     carol_two = await net_online(two.ws_url, "carol")
-    group = (
-        await alice.ok(
-            "createGroup",
-            {
-                "name": "g",
-                "type": "Private",
-                "memberList": [{"userID": "bob"}, {"userID": "carol"}],
-            },
-        )
-    )["group"]
-    group_id = group["groupID"]
+    group_id = await new_group(alice, ["bob", "carol"], type_="Private")
     for member in (alice, bob, carol_one, carol_two):
         await member.push("GROUP_JOINED")
     await created_notice(alice, group_id)
@@ -395,29 +356,19 @@ async def test_a_removed_member_stops_hearing_the_group_on_every_process(servers
         await client.close()
 
 
-async def test_members_joined_on_another_process_miss_nothing(servers):
+async def test_members_joined_on_another_process_miss_nothing(live_pair):
     """GROUP_JOINED's contract across processes: every message sent after a connection
     got it arrives as a push, and syncing from the push's changeSequence returns the
     ones sent before (a process hears a new group only once its subscription is live,
     so pushes sent right after the join may not reach it). Nothing comes twice."""
-    one, two = servers
+    one, two = live_pair
     bob = await net_online(one.ws_url, "bob")
     members = {
         "alice": await net_online(two.ws_url, "alice"),
         "carol": await net_online(two.ws_url, "carol"),
         "carol on one": await net_online(one.ws_url, "carol"),
     }
-    group = (
-        await bob.ok(
-            "createGroup",
-            {
-                "name": "g",
-                "type": "Public",
-                "memberList": [{"userID": "alice"}, {"userID": "carol"}],
-            },
-        )
-    )["group"]
-    group_id = group["groupID"]
+    group_id = await new_group(bob, ["alice", "carol"])
     # Sent at once: some may reach the members' processes before they hear the group.
     early = [f"early {k}" for k in range(15)]
     for k, body in enumerate(early):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator
 
 import pytest
 from django.db import connection, transaction
@@ -26,24 +25,14 @@ from django.db import connection, transaction
 from bench.client import Conn, text_message
 from im.errors import C2C_IN_PEER_BLACKLIST, INTERNAL_ERROR, MESSAGE_TOO_LONG
 from im.models import Account, App, Conversation, Message
-from tests.conftest import SDKAPPID
-from tests.live import LiveServer, net_online, sharing_redis
+from tests.conftest import SDKAPPID, allow_instances
+from tests.live import LiveServer, net_online, new_group
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cast")]
 
 SENDERS = 20
 EACH = 10
 CLIENT_TIME = 1764000000
-
-
-@pytest.fixture
-async def servers(cast) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
-    async with sharing_redis() as (one, two):
-        yield one, two
-
-
-async def allow_instances(count: int) -> None:
-    await App.objects.filter(sdkappid=SDKAPPID).aupdate(max_web_instances=count)
 
 
 def draft(to: str, body: str, random: int, *, group: bool = False) -> dict:
@@ -70,8 +59,8 @@ async def close(clients: list[Conn]) -> None:
     await asyncio.gather(*(client.close() for client in clients))
 
 
-async def test_a_resend_is_stored_once_from_any_connection(servers):
-    one, two = servers
+async def test_a_resend_is_stored_once_from_any_connection(live_pair):
+    one, two = live_pair
     await allow_instances(10)
     alice_here = await net_online(one.ws_url, "alice")
     alice_there = await net_online(two.ws_url, "alice")
@@ -100,15 +89,11 @@ async def test_a_resend_is_stored_once_from_any_connection(servers):
     await close([alice_here, alice_there, bob])
 
 
-async def test_a_group_resend_is_stored_once(servers):
-    one, two = servers
+async def test_a_group_resend_is_stored_once(live_pair):
+    one, two = live_pair
     alice = await net_online(one.ws_url, "alice")
     bob = await net_online(two.ws_url, "bob")
-    group_id = (
-        await alice.ok(
-            "createGroup", {"name": "g", "type": "Public", "memberList": [{"userID": "bob"}]}
-        )
-    )["group"]["groupID"]
+    group_id = await new_group(alice, ["bob"])
     answers = await asyncio.gather(
         *(alice.ok("sendMessage", draft(group_id, "hi", 3, group=True)) for _ in range(5))
     )
@@ -155,10 +140,10 @@ def assert_numbered_without_gaps(sent: list[dict], stored: list[dict]) -> None:
     assert [m["sequence"] for m in stored] == list(range(1, len(stored) + 1))
 
 
-async def test_twenty_connections_sending_to_one_c2c_conversation_leave_no_gap(servers):
+async def test_twenty_connections_sending_to_one_c2c_conversation_leave_no_gap(live_pair):
     await allow_instances(SENDERS)
     users = ["alice", "bob"] * (SENDERS // 2)
-    clients = await senders_online(servers, users)
+    clients = await senders_online(live_pair, users)
     # alice's connections write to bob, bob's to alice: one conversation.
     sent = await send_all_at_once(clients, ["bob" if u == "alice" else "alice" for u in users])
     stored = await history(clients[0], "C2Cbob")
@@ -167,29 +152,24 @@ async def test_twenty_connections_sending_to_one_c2c_conversation_leave_no_gap(s
     await close(clients)
 
 
-async def test_twenty_members_sending_to_one_group_leave_no_gap(servers):
+async def test_twenty_members_sending_to_one_group_leave_no_gap(live_pair):
     app = await App.objects.aget(sdkappid=SDKAPPID)
     others = [f"m{n:02}" for n in range(SENDERS - 1)]
     await Account.objects.abulk_create([Account(app=app, user_id=u) for u in others])
-    owner = await net_online(servers[0].ws_url, "alice")
-    group_id = (
-        await owner.ok(
-            "createGroup",
-            {"name": "busy", "type": "Public", "memberList": [{"userID": u} for u in others]},
-        )
-    )["group"]["groupID"]
-    members = [owner, *await senders_online(servers, others)]
+    owner = await net_online(live_pair[0].ws_url, "alice")
+    group_id = await new_group(owner, others, name="busy")
+    members = [owner, *await senders_online(live_pair, others)]
     sent = await send_all_at_once(members, [group_id] * len(members), group=True)
     stored = await history(owner, f"GROUP{group_id}")
     assert_numbered_without_gaps(sent, stored)
     await close(members)
 
 
-async def test_an_acknowledged_message_survives_kill_9_of_the_server(servers):
+async def test_an_acknowledged_message_survives_kill_9_of_the_server(live_pair):
     """Five connections send as fast as they are answered; the server they use is
     killed (SIGKILL: no shutdown, no flush) mid-stream. Every message answered before
     the kill is in the history after the restart."""
-    one, two = servers
+    one, two = live_pair
     await allow_instances(10)
     clients = [await net_online(one.ws_url, "alice") for _ in range(5)]
     acked: list[dict] = []
@@ -372,13 +352,13 @@ async def pushed_texts(client: Conn, *, settle: float = 0.5) -> set[str]:
 
 
 async def test_group_committed_sends_rolled_back_together_are_never_acknowledged(
-    servers, commit_fails_for_doomed
+    live_pair, commit_fails_for_doomed
 ):
     """Sends in flight at once share a transaction; one of them makes its COMMIT fail.
     Every send of that batch is answered with an error, stored nowhere and pushed to no
     one; every send answered OK is stored and pushed. The sends of the doomed one's
     batch other than itself show the batch was shared."""
-    one, _ = servers
+    one, _ = live_pair
     users, clients, zed = await writers_online(one)
     bodies = [
         [
@@ -410,10 +390,10 @@ async def test_group_committed_sends_rolled_back_together_are_never_acknowledged
     await close([*clients, zed])
 
 
-async def test_a_batch_answers_each_refused_send_with_its_own_code(servers):
+async def test_a_batch_answers_each_refused_send_with_its_own_code(live_pair):
     """Sends in flight at once, some refused by a rule (a peer's blacklist, a size
     limit): each refused one gets its own TIM code, every other is stored."""
-    one, _ = servers
+    one, _ = live_pair
     users, clients, zed = await writers_online(one)
     await zed.ok("addToBlacklist", {"userIDList": [users[3]]})
     too_long = "x" * (13 * 1024)

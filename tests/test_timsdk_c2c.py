@@ -6,13 +6,12 @@ the same conversation."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
-from im.models import App, Message
-from tests.conftest import SDKAPPID, make_sig
-from tests.live import LiveServer, net_online, sharing_redis
+from im.models import Message
+from tests.conftest import SDKAPPID, allow_instances, make_sig
+from tests.live import LiveServer, net_online
 from tests.timsdk_driver import proxy_server, run_scenario
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,7 +89,7 @@ async def test_c2c_between_two_sdk_users(live, cast, dev_mode):
 
 
 async def test_kicked_by_a_second_login_and_by_sig_expiry(live, cast):
-    await App.objects.filter(sdkappid=SDKAPPID).aupdate(max_web_instances=1)
+    await allow_instances(1)
     server = proxy_server(live.url)
     facts = await run_scenario(
         "kick",
@@ -109,16 +108,9 @@ async def test_kicked_by_a_second_login_and_by_sig_expiry(live, cast):
     assert set(facts["unhandledRejections"]) <= {2024, 6208, 70001}
 
 
-@pytest.fixture
-async def two_servers(transactional_db) -> AsyncIterator[list[LiveServer]]:
-    """Two daphne processes sharing the database and Redis, as a deployment runs them."""
-    async with sharing_redis() as pair:
-        yield pair
-
-
-async def test_kicked_by_a_login_on_another_process(two_servers, cast):
-    await App.objects.filter(sdkappid=SDKAPPID).aupdate(max_web_instances=1)
-    one, two = two_servers
+async def test_kicked_by_a_login_on_another_process(live_pair, cast):
+    await allow_instances(1)
+    one, two = live_pair
     facts = await run_scenario(
         "kick",
         {

@@ -16,7 +16,7 @@ import pytest
 
 from bench.client import text_message
 from bench.proc import children
-from bench.uploads import http_origin
+from bench.uploads import http_origin, put_head
 from bench.uploads import put as put_over_http
 from tests.live import LiveServer, net_online
 from tests.media import fetch
@@ -56,15 +56,12 @@ async def sent_intact(live: LiveServer, alice, made: dict, data: bytes, random: 
     assert got.sha256 == hashlib.sha256(data).hexdigest()
 
 
-async def raw_request(
-    url: str, head: list[str], body: bytes, *, close_early: bool = False
-) -> bytes:
-    """Send a request by hand; the whole answer (b"" if the request was cut short)."""
+async def raw_request(url: str, length: int, body: bytes, *, close_early: bool = False) -> bytes:
+    """PUT ``body`` by hand, announced as ``length`` bytes whatever its size; the whole
+    answer (b"" if the request was cut short)."""
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
-    lines = [f"PUT {target} HTTP/1.1", f"Host: {parts.netloc}", *head]
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+    writer.write(put_head(url, length) + body)
     await writer.drain()
     if close_early:
         writer.close()
@@ -105,14 +102,13 @@ async def test_the_worker_answers_as_the_endpoint_does(cast, live):
     data = secrets.token_bytes(200 * 1024)
     made = await announce(alice, data)
     url = urljoin(http_origin(live.ws_url), made["upload"]["url"])
-    length = f"Content-Length: {len(data)}"
 
     forged = url.replace("?t=", "?t=x")
-    answer = await raw_request(forged, [length], data)
+    answer = await raw_request(forged, len(data), data)
     assert answer.startswith(b"HTTP/1.1 403 ")
     assert b"Connection: close" in answer and b"invalid or expired" in answer
 
-    longer = await raw_request(url, [f"Content-Length: {len(data) + 1}"], data + b"!")
+    longer = await raw_request(url, len(data) + 1, data + b"!")
     assert longer.startswith(b"HTTP/1.1 400 ")
 
     # A refused body leaves the upload open: the whole of it then goes through.
@@ -122,7 +118,7 @@ async def test_the_worker_answers_as_the_endpoint_does(cast, live):
     # Cut short after 100 KiB: no answer, and nothing the upload could be finished with.
     cut = await announce(alice, data)
     cut_url = urljoin(http_origin(live.ws_url), cut["upload"]["url"])
-    assert await raw_request(cut_url, [length], data[: 100 * 1024], close_early=True) == b""
+    assert await raw_request(cut_url, len(data), data[: 100 * 1024], close_early=True) == b""
     refused = await alice.request("finishUpload", {"uuid": cut["uuid"]})
     assert refused["code"] == 2400
     await alice.close()
@@ -147,16 +143,11 @@ async def test_a_put_expecting_100_continue_gets_it_first(cast, live):
     alice = await net_online(live.ws_url, "alice")
     data = secrets.token_bytes(MIB)
     made = await announce(alice, data)
-    parts = urlsplit(urljoin(http_origin(live.ws_url), made["upload"]["url"]))
+    url = urljoin(http_origin(live.ws_url), made["upload"]["url"])
+    parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    head = [
-        f"PUT {parts.path}?{parts.query} HTTP/1.1",
-        f"Host: {parts.netloc}",
-        f"Content-Length: {len(data)}",
-        "Expect: 100-continue",
-        *(f"{k}: {v}" for k, v in made["upload"]["headers"].items()),
-    ]
-    writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+    expect = ["Expect: 100-continue"]
+    writer.write(put_head(url, len(data), extra=expect, headers=made["upload"]["headers"]))
     await writer.drain()
     interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
     assert interim.startswith(b"HTTP/1.1 100 ")
