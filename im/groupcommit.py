@@ -52,6 +52,7 @@ from im.buckets import decided_once
 from im.errors import INTERNAL_ERROR, IMError
 from im.events import Send, deferred_sends, deliver
 from im.models import Account
+from im.transactions import isolated
 
 logger = logging.getLogger(__name__)
 
@@ -121,10 +122,13 @@ def _is_retryable(error: BaseException) -> bool:
 
 def _run_one(call: _Call) -> _Outcome:
     """The call in the transaction open now (a savepoint of the batch's) or, outside
-    one, in its own; its events' sends collected, not sent."""
+    one, in its own; its events' sends collected, not sent. The one savepoint a call
+    has: the send service's block runs in it (``transactions.atomic_or_isolated``), and
+    it isolates the rest of the call as well (an op's reads and checks around the
+    service, its answer's serialisation)."""
     outcome = _Outcome()
     with decided_once(call.decisions), hooks.not_asking(), deferred_sends() as outbox:
-        with transaction.atomic():
+        with isolated():
             outcome.result = call.func(*call.args, **call.kwargs)
     outcome.sends = outbox
     return outcome
@@ -152,6 +156,10 @@ def _commit_batch(calls: list[_Call]) -> list[_Outcome]:
                     if _is_retryable(error):
                         raise _Retry from error
                     outcomes[index] = _Outcome(error=error)
+            if transaction.get_rollback():
+                # A call's failure got past its savepoint: leaving the block would roll
+                # the batch back without an error, and its calls be answered as stored.
+                raise RuntimeError("a batch was marked for rollback: none of it is stored")
     except Exception as error:
         if committed:
             # Stored: each send is answered as it ran; the pushes whose callbacks did

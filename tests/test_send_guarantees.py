@@ -10,7 +10,8 @@
 - Sends committed together (``im.groupcommit``) are acknowledged only once their
   transaction committed: a batch whose COMMIT fails has every send answered with an
   error, stored nowhere, pushed to no one; a send a rule refuses gets its own code and
-  takes none of its batch down with it.
+  takes none of its batch down with it, even refused after it wrote (its writes undone,
+  its sequence number the next send's).
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from bench.client import Conn, text_message
-from im.errors import C2C_IN_PEER_BLACKLIST, INTERNAL_ERROR, MESSAGE_TOO_LONG
-from im.models import Account, App, Conversation, Message
+from im.errors import C2C_IN_PEER_BLACKLIST, INTERNAL_ERROR, INVALID_PARAMS, MESSAGE_TOO_LONG
+from im.models import Account, App, Conversation, Message, Participant, Upload
 from tests.conftest import SDKAPPID, allow_instances
 from tests.live import LiveServer, net_online, new_group
 
@@ -341,14 +345,14 @@ async def zed_history(zed: Conn, users: list[str]) -> set[str]:
 
 async def pushed_texts(client: Conn, *, settle: float = 0.5) -> set[str]:
     """The texts of the MESSAGE_RECEIVED pushes ``client`` got, once none came for
-    ``settle`` seconds."""
+    ``settle`` seconds (None for a message with no text)."""
     texts: set[str] = set()
     while True:
         try:
             push = await client.push("MESSAGE_RECEIVED", timeout=settle)
         except TimeoutError:
             return texts
-        texts |= {m["payload"]["text"] for m in push["data"]}
+        texts |= {m["payload"].get("text") for m in push["data"]}
 
 
 async def test_group_committed_sends_rolled_back_together_are_never_acknowledged(
@@ -416,5 +420,78 @@ async def test_a_batch_answers_each_refused_send_with_its_own_code(live_pair):
     expected = {f"{i}-{n}" for i in range(WRITERS) for n in range(IN_FLIGHT)}
     expected -= {f"3-{n}" for n in range(IN_FLIGHT)} | {"6-0"}
     assert await zed_history(zed, users) == expected | {WARM}
+    assert await pushed_texts(zed) == expected
+    await close([*clients, zed])
+
+
+async def finished_file(owner: str) -> str:
+    """The uuid of a finished file upload of ``owner``'s (as ``finishUpload`` leaves one;
+    what is in the store does not matter to a send)."""
+    account = await Account.objects.select_related("app").aget(user_id=owner)
+    upload = await Upload.objects.acreate(
+        uuid=uuid.uuid4().hex,
+        app=account.app,
+        owner=account,
+        kind=Upload.Kind.FILE,
+        file_name="notes.txt",
+        content_type="text/plain",
+        size=5,
+        expires_at=timezone.now() + timedelta(hours=1),
+        is_ready=True,
+    )
+    return upload.uuid
+
+
+def file_message(to: str, file_uuid: str, random: int) -> dict:
+    return {**draft(to, "", random), "type": "TIMFileElem", "payload": {"uuid": file_uuid}}
+
+
+async def test_a_batch_undoes_a_send_refused_after_it_wrote(live_pair):
+    """Sends in flight at once, some refused inside the send's own transaction after it
+    wrote: a file another message already carries (its message row inserted and its
+    conversation's counters moved, then refused), a first message to someone who
+    blacklisted the sender (the conversation created, then refused). Beside them, a
+    blacklisted sender's resend of what was stored before it was blacklisted, answered
+    with the stored message. Each send gets its own answer; a refused one leaves no
+    row, no push and no gap in the numbers (the next send takes its number); every
+    other send of the batch is stored and pushed."""
+    one, _ = live_pair
+    users, clients, zed = await writers_online(one)
+    before = (await clients[3].ok("sendMessage", draft("zed", "3-before", 399)))["message"]
+    carried = await finished_file(users[5])
+    await clients[5].ok("sendMessage", file_message("zed", carried, 599))
+    await zed.ok("addToBlacklist", {"userIDList": [users[3], users[8]]})
+    await pushed_texts(zed)  # the pushes of the sends above
+    bodies = [
+        [draft("zed", f"{i}-{n}", i * 100 + n) for n in range(IN_FLIGHT)] for i in range(WRITERS)
+    ]
+    bodies[3][0] = draft("zed", "3-before", 399)  # a resend: answered, not refused
+    bodies[5][0] = file_message("zed", carried, 500)  # the file again, in a new message
+    answers = await all_in_flight(clients, bodies)
+    for i, row in enumerate(answers):
+        for n, answer in enumerate(row):
+            if (i, n) == (3, 0):
+                assert answer["code"] == 0, answer
+                assert answer["data"]["message"]["ID"] == before["ID"]
+            elif i in (3, 8):
+                assert answer["code"] == C2C_IN_PEER_BLACKLIST, answer
+            elif (i, n) == (5, 0):
+                assert answer["code"] == INVALID_PARAMS, answer
+            else:
+                assert answer["code"] == 0, answer
+    expected = {f"{i}-{n}" for i in range(WRITERS) for n in range(IN_FLIGHT)}
+    expected -= {f"3-{n}" for n in range(IN_FLIGHT)} | {f"8-{n}" for n in range(IN_FLIGHT)}
+    expected -= {"5-0"}
+    stored = {user: await history(zed, f"C2C{user}") for user in users}
+    texts = {m["payload"].get("text") for messages in stored.values() for m in messages}
+    assert texts == expected | {WARM, "3-before", None}  # None: the file sent once
+    # The refused file message took no number: 5-1 has the one after the first file's.
+    assert [m["sequence"] for m in stored[users[5]]] == list(range(1, IN_FLIGHT + 1))
+    assert [m["payload"].get("text") for m in stored[users[5]]][1:] == [
+        f"5-{n}" for n in range(1, IN_FLIGHT)
+    ]
+    assert await Message.objects.filter(random=500).acount() == 0
+    # w08's first message created its conversation with zed, then was refused: undone.
+    assert not await Participant.objects.filter(account__user_id=users[8]).aexists()
     assert await pushed_texts(zed) == expected
     await close([*clients, zed])

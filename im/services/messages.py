@@ -44,7 +44,7 @@ from im.services.payloads import (
     check_external_media,
     check_payload,
 )
-from im.transactions import in_callers_transaction
+from im.transactions import atomic_or_isolated, in_callers_transaction
 
 MAX_RANDOM = 2**32 - 1
 PRIORITIES = frozenset(Message.Priority.values)
@@ -228,14 +228,18 @@ def _send(
             draft = _as_the_back_end_says(
                 draft, hooks.Sending(sender=sender, draft=draft, receiver=receiver)
             )
-        with transaction.atomic():
+        # No savepoint of its own in a group commit's call (``atomic_or_isolated``):
+        # a refusal raised out of it is undone by the call's.
+        with atomic_or_isolated():
             conversation = lock_c2c_conversation(sender, receiver)
             try:
                 check_can_send_c2c(sender, receiver)
             except IMError:
                 # A resend of what was stored before the block was delivered then: it
-                # gets its answer. Anything new is refused, and the rollback leaves no
-                # row behind (not even a first conversation's).
+                # gets its answer (the refusal wrote nothing and is no database error,
+                # so the block goes on without a savepoint). Anything new is refused,
+                # and the rollback leaves no row behind (not even a first
+                # conversation's).
                 resent = stored_resend(conversation, sender, draft)
                 if resent is None:
                     raise
@@ -268,7 +272,7 @@ def _send(
             draft = _as_the_back_end_says(
                 draft, hooks.Sending(sender=sender, draft=draft, group=group)
             )
-        with transaction.atomic():
+        with atomic_or_isolated():  # as the C2C block's
             conversation = lock_group_conversation(group)
             message = do_send_message(
                 conversation=conversation,
@@ -334,7 +338,7 @@ def check_send_online_only(
     message.is_online_only = True
     if conversation_type == Conversation.Kind.GROUP:
         message.sender_name_card = member.name_card
-    with transaction.atomic():  # no write: the push leaves as any other, on commit
+    with atomic_or_isolated():  # no write: the push leaves as any other, on commit
         send_event_on_commit(
             Event("MESSAGE_RECEIVED", message, exclude_channel=origin_channel, **recipients)
         )
