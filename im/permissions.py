@@ -157,11 +157,14 @@ def access_conversation(account: Account, conversation_id: object) -> Conversati
     raise IMError(INVALID_CONVERSATION, f"invalid conversationID {conversation_id!r}")
 
 
-def check_can_send_c2c(sender: Account, receiver: Account) -> None:
+def check_can_send_c2c(sender: Account, receiver: Account, *, blocked: bool | None = None) -> None:
     """TIM's blacklist: an account refuses the C2C messages of those on its blacklist
     (20007). Only that way: the owner of the list may still write to them, and group
-    messages, theirs included, reach everyone as before."""
-    if is_blacklisted(owner=receiver, account=sender):
+    messages, theirs included, reach everyone as before. ``blocked``: whether the
+    receiver's list holds the sender, if the caller read it already."""
+    if blocked is None:
+        blocked = is_blacklisted(owner=receiver, account=sender)
+    if blocked:
         raise IMError(C2C_IN_PEER_BLACKLIST, f"{receiver.user_id} has blacklisted you")
 
 

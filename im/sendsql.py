@@ -165,13 +165,36 @@ def lock_c2c(low_pk: int, high_pk: int) -> Conversation | None:
     return find_c2c(low_pk, high_pk, lock=True)
 
 
+# A blacklist entry: ``owner_id``'s list holds ``blocked_id``.
+_BLOCKED = "SELECT 1 FROM im_blacklistentry WHERE owner_id = %s AND blocked_id = %s"
+
+
+def lock_c2c_and_test_block(
+    low_pk: int, high_pk: int, *, owner_pk: int, blocked_pk: int
+) -> tuple[Conversation, bool] | None:
+    """The pair's conversation, row-locked as ``lock_c2c`` locks it, and whether
+    ``owner_pk``'s blacklist holds ``blocked_pk`` (``is_blocked``), in one statement:
+    a C2C send's lock and its blacklist test, one round trip instead of two. None if
+    the pair has no conversation yet."""
+    db = db_connection()
+    columns, _ = _reader(Conversation, db.vendor)
+    lock = " FOR UPDATE" if db.vendor == "postgresql" else ""
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, EXISTS ({_BLOCKED}) FROM im_conversation"
+            f" WHERE kind = %s AND account_low_id = %s AND account_high_id = %s LIMIT 1{lock}",
+            [owner_pk, blocked_pk, Conversation.Kind.C2C, low_pk, high_pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return _load(Conversation, row), bool(row[-1])
+
+
 def is_blocked(owner_pk: int, blocked_pk: int) -> bool:
     """Whether ``owner_pk``'s blacklist holds ``blocked_pk``."""
     with db_connection().cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM im_blacklistentry WHERE owner_id = %s AND blocked_id = %s LIMIT 1",
-            [owner_pk, blocked_pk],
-        )
+        cursor.execute(f"{_BLOCKED} LIMIT 1", [owner_pk, blocked_pk])
         return cursor.fetchone() is not None
 
 
