@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -394,6 +395,12 @@ async def test_group_committed_sends_rolled_back_together_are_never_acknowledged
     await close([*clients, zed])
 
 
+def expect_codes(answers: list[list[dict]], code_of: Callable[[int, int], int]) -> None:
+    """Each answer's code is ``code_of(writer, send)``."""
+    got = {(i, n): a["code"] for i, row in enumerate(answers) for n, a in enumerate(row)}
+    assert got == {key: code_of(*key) for key in got}, answers
+
+
 async def test_a_batch_answers_each_refused_send_with_its_own_code(live_pair):
     """Sends in flight at once, some refused by a rule (a peer's blacklist, a size
     limit): each refused one gets its own TIM code, every other is stored."""
@@ -409,14 +416,12 @@ async def test_a_batch_answers_each_refused_send_with_its_own_code(live_pair):
         for i in range(WRITERS)
     ]
     answers = await all_in_flight(clients, bodies)
-    for i, row in enumerate(answers):
-        for n, answer in enumerate(row):
-            if i == 3:
-                assert answer["code"] == C2C_IN_PEER_BLACKLIST, answer
-            elif (i, n) == (6, 0):
-                assert answer["code"] == MESSAGE_TOO_LONG, answer
-            else:
-                assert answer["code"] == 0, answer
+    expect_codes(
+        answers,
+        lambda i, n: (
+            C2C_IN_PEER_BLACKLIST if i == 3 else MESSAGE_TOO_LONG if (i, n) == (6, 0) else 0
+        ),
+    )
     expected = {f"{i}-{n}" for i in range(WRITERS) for n in range(IN_FLIGHT)}
     expected -= {f"3-{n}" for n in range(IN_FLIGHT)} | {"6-0"}
     assert await zed_history(zed, users) == expected | {WARM}
@@ -468,17 +473,16 @@ async def test_a_batch_undoes_a_send_refused_after_it_wrote(live_pair):
     bodies[3][0] = draft("zed", "3-before", 399)  # a resend: answered, not refused
     bodies[5][0] = file_message("zed", carried, 500)  # the file again, in a new message
     answers = await all_in_flight(clients, bodies)
-    for i, row in enumerate(answers):
-        for n, answer in enumerate(row):
-            if (i, n) == (3, 0):
-                assert answer["code"] == 0, answer
-                assert answer["data"]["message"]["ID"] == before["ID"]
-            elif i in (3, 8):
-                assert answer["code"] == C2C_IN_PEER_BLACKLIST, answer
-            elif (i, n) == (5, 0):
-                assert answer["code"] == INVALID_PARAMS, answer
-            else:
-                assert answer["code"] == 0, answer
+
+    def code_of(i: int, n: int) -> int:
+        if (i, n) == (3, 0):
+            return 0  # the resend
+        if i in (3, 8):
+            return C2C_IN_PEER_BLACKLIST
+        return INVALID_PARAMS if (i, n) == (5, 0) else 0
+
+    expect_codes(answers, code_of)
+    assert answers[3][0]["data"]["message"]["ID"] == before["ID"]
     expected = {f"{i}-{n}" for i in range(WRITERS) for n in range(IN_FLIGHT)}
     expected -= {f"3-{n}" for n in range(IN_FLIGHT)} | {f"8-{n}" for n in range(IN_FLIGHT)}
     expected -= {"5-0"}
