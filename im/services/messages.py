@@ -362,6 +362,7 @@ def lock_c2c_conversation(a: Account, b: Account) -> Conversation:
     return locked
 
 
+@in_callers_transaction
 def lock_c2c_for_sending(sender: Account, receiver: Account) -> tuple[Conversation, bool | None]:
     """``lock_c2c_conversation``, and whether the receiver's blacklist holds the sender,
     read by the same statement when the pair has a conversation (every send but the
